@@ -1,0 +1,15 @@
+"""kpi-reports: a sales team's plans and facts into KPI completion, bonuses and commission.
+
+The pipeline is read → validate → compute → lay out → render; `load`, `compute` and `check` are the
+library's entry points, and the CLI is a thin layer over them.
+"""
+from kpi_reports.api import check, compute, load
+from kpi_reports.model import EmployeeResult, KpiResult, PeriodResult, Workbook
+from kpi_reports.problems import FileProblem, InvalidWorkbook, KpiError, Problem, Report, UsageError
+
+__all__ = [
+    "check", "compute", "load",
+    "EmployeeResult", "KpiResult", "PeriodResult", "Workbook",
+    "FileProblem", "InvalidWorkbook", "KpiError", "Problem", "Report", "UsageError",
+]
+__version__ = "0.1.0"

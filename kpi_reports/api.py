@@ -1,0 +1,57 @@
+"""The library's front door: load a workbook, check it, compute a period.
+
+    wb = kpi_reports.load("team.xlsx")          # raises InvalidWorkbook listing every error
+    result = kpi_reports.compute(wb, "2026-10")  # PeriodResult: employees, teams, totals, warnings
+    report = kpi_reports.check("team.xlsx")      # every error and warning, every period computed
+"""
+from __future__ import annotations
+
+import os
+
+from kpi_reports.engine.compute import compute as _compute
+from kpi_reports.model import PeriodResult, Workbook
+from kpi_reports.problems import InvalidWorkbook, Report, UsageError
+from kpi_reports.workbook.cells import CellError, period as parse_period
+from kpi_reports.workbook.reader import read_tables
+from kpi_reports.workbook.validate import validate
+
+
+def _read(path: str | os.PathLike) -> tuple[Workbook, Report]:
+    tables, report = read_tables(path)
+    wb = validate(tables, report, source=str(path))
+    wb.warnings = report.warnings
+    return wb, report
+
+
+def load(path: str | os.PathLike) -> Workbook:
+    """The validated workbook; raises FileProblem or InvalidWorkbook (with every error) on bad input."""
+    wb, report = _read(path)
+    report.raise_if_errors()
+    return wb
+
+
+def compute(wb: Workbook, period: str) -> PeriodResult:
+    """Everyone's results for `period` (YYYY-MM); raises InvalidWorkbook when a figure cannot be computed."""
+    try:
+        period = parse_period(period)
+    except CellError as e:
+        raise UsageError(f"period {period!r}: expected {e.expected}") from None
+    if period not in wb.periods:
+        raise UsageError(f"no Plans or Facts rows for period {period}; "
+                         f"periods in the workbook: {', '.join(wb.periods) or 'none'}")
+    return _compute(wb, period)
+
+
+def check(path: str | os.PathLike) -> Report:
+    """Every problem of the file: validation, then a computation of every period in it."""
+    wb, report = _read(path)
+    if report.errors:
+        return report
+    for period in wb.periods:
+        try:
+            result = _compute(wb, period)
+        except InvalidWorkbook as e:
+            report.extend(e.report.problems)
+        else:
+            report.extend(w for w in result.warnings if w not in wb.warnings)
+    return report

@@ -1,0 +1,101 @@
+"""The `kpi-reports` command: parse options, call the library, print. Nothing else lives here."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+import kpi_reports
+from kpi_reports import i18n
+from kpi_reports.problems import InvalidWorkbook, KpiError
+from kpi_reports.render import json as json_out
+from kpi_reports.render import terminal
+from kpi_reports.render.atomic import atomic_path
+from kpi_reports.workbook.example import example_data
+from kpi_reports.workbook.template import write_workbook
+
+LANG = click.Choice(i18n.LANGUAGES)
+
+
+def lang_option(default: str | None = None):
+    return click.option("--lang", type=LANG, default=default,
+                        help="Language of labels and numbers (default: Settings language, else ru).")
+
+
+def handles_errors(command):
+    """Turn the library's errors into a clear message and exit code 1; --debug shows the traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        try:
+            return command(*args, **kwargs)
+        except InvalidWorkbook as e:
+            if ctx.obj.get("debug"):
+                raise
+            click.echo(terminal.report_text(e.report, kwargs.get("lang") or "en"), err=True)
+            ctx.exit(1)
+        except KpiError as e:
+            if ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {e}", err=True)
+            ctx.exit(1)
+    return wrapper
+
+
+@click.group()
+@click.version_option(kpi_reports.__version__)
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """KPI completion, bonuses and commission for a sales team, from a standard workbook."""
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
+@lang_option()
+@handles_errors
+def check(path: Path, lang: str | None) -> None:
+    """Check the workbook at PATH: every problem at once, with sheet and cell. Exit 1 on errors."""
+    report = kpi_reports.check(path)
+    click.echo(terminal.report_text(report, lang or "en"))
+    sys.exit(1 if report.errors else 0)
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--period", metavar="YYYY-MM", help="The month to compute (default: the latest one with facts).")
+@click.option("--json", "json_path", metavar="FILE|-", help="Write the results as JSON to FILE, or - for stdout.")
+@lang_option()
+@handles_errors
+def run(path: Path, period: str | None, json_path: str | None, lang: str | None) -> None:
+    """Compute pay for one month: bonus per KPI, commission and totals. The workbook is only read."""
+    wb = kpi_reports.load(path)
+    period = period or max(p for p, _ in wb.facts) if wb.facts else period or ""
+    result = kpi_reports.compute(wb, period)
+    lang = lang or wb.settings.language or "ru"
+    if json_path == "-":
+        click.echo(json_out.dumps(result), nl=False)
+        return
+    if json_path:
+        with atomic_path(json_path) as tmp:
+            tmp.write_text(json_out.dumps(result), encoding="utf-8")
+    click.echo(terminal.pay_table(result, lang))
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@lang_option(default="ru")
+@click.option("--period", metavar="YYYY-MM", help="The month of the example rows (default: this month).")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@handles_errors
+def init(path: Path, lang: str, period: str | None, force: bool) -> None:
+    """Write a ready-to-fill standard workbook with explanations, drop-downs and example rows."""
+    if path.exists() and not force:
+        raise KpiError(f"{path}: already exists; use --force to overwrite it")
+    month = period or dt.date.today().strftime("%Y-%m")
+    write_workbook(path, example_data(lang, managers=4, months=(month,)), lang)
+    click.echo(f"{path}: written ({lang}); fill it in, then: kpi-reports check {path}")

@@ -1,0 +1,184 @@
+"""One period's results for everyone: facts, completion, bonus, commission, team and grand totals.
+
+Pure computation on model objects. Problems that only show when computing (a lower-is-better fact
+of 0 with no cap, a ratio team KPI with no TeamPlans cell) are errors naming the cell, collected for
+the whole period; warnings (no plan, no facts row, a zero denominator) travel with the result.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kpi_reports.engine import pay
+from kpi_reports.engine.formula import NoValue
+from kpi_reports.model import (Cell, Commission, Employee, EmployeeResult, Kpi, KpiResult, PeriodResult,
+                               Record, SchemeLine, TeamResult, Totals, Workbook)
+from kpi_reports.problems import Report
+
+ZERO = Decimal(0)
+MARGIN_COLUMNS = ("margin", "маржа")
+
+
+def compute(wb: Workbook, period: str) -> PeriodResult:
+    """Raises InvalidWorkbook when a figure of this period cannot be computed."""
+    run = _Period(wb, period)
+    people = [run.employee(e) for e in wb.employees.values()]
+    run.report.raise_if_errors()
+    teams = list(dict.fromkeys(p.employee.team for p in people))
+    return PeriodResult(
+        period=period,
+        currency=wb.settings.currency,
+        employees=people,
+        teams=[TeamResult(t, Totals.of([p for p in people if p.employee.team == t])) for t in teams],
+        totals=Totals.of(people),
+        warnings=wb.warnings + run.report.warnings,
+    )
+
+
+class _Period:
+    def __init__(self, wb: Workbook, period: str):
+        self.wb, self.period, self.report = wb, period, Report()
+        self._team: dict[tuple, tuple[Decimal | None, Decimal | None]] = {}
+
+    # --- one person ---------------------------------------------------------------------------
+
+    def employee(self, e: Employee) -> EmployeeResult:
+        plans = self.wb.plans.get((self.period, e.employee_id))
+        facts = self.wb.facts.get((self.period, e.employee_id))
+        lines = self.wb.schemes.get(e.scheme, [])
+        if any(line.scope == "individual" for line in lines) or e.commission_rate > 0:
+            if plans is None:
+                self.report.warn(f"no Plans row for {e.employee_id} {e.name} in {self.period}: "
+                                 "no individual KPI applies", sheet="Plans", column="employee_id")
+            if facts is None:
+                self.report.warn(f"no Facts row for {e.employee_id} {e.name} in {self.period}: "
+                                 "facts taken as zero", sheet="Facts", column="employee_id")
+        kpis = [self.kpi(e, line, plans, facts) for line in lines]
+        bonus = sum((k.payout for k in kpis), Decimal("0.00"))
+        commission = self.commission(e, plans, facts)
+        salary = pay.money(e.salary)
+        return EmployeeResult(e, kpis, commission, salary, bonus, salary + bonus + commission.amount)
+
+    def kpi(self, e: Employee, line: SchemeLine, plans: Record | None, facts: Record | None) -> KpiResult:
+        kpi = self.wb.kpis[line.kpi]
+        if line.scope == "team":
+            plan, fact = self.team_values(e, kpi)
+            where = self.team_plan_cell(e, kpi)
+        else:
+            plan = plans.get(kpi.kpi) if plans else None
+            fact = self.fact(kpi, facts)
+            where = plans.cells.get(kpi.kpi) if plans else None
+        c, status = self.completion(e, kpi, line, plan, fact, where, facts)
+        f, status = (ZERO, status) if c is None else pay.factor(c, line)
+        return KpiResult(kpi.kpi, kpi.title, kpi.group, line.scope, kpi.unit, kpi.direction, line.weight,
+                         line.cutoff, line.accelerator, line.cap, plan, fact, c, f,
+                         pay.payout(e.bonus_target, line.weight, f), status)
+
+    def completion(self, e: Employee, kpi: Kpi, line: SchemeLine, plan, fact, where: Cell | None,
+                   facts: Record | None):
+        if plan is None:
+            if where is not None:  # a missing row was reported once already
+                self.report.warn(f"no plan for {kpi.kpi}: it pays 0 this month", **where.where(), found="")
+            return None, "no_plan"
+        if fact is None:
+            return None, "no_fact"
+        if kpi.direction == "lower" and fact == 0:
+            if line.cap is not None:
+                return line.cap, "capped"
+            cell = self.fact_cell(kpi, facts)
+            self.report.add(f"a lower-is-better fact of 0 for {e.employee_id} {e.name}: completion is infinite",
+                            **(cell.where() if cell else {"sheet": "Facts"}), found="0",
+                            expected=f"a fact above 0, or a cap on {kpi.kpi} in scheme {line.scheme}")
+            return None, "no_fact"
+        return pay.completion(plan, fact, kpi.direction == "lower"), "proportional"
+
+    def fact(self, kpi: Kpi, facts: Record | None) -> Decimal | None:
+        """The KPI column when filled; else the formula over the row's metrics; else 0."""
+        if facts is None:
+            return self.evaluate(kpi, {}, None)
+        value = facts.get(kpi.kpi)
+        return value if value is not None else self.evaluate(kpi, facts.values, facts)
+
+    def evaluate(self, kpi: Kpi, values: dict, facts: Record | None, who: str = "") -> Decimal | None:
+        if kpi.formula is None:
+            return ZERO
+        try:
+            return kpi.formula.evaluate(values)
+        except NoValue as zero:
+            cell = self.fact_cell(kpi, facts)
+            self.report.warn(f"{kpi.kpi} = {kpi.formula.text}: {zero} is 0, so there is no fact{who}; "
+                             "it pays 0", **(cell.where() if cell else {"sheet": "Facts"}))
+            return None
+
+    def fact_cell(self, kpi: Kpi, facts: Record | None) -> Cell | None:
+        if facts is None:
+            return None
+        names = [kpi.kpi, *(kpi.formula.metrics if kpi.formula else ())]
+        return next((facts.cells[n] for n in names if n in facts.cells), None)
+
+    # --- teams --------------------------------------------------------------------------------
+
+    def team_key(self, e: Employee) -> tuple[str, ...]:
+        return e.manages or (e.team,)
+
+    def team_values(self, e: Employee, kpi: Kpi) -> tuple[Decimal | None, Decimal | None]:
+        key = (e.team, self.team_key(e), kpi.kpi)
+        if key not in self._team:
+            self._team[key] = (self.team_plan(e, kpi), self.team_fact(e, kpi))
+        return self._team[key]
+
+    def team_fact(self, e: Employee, kpi: Kpi) -> Decimal | None:
+        rows = [self.wb.facts.get((self.period, m.employee_id)) for m in self.wb.team_members(self.team_key(e))]
+        if kpi.formula is None:
+            return sum((self.fact(kpi, r) or ZERO for r in rows), ZERO)
+        sums = {m: sum((r.get(m) or ZERO for r in rows if r), ZERO) for m in kpi.formula.metrics}
+        return self.evaluate(kpi, sums, None, who=f" for team {e.team}")
+
+    def team_plan(self, e: Employee, kpi: Kpi) -> Decimal | None:
+        row = self.wb.team_plans.get((self.period, e.team))
+        if row and row.get(kpi.kpi) is not None:
+            return row.get(kpi.kpi)
+        if kpi.additive:
+            members = self.wb.team_members(self.team_key(e))
+            plans = [self.wb.plans.get((self.period, m.employee_id)) for m in members]
+            given = [p.get(kpi.kpi) for p in plans if p and p.get(kpi.kpi) is not None]
+            return sum(given, ZERO) if given else None
+        cell = row.cells.get(kpi.kpi) if row else None
+        self.report.add(f"no team plan for {kpi.kpi} (a ratio, so members' plans cannot be added up)",
+                        **(cell.where() if cell else {"sheet": "TeamPlans", "column": kpi.kpi}),
+                        found="" if cell else f"no row for {self.period} / {e.team}" if not row else "no column",
+                        expected=f"a TeamPlans cell for period {self.period}, team {e.team}, column {kpi.kpi}")
+        return None
+
+    def team_plan_cell(self, e: Employee, kpi: Kpi) -> Cell | None:
+        row = self.wb.team_plans.get((self.period, e.team))
+        return row.cells.get(kpi.kpi) if row else None
+
+    # --- commission ---------------------------------------------------------------------------
+
+    def commission(self, e: Employee, plans: Record | None, facts: Record | None) -> Commission:
+        kpi_id = self.wb.settings.commission_kpi
+        kpi = self.wb.kpis.get(kpi_id)
+        plan = plans.get(kpi_id) if plans else None
+        fact = self.fact(kpi, facts) if kpi else (facts.get(kpi_id) or ZERO if facts else ZERO)
+        share, source = self.margin_share(e, kpi_id, fact, facts)
+        if e.commission_rate > 0 and plans is not None and plan is None:
+            self.report.warn(f"no plan for {kpi_id}: no commission for {e.employee_id} {e.name}",
+                             **(plans.cells[kpi_id].where() if kpi_id in plans.cells else {"sheet": "Plans"}))
+        if e.commission_rate > 0 and source == "none":
+            self.report.warn(f"no margin share for {e.employee_id} {e.name}: commission is 0",
+                             sheet="Employees", column="margin_rate",
+                             hint="fill Facts margin, the employee's margin_rate or Settings margin_rate")
+        base, amount = pay.commission(e.commission_rate, plan, fact, share)
+        return Commission(kpi_id, e.commission_rate, plan, fact, base, share, source, amount)
+
+    def margin_share(self, e: Employee, kpi_id: str, fact: Decimal | None, facts: Record | None):
+        if kpi_id in MARGIN_COLUMNS:
+            return Decimal(1), "kpi"
+        margin = next((facts.get(c) for c in MARGIN_COLUMNS if facts and facts.get(c) is not None), None)
+        if margin is not None and fact:
+            return pay.ratio(margin, fact), "facts"
+        if e.margin_rate is not None:
+            return e.margin_rate, "employee"
+        if self.wb.settings.margin_rate is not None:
+            return self.wb.settings.margin_rate, "settings"
+        return ZERO, "none"

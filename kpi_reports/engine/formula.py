@@ -1,0 +1,119 @@
+"""KPI formulas such as `meetings / calls`, evaluated by a whitelist — never by `eval`.
+
+A formula may hold numbers, metric names, + - * / (also − × ÷), parentheses and min / max / abs.
+Python's own parser builds the tree; only the node types below are accepted, every other one is
+refused with a message saying what was found. Arithmetic is exact `Decimal`.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from typing import Callable, Mapping
+
+from kpi_reports.names import norm
+
+MAX_LENGTH = 500
+PRECISION = 40
+_FUNCTIONS: dict[str, Callable[..., Decimal]] = {"min": min, "max": max, "abs": abs}
+_OPERATORS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+_SYMBOLS = str.maketrans({"−": "-", "×": "*", "÷": "/", "·": "*"})
+
+
+class FormulaError(ValueError):
+    """The formula text is not allowed; the message says what was found."""
+
+
+class NoValue(ArithmeticError):
+    """A denominator was zero: the formula has no value for this row."""
+
+
+@dataclass(frozen=True)
+class Formula:
+    text: str
+    tree: ast.expr
+    metrics: tuple[str, ...]
+    """Normalised metric names, in order of first use."""
+
+    @property
+    def single_metric(self) -> str | None:
+        return self.metrics[0] if isinstance(self.tree, ast.Name) else None
+
+    def evaluate(self, values: Mapping[str, Decimal | None]) -> Decimal:
+        """The formula's value; a missing or empty metric counts as 0. Raises NoValue on x / 0."""
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            return _eval(self.tree, values)
+
+
+def parse(text: str) -> Formula:
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"a formula of at most {MAX_LENGTH} characters, found {len(text)}")
+    source = text.translate(_SYMBOLS).strip()
+    try:
+        tree = ast.parse(source, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise FormulaError("is not a formula of numbers, metric names, + - * / and ( )") from None
+    metrics: list[str] = []
+    for node in ast.walk(tree):
+        _check(node)
+        if isinstance(node, ast.Name) and node.id not in _FUNCTIONS:
+            key = norm(node.id)
+            if key not in metrics:
+                metrics.append(key)
+    return Formula(text=text, tree=tree, metrics=tuple(metrics))
+
+
+def _check(node: ast.AST) -> None:
+    if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Name, ast.operator, ast.unaryop, ast.Load)):
+        if isinstance(node, ast.operator) and type(node) not in _OPERATORS:
+            raise FormulaError(f"uses an operator that is not allowed ({_symbol(node)})")
+        if isinstance(node, ast.unaryop) and not isinstance(node, (ast.USub, ast.UAdd)):
+            raise FormulaError(f"uses an operator that is not allowed ({_symbol(node)})")
+        return
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return
+    if isinstance(node, ast.Call):
+        name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+        if name not in _FUNCTIONS or node.keywords or not node.args:
+            raise FormulaError(f"calls {name}(); only min(), max() and abs() are allowed")
+        if name == "abs" and len(node.args) != 1:
+            raise FormulaError("abs() takes one argument")
+        return
+    raise FormulaError(f"uses {_describe(node)}, which is not allowed")
+
+
+def _symbol(op: ast.AST) -> str:
+    return {ast.Pow: "**", ast.Mod: "%", ast.FloorDiv: "//", ast.Not: "not", ast.Invert: "~",
+            ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+            ast.LShift: "<<", ast.RShift: ">>"}.get(type(op), type(op).__name__)
+
+
+def _describe(node: ast.AST) -> str:
+    try:
+        return f"'{ast.unparse(node)}'"
+    except Exception:  # pragma: no cover - unparse handles every expression node
+        return type(node).__name__
+
+
+def _eval(node: ast.expr, values: Mapping[str, Decimal | None]) -> Decimal:
+    if isinstance(node, ast.BinOp):
+        left, right = _eval(node.left, values), _eval(node.right, values)
+        if isinstance(node.op, ast.Div) and right == 0:
+            raise NoValue(ast.unparse(node.right))
+        return _OPERATORS[type(node.op)](left, right)
+    if isinstance(node, ast.UnaryOp):
+        value = _eval(node.operand, values)
+        return -value if isinstance(node.op, ast.USub) else +value
+    if isinstance(node, ast.Constant):
+        return Decimal(str(node.value))
+    if isinstance(node, ast.Name):
+        return values.get(norm(node.id)) or Decimal(0)
+    if isinstance(node, ast.Call):
+        return _FUNCTIONS[node.func.id](*(_eval(a, values) for a in node.args))
+    raise AssertionError(f"unchecked node {node!r}")  # parse() refused everything else

@@ -1,0 +1,57 @@
+"""The rules of pay, on plain Decimals: completion, factor, payout, commission.
+
+    completion c = fact / plan (higher is better) or plan / fact (lower is better), never rounded
+    factor       = 0 below the cut-off; c from the cut-off to 100%; min(c, cap) × accelerator above 100%
+    payout       = bonus_target × weight × factor, rounded half-up to kopecks
+    commission   = rate × max(0, fact − plan) × margin share, rounded half-up to kopecks
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from kpi_reports.model import SchemeLine, Status
+
+CENT = Decimal("0.01")
+PRECISION = 40
+ONE = Decimal(1)
+
+
+def money(amount: Decimal) -> Decimal:
+    """Half-up to kopecks: 0.005 → 0.01, −0.005 → −0.01."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """Exact to 40 significant digits: 0.021 / 0.02 is 1.05."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return numerator / denominator
+
+
+def completion(plan: Decimal, fact: Decimal, lower_is_better: bool) -> Decimal:
+    """The caller handles a lower-is-better fact of 0."""
+    return ratio(plan, fact) if lower_is_better else ratio(fact, plan)
+
+
+def factor(c: Decimal, line: SchemeLine) -> tuple[Decimal, Status]:
+    if c < line.cutoff:
+        return Decimal(0), "below_cutoff"
+    if c <= ONE:
+        return c, "proportional"
+    if line.cap is not None and c > line.cap:
+        return line.cap * line.accelerator, "capped"
+    return c * line.accelerator, "accelerated"
+
+
+def payout(bonus_target: Decimal, weight: Decimal, f: Decimal) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return money(bonus_target * weight * f)
+
+
+def commission(rate: Decimal, plan: Decimal | None, fact: Decimal | None, margin_share: Decimal) -> tuple[Decimal, Decimal]:
+    """(base, amount): the base is the fact above plan; zero when below plan or either is missing."""
+    base = Decimal(0) if plan is None or fact is None else max(Decimal(0), fact - plan)
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return base, money(rate * base * margin_share)

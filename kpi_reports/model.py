@@ -1,0 +1,211 @@
+"""The typed objects that flow from reading to computing to output.
+
+Everything here is plain data: amounts are `Decimal`, periods are `YYYY-MM` strings, ids are strings.
+A `Record` remembers where each value came from, so that later stages can name the cell.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
+
+from kpi_reports.problems import Problem
+
+if TYPE_CHECKING:
+    from kpi_reports.engine.formula import Formula
+
+Group = Literal["activity", "efficiency", "result"]
+Direction = Literal["higher", "lower"]
+Scope = Literal["individual", "team"]
+Unit = Literal["count", "money", "percent", "days"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Where a value lives: `Facts!D7 (calls)`."""
+
+    sheet: str
+    ref: str
+    column: str
+
+    def where(self) -> dict[str, str]:
+        return {"sheet": self.sheet, "cell": self.ref, "column": self.column}
+
+
+@dataclass(frozen=True)
+class Employee:
+    employee_id: str
+    name: str
+    team: str
+    scheme: str
+    salary: Decimal
+    bonus_target: Decimal
+    position: str = ""
+    commission_rate: Decimal = Decimal(0)
+    margin_rate: Decimal | None = None
+    email: str = ""
+    manages: tuple[str, ...] = ()
+    """Teams whose totals this person's team KPIs are measured on (a head of sales); `("*",)` is all."""
+
+
+@dataclass(frozen=True)
+class Kpi:
+    kpi: str
+    title: str
+    group: Group
+    formula: "Formula | None" = None
+    direction: Direction = "higher"
+    unit: Unit = "count"
+
+    @property
+    def additive(self) -> bool:
+        """Sums over people make sense: no formula, or a formula that is a single metric."""
+        return self.formula is None or self.formula.single_metric is not None
+
+
+@dataclass(frozen=True)
+class SchemeLine:
+    scheme: str
+    kpi: str
+    weight: Decimal
+    cutoff: Decimal = Decimal("0.8")
+    accelerator: Decimal = Decimal("1.2")
+    cap: Decimal | None = None
+    scope: Scope = "individual"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row of Plans, TeamPlans or Facts: a period, a key (employee or team) and named values.
+
+    `values` maps a normalised column key to its number, or None for an empty cell; `cells` maps the
+    same keys to where the value sits.
+    """
+
+    period: str
+    key: str
+    values: dict[str, Decimal | None]
+    cells: dict[str, Cell]
+
+    def get(self, name: str) -> Decimal | None:
+        return self.values.get(name)
+
+
+@dataclass(frozen=True)
+class Settings:
+    company: str = ""
+    currency: str = "RUB"
+    language: str | None = None
+    commission_kpi: str = "revenue"
+    margin_rate: Decimal | None = None
+    funnel: tuple[str, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Workbook:
+    """The standard workbook after validation: every value parsed, every reference resolved."""
+
+    employees: dict[str, Employee]
+    kpis: dict[str, Kpi]
+    schemes: dict[str, list[SchemeLine]]
+    plans: dict[tuple[str, str], Record]
+    team_plans: dict[tuple[str, str], Record]
+    facts: dict[tuple[str, str], Record]
+    fact_columns: dict[str, Cell]
+    """Every Facts column by normalised key (the cell is the header's), to name missing metrics."""
+    settings: Settings = field(default_factory=Settings)
+    source: str = ""
+    warnings: list[Problem] = field(default_factory=list)
+    """What validation found worth saying that does not stop a computation."""
+
+    @property
+    def periods(self) -> list[str]:
+        return sorted({p for p, _ in self.plans} | {p for p, _ in self.facts})
+
+    def team_members(self, teams: tuple[str, ...]) -> list[Employee]:
+        every = teams == ("*",)
+        return [e for e in self.employees.values() if every or e.team in teams]
+
+
+# --- results --------------------------------------------------------------------------------------
+
+Status = Literal["no_plan", "no_fact", "below_cutoff", "proportional", "accelerated", "capped"]
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    kpi: str
+    title: str
+    group: Group
+    scope: Scope
+    unit: Unit
+    direction: Direction
+    weight: Decimal
+    cutoff: Decimal
+    accelerator: Decimal
+    cap: Decimal | None
+    plan: Decimal | None
+    fact: Decimal | None
+    completion: Decimal | None
+    factor: Decimal
+    payout: Decimal
+    status: Status
+
+
+@dataclass(frozen=True)
+class Commission:
+    kpi: str
+    rate: Decimal
+    plan: Decimal | None
+    fact: Decimal | None
+    base: Decimal
+    """Fact above plan, never below zero."""
+    margin_share: Decimal
+    margin_source: Literal["kpi", "facts", "employee", "settings", "none"]
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class EmployeeResult:
+    employee: Employee
+    kpis: list[KpiResult]
+    commission: Commission
+    salary: Decimal
+    """Rounded to kopecks, like every money line."""
+    bonus: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    salary: Decimal
+    bonus: Decimal
+    commission: Decimal
+    total: Decimal
+
+    @classmethod
+    def of(cls, people: list[EmployeeResult]) -> "Totals":
+        return cls(
+            salary=sum((p.salary for p in people), Decimal("0.00")),
+            bonus=sum((p.bonus for p in people), Decimal("0.00")),
+            commission=sum((p.commission.amount for p in people), Decimal("0.00")),
+            total=sum((p.total for p in people), Decimal("0.00")),
+        )
+
+
+@dataclass(frozen=True)
+class TeamResult:
+    team: str
+    totals: Totals
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    period: str
+    currency: str
+    employees: list[EmployeeResult]
+    teams: list[TeamResult]
+    totals: Totals
+    warnings: list[Problem]
+

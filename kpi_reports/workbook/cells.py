@@ -1,0 +1,108 @@
+"""Turning what a cell holds into a Decimal, a period or an id; and A1 cell names.
+
+Numbers may be typed as text the way people type them: `3 000 000`, `3 000 000 руб.`, `142 500 ₽`,
+`2,1%`, `0.021`, `1,234,567.89`. A float from the file becomes a Decimal through its shortest text
+form, so 0.021 stays 0.021 and not 0.0209999….
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
+_CURRENCY = re.compile(r"(₽|руб\.?|р\.?|rub|rur)$", re.IGNORECASE)
+_PLAIN = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+_THOUSANDS_COMMA = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+_PERIOD_TEXT = [
+    (re.compile(r"(\d{4})-(\d{1,2})(-\d{1,2})?"), (1, 2)),  # 2026-10, 2026-10-01
+    (re.compile(r"(\d{1,2})[./](\d{4})"), (2, 1)),  # 10.2026, 10/2026
+    (re.compile(r"\d{1,2}\.(\d{1,2})\.(\d{4})"), (2, 1)),  # 01.10.2026
+]
+
+
+class CellError(ValueError):
+    """The value does not fit; `expected` says what would."""
+
+    def __init__(self, expected: str, hint: str | None = None):
+        super().__init__(expected)
+        self.expected = expected
+        self.hint = hint
+
+
+def col_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def a1(row: int, col: int) -> str:
+    """Zero-based row and column to `B7`."""
+    return f"{col_letter(col)}{row + 1}"
+
+
+def is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def shown(value: object) -> str:
+    """How a cell's value reads in a message."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def number(value: object) -> Decimal:
+    """A cell's value as a Decimal; raises CellError for anything that is not a number."""
+    if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        raise CellError("a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise CellError("a number")
+        return Decimal(str(value))
+    return _number_text(str(value))
+
+
+def _number_text(text: str) -> Decimal:
+    s = _SPACES.sub("", text).replace("−", "-")
+    percent = s.endswith("%")
+    s = s.rstrip("%")
+    s = _CURRENCY.sub("", s)
+    if _THOUSANDS_COMMA.fullmatch(s):
+        s = s.replace(",", "")
+    elif _PLAIN.fullmatch(s):
+        s = s.replace(",", ".")
+    else:
+        raise CellError("a number such as 3 000 000, 142 500 ₽, 2,1% or 0.021")
+    try:
+        result = Decimal(s)
+    except InvalidOperation:  # pragma: no cover - the patterns above only let numbers through
+        raise CellError("a number") from None
+    return result / 100 if percent else result
+
+
+def period(value: object) -> str:
+    """A cell's value as `YYYY-MM`: a date cell (any day of the month) or text such as 2026-10."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"{value.year:04d}-{value.month:02d}"
+    text = str(value).strip()
+    for pattern, (year, month) in _PERIOD_TEXT:
+        m = pattern.fullmatch(text)
+        if m and 1 <= int(m.group(month)) <= 12 and 1900 <= int(m.group(year)) <= 9999:
+            return f"{int(m.group(year)):04d}-{int(m.group(month)):02d}"
+    raise CellError("a period: YYYY-MM text such as 2026-10, or a date in that month")
+
+
+def text_id(value: object) -> str:
+    """An id cell as text: the number 101 read as 101.0 becomes `101`."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

@@ -1,0 +1,136 @@
+"""Reading the standard workbook's sheets into tables of raw cell values (python-calamine).
+
+Sheets are found by their English or Russian name; a header row may sit anywhere in the first 10
+rows. Nothing is interpreted here beyond finding sheets, headers and data rows: `validate` does that.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import python_calamine
+
+from kpi_reports.model import Cell
+from kpi_reports.names import norm
+from kpi_reports.problems import FileProblem, Report
+from kpi_reports.workbook import schema
+from kpi_reports.workbook.cells import a1, col_letter, is_empty, shown
+from kpi_reports.workbook.safety import check_file
+
+HEADER_ROWS = 10
+
+
+@dataclass
+class Table:
+    sheet: str
+    """The sheet's name as it is in the file."""
+    spec: schema.Sheet
+    header_row: int
+    columns: dict[str, int]
+    """Named columns of the spec that are present: key → zero-based column index."""
+    headers: dict[int, str]
+    """Every non-empty header cell: column index → its text."""
+    extra: dict[str, int] = field(default_factory=dict)
+    """The other columns of an open sheet (Plans, Facts): normalised header → column index."""
+    rows: list[tuple[int, list]] = field(default_factory=list)
+    """Non-empty data rows below the header: (zero-based row index, values)."""
+
+    def cell(self, row: int, col: int) -> Cell:
+        return Cell(self.sheet, a1(row, col), self.headers.get(col, col_letter(col)))
+
+    def header_cell(self, col: int) -> Cell:
+        return self.cell(self.header_row, col)
+
+    def value(self, values: list, key: str) -> object:
+        col = self.columns.get(key)
+        return values[col] if col is not None and col < len(values) else None
+
+
+def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
+    """The standard sheets present in the workbook, by canonical key, and the problems met finding them."""
+    p = check_file(path)
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(p))
+    except Exception as e:  # calamine raises its own types and plain ones alike for a damaged file
+        raise FileProblem(f"{p}: cannot be read as a workbook ({e})") from None
+    report = Report()
+    tables: dict[str, Table] = {}
+    by_spec = _match_sheets(book.sheet_names, report)
+    for spec in schema.SHEETS:
+        names = by_spec.get(spec.key, [])
+        if not names:
+            if spec.required:
+                report.add("missing sheet", sheet=spec.key, expected=f"a sheet named {spec.key} or {spec.ru}",
+                           hint=f"sheets in the file: {', '.join(book.sheet_names)}")
+            continue
+        try:
+            rows = book.get_sheet_by_name(names[0]).to_python(skip_empty_area=False)
+        except Exception as e:
+            raise FileProblem(f"{p}: sheet {names[0]} cannot be read ({e})") from None
+        table = _table(names[0], spec, rows, report)
+        if table:
+            tables[spec.key] = table
+    return tables, report
+
+
+def _match_sheets(sheet_names: list[str], report: Report) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name in sheet_names:
+        spec = next((s for s in schema.SHEETS if norm(name) in s.names()), None)
+        if spec:
+            found.setdefault(spec.key, []).append(name)
+    for key, names in found.items():
+        if len(names) > 1:
+            report.add("two sheets for the same table", sheet=names[1], found=", ".join(names),
+                       expected=f"one sheet named {key}", hint="rename or delete one of them")
+    return found
+
+
+def _table(sheet: str, spec: schema.Sheet, rows: list[list], report: Report) -> Table | None:
+    header_row, columns = _find_header(spec, rows)
+    required = [c for c in spec.columns if c.required]
+    if header_row is None:
+        report.add("no header row in the first 10 rows", sheet=sheet,
+                   expected="a row with the columns " + ", ".join(f"{c.key} [{c.ru}]" for c in required))
+        return None
+    header = rows[header_row]
+    headers = {i: shown(v).strip() for i, v in enumerate(header) if not is_empty(v)}
+    for column in required:
+        if column.key not in columns:
+            report.add("missing column", sheet=sheet, cell=a1(header_row, 0) + ":" + a1(header_row, len(header) - 1),
+                       expected=f"a column named {column.key} or {column.ru}", found=", ".join(headers.values()))
+    table = Table(sheet, spec, header_row, columns, headers)
+    seen: dict[str, int] = {}
+    for i, text in headers.items():
+        key = norm(text)
+        if key in seen:
+            report.add("two columns with the same name", **table.header_cell(i).where(), found=text,
+                       hint=f"the first is in column {col_letter(seen[key])}")
+        seen.setdefault(key, i)
+        if spec.open and i not in columns.values():
+            table.extra.setdefault(key, i)
+    table.rows = [(r, values) for r, values in enumerate(rows[header_row + 1:], header_row + 1)
+                  if not all(is_empty(v) for v in values)]
+    return table
+
+
+def _find_header(spec: schema.Sheet, rows: list[list]) -> tuple[int | None, dict[str, int]]:
+    """The first row holding every required column; failing that, the row holding most named ones."""
+    best: tuple[int | None, dict[str, int]] = (None, {})
+    names = [(c.key, c.names()) for c in spec.columns]
+    required = {c.key for c in spec.columns if c.required}
+    for r, row in enumerate(rows[:HEADER_ROWS]):
+        columns: dict[str, int] = {}
+        for i, value in enumerate(row):
+            if is_empty(value):
+                continue
+            key = norm(shown(value))
+            for column_key, aliases in names:
+                if key in aliases and column_key not in columns:
+                    columns[column_key] = i
+                    break
+        if required <= columns.keys():
+            return r, columns
+        if len(columns) > len(best[1]):
+            best = (r, columns)
+    return best

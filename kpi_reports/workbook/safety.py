@@ -1,0 +1,85 @@
+"""Refuse files that are not a workbook we can read safely — before any parser touches them.
+
+One clear line each: a missing file, a folder, an `.xls`, an encrypted workbook, something that is not
+a workbook at all, a zip bomb (too large uncompressed, or compressed too well) and an XML bomb
+(a DOCTYPE with entities, which no spreadsheet writer produces).
+"""
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+import zlib
+from pathlib import Path
+
+from kpi_reports.problems import FileProblem
+
+MAX_UNCOMPRESSED = 2 * 1024**3
+"""All parts together, uncompressed. A 10,000-employee, 12-month workbook is about 60 MiB."""
+MAX_RATIO = 200
+"""Uncompressed over compressed size of one part larger than RATIO_FLOOR; sheet XML is 5–30×."""
+RATIO_FLOOR = 1024**2
+PROLOG_BYTES = 64 * 1024
+_ROOT = re.compile(rb"<[A-Za-z_]")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def check_file(path: str | os.PathLike) -> Path:
+    """The path, resolved, when it holds a readable .xlsx/.xlsm; FileProblem otherwise."""
+    p = Path(path)
+    if not p.exists():
+        raise FileProblem(f"{p}: no such file")
+    if p.is_dir():
+        raise FileProblem(f"{p}: is a folder, expected an .xlsx workbook")
+    try:
+        with open(p, "rb") as f:
+            head = f.read(8)
+    except OSError as e:
+        raise FileProblem(f"{p}: cannot be read ({e.strerror or e})") from None
+    if head == OLE_MAGIC:
+        raise FileProblem(_ole_message(p))
+    if not zipfile.is_zipfile(p):
+        raise FileProblem(f"{p}: is not an Excel workbook (.xlsx); open it in Excel and save it as .xlsx")
+    with zipfile.ZipFile(p) as zf:
+        _check_package(p, zf)
+    return p
+
+
+def _ole_message(p: Path) -> str:
+    with open(p, "rb") as f:
+        data = f.read(4 * 1024**2)
+    if "EncryptionInfo".encode("utf-16-le") in data:
+        return f"{p}: is encrypted (password-protected); remove the password in Excel and save again"
+    return f"{p}: is an old Excel 97-2003 (.xls) file; open it in Excel and save it as .xlsx"
+
+
+def _check_package(p: Path, zf: zipfile.ZipFile) -> None:
+    names = set(zf.namelist())
+    if "xl/workbook.xml" not in names:
+        what = "an OpenDocument spreadsheet (.ods)" if "content.xml" in names else "a zip file"
+        raise FileProblem(f"{p}: is {what}, not an Excel workbook (.xlsx); save it as .xlsx")
+    total = 0
+    for info in zf.infolist():
+        total += info.file_size
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise FileProblem(f"{p}: refused: part {info.filename} expands {info.file_size // max(info.compress_size, 1)}× "
+                              f"(more than {MAX_RATIO}×), which looks like a zip bomb")
+        if info.filename.endswith((".xml", ".rels")):
+            _check_prolog(p, zf, info)
+    if total > MAX_UNCOMPRESSED:
+        raise FileProblem(f"{p}: refused: {total // 1024**2} MiB uncompressed (the limit is "
+                          f"{MAX_UNCOMPRESSED // 1024**2} MiB), which looks like a zip bomb")
+
+
+def _check_prolog(p: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse a DOCTYPE before the root element: entity expansion is how XML bombs work."""
+    try:
+        with zf.open(info) as f:
+            head = f.read(PROLOG_BYTES)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as e:
+        raise FileProblem(f"{p}: is damaged: part {info.filename} cannot be read ({e})") from None
+    root = _ROOT.search(head)
+    prolog = head[: root.start()] if root else head
+    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog or (not root and len(head) == PROLOG_BYTES):
+        raise FileProblem(f"{p}: refused: part {info.filename} declares a DOCTYPE or entities "
+                          "(an XML bomb); Excel never writes those")

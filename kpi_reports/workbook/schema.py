@@ -1,0 +1,147 @@
+"""The standard workbook: its sheets and columns, with English names and Russian aliases.
+
+The English name is canonical (it is the key everywhere in the code); the Russian one is what the
+Russian template writes. Any case, spaces or underscores are accepted (see `kpi_reports.names`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from kpi_reports.names import norm
+
+Kind = Literal["text", "id", "amount", "rate", "period", "enum"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    ru: str
+    kind: Kind = "text"
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+
+    def names(self) -> set[str]:
+        return {norm(self.key), norm(self.ru), *map(norm, self.aliases)}
+
+    def title(self, lang: str) -> str:
+        return self.ru if lang == "ru" else self.key
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str
+    ru: str
+    columns: tuple[Column, ...]
+    required: bool = True
+    open: bool = False
+    """Besides its named columns, the sheet has a column per KPI id or metric (Plans, Facts)."""
+
+    def names(self) -> set[str]:
+        return {norm(self.key), norm(self.ru)}
+
+    def title(self, lang: str) -> str:
+        return self.ru if lang == "ru" else self.key
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+
+PERIOD = Column("period", "период", "period")
+EMPLOYEE_ID = Column("employee_id", "табельный_номер", "id", aliases=("таб_номер", "табельный"))
+
+EMPLOYEES = Sheet("Employees", "Сотрудники", (
+    EMPLOYEE_ID,
+    Column("name", "фио", aliases=("имя", "сотрудник")),
+    Column("team", "команда", aliases=("отдел",)),
+    Column("position", "должность", required=False),
+    Column("scheme", "схема"),
+    Column("salary", "оклад", "amount"),
+    Column("bonus_target", "премия", "amount", aliases=("целевая_премия",)),
+    Column("commission_rate", "процент_с_продаж", "rate", required=False),
+    Column("margin_rate", "маржинальность", "rate", required=False),
+    Column("email", "email", required=False, aliases=("почта", "e-mail")),
+    Column("manages", "руководит", required=False),
+))
+
+KPIS = Sheet("KPIs", "Показатели", (
+    Column("kpi", "код", "id", aliases=("kpi_id", "показатель")),
+    Column("title", "название"),
+    Column("group", "группа", "enum"),
+    Column("formula", "формула", required=False),
+    Column("direction", "направление", "enum", required=False),
+    Column("unit", "единица", "enum", required=False),
+))
+
+SCHEMES = Sheet("Schemes", "Схемы", (
+    Column("scheme", "схема", "id"),
+    Column("kpi", "код", "id", aliases=("показатель",)),
+    Column("weight", "вес", "rate"),
+    Column("cutoff", "порог", "rate", required=False),
+    Column("accelerator", "коэффициент", "amount", required=False, aliases=("ускоритель",)),
+    Column("cap", "максимум", "rate", required=False),
+    Column("scope", "уровень", "enum", required=False),
+))
+
+PLANS = Sheet("Plans", "Планы", (PERIOD, EMPLOYEE_ID), open=True)
+TEAM_PLANS = Sheet("TeamPlans", "ПланыКоманд", (PERIOD, Column("team", "команда", "id", aliases=("отдел",))),
+                   required=False, open=True)
+FACTS = Sheet("Facts", "Факты", (PERIOD, EMPLOYEE_ID), open=True)
+SETTINGS = Sheet("Settings", "Настройки", (
+    Column("key", "ключ", aliases=("параметр", "настройка")),
+    Column("value", "значение"),
+), required=False)
+
+SHEETS = (EMPLOYEES, KPIS, SCHEMES, PLANS, TEAM_PLANS, FACTS, SETTINGS)
+
+# Words accepted in enum columns, canonical value first.
+ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "group": {
+        "activity": ("активность",),
+        "efficiency": ("эффективность",),
+        "result": ("результат",),
+    },
+    "direction": {"higher": ("больше", "выше"), "lower": ("меньше", "ниже")},
+    "scope": {"individual": ("личный", "личная", "индивидуальный"), "team": ("команда", "командный")},
+    "unit": {
+        "count": ("шт", "штуки", "количество"),
+        "money": ("деньги", "руб", "₽"),
+        "percent": ("процент", "%"),
+        "days": ("дни", "дней"),
+    },
+    "language": {"ru": ("русский",), "en": ("english", "английский")},
+}
+ENUM_RU = {field: {value: words[0] for value, words in values.items()} for field, values in ENUMS.items()}
+
+# Settings keys, canonical first, with their Russian names.
+SETTING_KEYS: dict[str, str] = {
+    "company": "компания",
+    "currency": "валюта",
+    "language": "язык",
+    "commission_kpi": "показатель_комиссии",
+    "margin_rate": "маржинальность",
+    "funnel": "воронка",
+    "calendar": "календарь",
+    "holidays": "праздники",
+    "workdays": "рабочие_дни",
+    "mode": "режим",
+    "weak_stage_gap": "порог_слабого_этапа",
+}
+
+
+def enum_value(field: str, text: object) -> str | None:
+    """The canonical enum value for a cell's text, or None when the word is unknown."""
+    key = norm(text)
+    for value, words in ENUMS[field].items():
+        if key == norm(value) or key in map(norm, words):
+            return value
+    return None
+
+
+def enum_words(field: str) -> str:
+    return " | ".join(f"{v} [{w[0]}]" for v, w in ENUMS[field].items())
+
+
+def setting_key(text: object) -> str | None:
+    key = norm(text)
+    return next((k for k, ru in SETTING_KEYS.items() if key in (norm(k), norm(ru))), None)

@@ -1,0 +1,346 @@
+"""From raw tables to a validated `Workbook`, collecting every problem of the file in one report.
+
+Each cell is parsed once, here; a value that does not fit is reported with its sheet, cell, column,
+what was found and what is expected, and reading goes on, so that the user sees all problems at once.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable
+
+from kpi_reports.engine import formula as formulas
+from kpi_reports.model import Cell, Employee, Kpi, Record, SchemeLine, Settings, Workbook
+from kpi_reports.names import norm
+from kpi_reports.problems import Report
+from kpi_reports.workbook import schema
+from kpi_reports.workbook.cells import CellError, is_empty, number, period, shown, text_id
+from kpi_reports.workbook.reader import Table
+
+MAX_KPIS = 7
+TEAM_SHARE = (Decimal("0.10"), Decimal("0.20"))
+_MISSING = object()
+
+
+class _Cells:
+    """Reads the cells of one table, reporting what does not fit into the report."""
+
+    def __init__(self, table: Table, report: Report):
+        self.table, self.report = table, report
+
+    def raw(self, row: int, values: list, key: str) -> tuple[object, Cell | None]:
+        col = self.table.columns.get(key)
+        if col is None:
+            return None, None
+        return (values[col] if col < len(values) else None), self.table.cell(row, col)
+
+    def problem(self, cell: Cell, value: object, message: str, expected: str, hint: str | None = None) -> None:
+        self.report.add(message, **cell.where(), found=shown(value) if not is_empty(value) else "",
+                        expected=expected, hint=hint)
+
+    def text(self, row: int, values: list, key: str, required: bool = True) -> str:
+        value, cell = self.raw(row, values, key)
+        if is_empty(value):
+            if required and cell:
+                self.problem(cell, value, "empty cell", f"a value for {key}")
+            return ""
+        return text_id(value)
+
+    def parse(self, row: int, values: list, key: str, parser: Callable[[object], object],
+              required: bool = True, default: object = None) -> object:
+        value, cell = self.raw(row, values, key)
+        if is_empty(value):
+            if required and cell:
+                self.problem(cell, value, "empty cell", f"a value for {key}")
+            return default if default is not None or not required else _MISSING
+        try:
+            return parser(value)
+        except CellError as e:
+            self.problem(cell, value, "wrong value", e.expected, e.hint)
+            return _MISSING
+
+    def amount(self, row: int, values: list, key: str, required: bool = True, default=None):
+        result = self.parse(row, values, key, number, required, default)
+        return _non_negative(self, row, values, key, result)
+
+    def enum(self, row: int, values: list, key: str, field: str, default: str | None = None):
+        def parser(value: object) -> str:
+            word = schema.enum_value(field, value)
+            if word is None:
+                raise CellError(schema.enum_words(field))
+            return word
+        return self.parse(row, values, key, parser, default is None, default)
+
+
+def _non_negative(cells: _Cells, row: int, values: list, key: str, result):
+    if isinstance(result, Decimal) and result < 0:
+        value, cell = cells.raw(row, values, key)
+        cells.problem(cell, value, "negative amount", "zero or more")
+        return _MISSING
+    return result
+
+
+def validate(tables: dict[str, Table], report: Report, source: str = "") -> Workbook:
+    """The workbook as typed objects; problems go into `report` (the caller decides to raise)."""
+    settings = _settings(tables.get("Settings"), report)
+    kpis = _kpis(tables["KPIs"], report) if "KPIs" in tables else {}
+    schemes = _schemes(tables["Schemes"], kpis, report) if {"Schemes", "KPIs"} <= tables.keys() else None
+    employees = _employees(tables["Employees"], schemes, report) if "Employees" in tables else {}
+    teams = {e.team for e in employees.values()}
+    fact_columns = _fact_columns(tables.get("Facts"))
+    plans = _records(tables.get("Plans"), "employee_id", employees.keys(), report, kpis, "unknown employee")
+    team_plans = _records(tables.get("TeamPlans"), "team", teams, report, kpis, "unknown team")
+    facts = _records(tables.get("Facts"), "employee_id", employees.keys(), report, None, "unknown employee")
+    wb = Workbook(employees, kpis, schemes or {}, plans, team_plans, facts, fact_columns, settings, source)
+    if "Facts" in tables and "KPIs" in tables:
+        _check_metrics(wb, tables["KPIs"], report)
+    if "Plans" in tables:
+        _check_commission(wb, tables["Plans"], report)
+    return wb
+
+
+def _settings(table: Table | None, report: Report) -> Settings:
+    if table is None:
+        return Settings()
+    cells, found = _Cells(table, report), {}
+    for r, values in table.rows:
+        raw_key, key_cell = cells.raw(r, values, "key")
+        key = None if is_empty(raw_key) else schema.setting_key(raw_key)
+        if key is None and not is_empty(raw_key):
+            report.warn("unknown setting, ignored", **key_cell.where(), found=shown(raw_key),
+                        expected=", ".join(schema.SETTING_KEYS))
+        elif key:
+            found[key] = (r, values)
+    text = {k: cells.text(r, v, "value", required=False) for k, (r, v) in found.items()}
+    rate = cells.amount(*found["margin_rate"], "value") if text.get("margin_rate") else None
+    language = cells.enum(*found["language"], "value", "language") if text.get("language") else None
+    known = {"company", "currency", "language", "commission_kpi", "margin_rate", "funnel"}
+    return Settings(
+        company=text.get("company", ""),
+        currency=(text.get("currency") or "RUB").upper(),
+        language=None if language is _MISSING else language,
+        commission_kpi=norm(text.get("commission_kpi") or "revenue"),
+        margin_rate=None if rate is _MISSING else rate,
+        funnel=tuple(norm(m) for m in text.get("funnel", "").replace(";", ",").split(",") if m.strip()),
+        extra={k: v for k, v in text.items() if k not in known},
+    )
+
+
+def _kpis(table: Table, report: Report) -> dict[str, Kpi]:
+    cells, kpis, rows = _Cells(table, report), {}, {}
+    for r, values in table.rows:
+        kpi_id = norm(cells.text(r, values, "kpi"))
+        if not kpi_id:
+            continue
+        if kpi_id in kpis:
+            _duplicate(report, table.cell(r, table.columns["kpi"]), kpi_id, rows[kpi_id])
+            continue
+        formula = None
+        text = cells.text(r, values, "formula", required=False)
+        if text:
+            try:
+                formula = formulas.parse(text)
+            except formulas.FormulaError as e:
+                report.add("formula not allowed", **table.cell(r, table.columns["formula"]).where(), found=text,
+                           expected="numbers, metric names, + − × /, ( ) and min/max/abs", hint=f"it {e}")
+        group = cells.enum(r, values, "group", "group")
+        direction = cells.enum(r, values, "direction", "direction", default="higher")
+        unit = cells.enum(r, values, "unit", "unit", default="count")
+        if _MISSING in (group, direction, unit):
+            continue
+        rows[kpi_id] = r
+        kpis[kpi_id] = Kpi(kpi_id, cells.text(r, values, "title", required=False) or kpi_id, group, formula,
+                           direction, unit)
+    return kpis
+
+
+def _duplicate(report: Report, cell: Cell, key: str, first_row: int) -> None:
+    report.add("duplicate", **cell.where(), found=key, expected="each value once",
+               hint=f"the first is in row {first_row + 1}")
+
+
+def _schemes(table: Table, kpis: dict[str, Kpi], report: Report) -> dict[str, list[SchemeLine]]:
+    cells, schemes, seen = _Cells(table, report), {}, {}
+    for r, values in table.rows:
+        name, kpi_id = cells.text(r, values, "scheme"), norm(cells.text(r, values, "kpi"))
+        if not name or not kpi_id:
+            continue
+        if kpi_id not in kpis:
+            cells.problem(table.cell(r, table.columns["kpi"]), kpi_id, "unknown KPI",
+                          "a kpi listed on the KPIs sheet", hint=f"known: {', '.join(kpis) or 'none'}")
+            continue
+        if (name, kpi_id) in seen:
+            _duplicate(report, table.cell(r, table.columns["kpi"]), f"{name} / {kpi_id}", seen[(name, kpi_id)])
+            continue
+        seen[(name, kpi_id)] = r
+        line = _scheme_line(cells, r, values, name, kpi_id)
+        if line:
+            schemes.setdefault(name, []).append(line)
+    for name, lines in schemes.items():
+        _check_scheme(table, name, lines, kpis, seen, report)
+    return schemes
+
+
+def _scheme_line(cells: _Cells, r: int, values: list, name: str, kpi_id: str) -> SchemeLine | None:
+    weight = cells.amount(r, values, "weight")
+    cutoff = cells.amount(r, values, "cutoff", required=False, default=Decimal("0.8"))
+    accelerator = cells.amount(r, values, "accelerator", required=False, default=Decimal("1.2"))
+    cap = cells.amount(r, values, "cap", required=False)
+    scope = cells.enum(r, values, "scope", "scope", default="individual")
+    checks = [("cutoff", cutoff, lambda v: 0 <= v <= 1, "a share from 0 to 100%, such as 80% or 0.8"),
+              ("cap", cap, lambda v: v >= 1, "a completion of 100% or more, such as 150% or 1.5"),
+              ("accelerator", accelerator, lambda v: v > 0, "a coefficient above 0, such as 1.2")]
+    for key, value, ok, expected in checks:
+        if isinstance(value, Decimal) and not ok(value):
+            cells.problem(cells.raw(r, values, key)[1], cells.raw(r, values, key)[0], "out of range", expected)
+            return None
+    if _MISSING in (weight, cutoff, accelerator, cap, scope):
+        return None
+    return SchemeLine(name, kpi_id, weight, cutoff, accelerator, cap, scope)
+
+
+def _check_scheme(table: Table, name: str, lines: list[SchemeLine], kpis: dict[str, Kpi],
+                  rows: dict[tuple[str, str], int], report: Report) -> None:
+    first = min(rows[(name, line.kpi)] for line in lines)
+    where = table.cell(first, table.columns["weight"]).where()
+    total = sum(line.weight for line in lines)
+    if total != 1:
+        hint = "the weights look like whole percents: type 40% or 0.4" if total == 100 else None
+        report.add(f"weights of scheme {name} do not add up to 100%", **where, found=_pct(total),
+                   expected="100%", hint=hint)
+    if len(lines) > MAX_KPIS:
+        report.warn(f"scheme {name} has {len(lines)} KPIs", **where, expected=f"at most {MAX_KPIS}",
+                    hint="with more, each KPI weighs too little to steer anyone")
+    by_group = {g: sum(line.weight for line in lines if kpis[line.kpi].group == g) for g in ("activity", "result")}
+    if by_group["result"] < by_group["activity"]:
+        report.warn(f"scheme {name}: result KPIs weigh less than activity KPIs", **where,
+                    found=f"result {_pct(by_group['result'])}, activity {_pct(by_group['activity'])}",
+                    hint="results should carry the largest weight")
+    team = sum(line.weight for line in lines if line.scope == "team")
+    if 0 < team < total and not TEAM_SHARE[0] <= team <= TEAM_SHARE[1]:
+        report.warn(f"scheme {name}: team KPIs weigh {_pct(team)}", **where, expected="10–20% of the bonus")
+
+
+def _pct(value: Decimal) -> str:
+    return f"{(value * 100).normalize():f}%"
+
+
+def _employees(table: Table, schemes: dict[str, list[SchemeLine]] | None, report: Report) -> dict[str, Employee]:
+    cells, employees, rows = _Cells(table, report), {}, {}
+    for r, values in table.rows:
+        emp_id = cells.text(r, values, "employee_id")
+        if not emp_id:
+            continue
+        if emp_id in employees or emp_id in rows:
+            _duplicate(report, table.cell(r, table.columns["employee_id"]), emp_id, rows[emp_id])
+            continue
+        rows[emp_id] = r
+        scheme = cells.text(r, values, "scheme")
+        if scheme and schemes is not None and scheme not in schemes:
+            cells.problem(table.cell(r, table.columns["scheme"]), scheme, "unknown scheme",
+                          "a scheme listed on the Schemes sheet", hint=f"known: {', '.join(schemes) or 'none'}")
+        fields = {k: cells.amount(r, values, k) for k in ("salary", "bonus_target")}
+        fields["commission_rate"] = cells.amount(r, values, "commission_rate", required=False, default=Decimal(0))
+        fields["margin_rate"] = cells.amount(r, values, "margin_rate", required=False)
+        manages = cells.text(r, values, "manages", required=False)
+        if _MISSING in fields.values():
+            continue
+        employees[emp_id] = Employee(
+            emp_id, cells.text(r, values, "name"), cells.text(r, values, "team"), scheme,
+            position=cells.text(r, values, "position", required=False),
+            email=cells.text(r, values, "email", required=False),
+            manages=_teams(manages), **fields)
+    return employees
+
+
+def _teams(text: str) -> tuple[str, ...]:
+    if norm(text) in ("*", "all", "все", "всех"):
+        return ("*",)
+    return tuple(t.strip() for t in text.replace(";", ",").split(",") if t.strip())
+
+
+def _fact_columns(table: Table | None) -> dict[str, Cell]:
+    if table is None:
+        return {}
+    return {key: table.header_cell(col) for key, col in table.extra.items()}
+
+
+def _records(table: Table | None, key_column: str, known: object, report: Report,
+             kpis: dict[str, Kpi] | None, unknown: str) -> dict[tuple[str, str], Record]:
+    """Plans, TeamPlans or Facts rows by (period, key). With `kpis`, every value column is a KPI's plan."""
+    if table is None:
+        return {}
+    cells, records, rows = _Cells(table, report), {}, {}
+    if kpis is not None:
+        for key, col in table.extra.items():
+            if key not in kpis:
+                report.add("unknown KPI", **table.header_cell(col).where(), found=table.headers[col],
+                           expected="a kpi listed on the KPIs sheet", hint=f"known: {', '.join(kpis)}")
+    value_columns = [(k, c) for k, c in table.extra.items() if kpis is None or k in kpis]
+    for r, values in table.rows:
+        per = cells.parse(r, values, "period", period)
+        key = cells.text(r, values, key_column)
+        if per is _MISSING or not key:
+            continue
+        if key not in known:
+            cells.problem(table.cell(r, table.columns[key_column]), key, unknown,
+                          f"a {key_column} listed on the Employees sheet")
+            continue
+        if (per, key) in rows:
+            _duplicate(report, table.cell(r, table.columns[key_column]), f"{per} / {key}", rows[(per, key)])
+            continue
+        rows[(per, key)] = r
+        records[(per, key)] = _record(cells, r, values, per, key, value_columns, kpis)
+    return records
+
+
+def _record(cells: _Cells, r: int, values: list, per: str, key: str, columns: list[tuple[str, int]],
+            kpis: dict[str, Kpi] | None) -> Record:
+    table, numbers, where = cells.table, {}, {}
+    for name, col in columns:
+        value = values[col] if col < len(values) else None
+        cell = table.cell(r, col)
+        where[name] = cell
+        if is_empty(value):
+            numbers[name] = None
+            continue
+        try:
+            amount = number(value)
+        except CellError as e:
+            cells.problem(cell, value, "wrong value", e.expected, e.hint)
+            continue
+        if amount < 0:
+            cells.problem(cell, value, "negative amount", "zero or more")
+        elif kpis is not None and amount == 0:
+            cells.problem(cell, value, "plan is zero", "a plan above 0", hint="leave the cell empty if the KPI "
+                          "does not apply this month")
+        elif kpis is not None and kpis[name].unit == "percent" and amount > 1:
+            cells.problem(cell, value, "percent plan above 100%", "a share such as 2% or 0.02",
+                          hint=f"type {shown(value)}% or {amount / 100}")
+        numbers[name] = amount
+    return Record(per, key, numbers, where)
+
+
+def _check_metrics(wb: Workbook, table: Table, report: Report) -> None:
+    """Every metric a formula names, and every KPI without formula, has a Facts column."""
+    rows = {norm(text_id(table.value(v, "kpi"))): r for r, v in table.rows if not is_empty(table.value(v, "kpi"))}
+    known = ", ".join(wb.fact_columns) or "none"
+    used = {line.kpi for lines in wb.schemes.values() for line in lines} | {wb.settings.commission_kpi}
+    for kpi in wb.kpis.values():
+        r = rows[kpi.kpi]
+        if kpi.formula:
+            for metric in kpi.formula.metrics:
+                if metric not in wb.fact_columns:
+                    report.add("formula names an unknown metric", **table.cell(r, table.columns["formula"]).where(),
+                               found=metric, expected="a column of the Facts sheet", hint=f"Facts has: {known}")
+        elif kpi.kpi in used and kpi.kpi not in wb.fact_columns:
+            report.add("no Facts column for this KPI", **table.cell(r, table.columns["kpi"]).where(), found=kpi.kpi,
+                       expected="a formula, or a Facts column named after the KPI", hint=f"Facts has: {known}")
+
+
+def _check_commission(wb: Workbook, table: Table, report: Report) -> None:
+    kpi = wb.settings.commission_kpi
+    paid = [e for e in wb.employees.values() if e.commission_rate > 0]
+    if paid and kpi not in table.extra:
+        report.add("no Plans column for the commission KPI", sheet=table.sheet, found=kpi,
+                   expected=f"a Plans column {kpi} (Settings commission_kpi)",
+                   hint=f"{len(paid)} employee(s) have a commission_rate")
