@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
+from kpi_reports.names import norm
 from kpi_reports.problems import Problem
 
 if TYPE_CHECKING:
@@ -56,6 +57,11 @@ class Kpi:
     formula: "Formula | None" = None
     direction: Direction = "higher"
     unit: Unit = "count"
+
+    @property
+    def key(self) -> str:
+        """The id as compared: `Call_to_Meeting` and `call to meeting` are one KPI."""
+        return norm(self.kpi)
 
     @property
     def additive(self) -> bool:

@@ -64,11 +64,12 @@ class _Period:
             plan, fact = self.team_values(e, kpi)
             where = self.team_plan_cell(e, kpi)
         else:
-            plan = plans.get(kpi.kpi) if plans else None
+            plan = plans.get(kpi.key) if plans else None
             fact = self.fact(kpi, facts)
-            where = plans.cells.get(kpi.kpi) if plans else None
+            where = plans.cells.get(kpi.key) if plans else None
         c, status = self.completion(e, kpi, line, plan, fact, where, facts)
-        f, status = (ZERO, status) if c is None else pay.factor(c, line)
+        f, rule = (ZERO, status) if c is None else pay.factor(c, line)
+        status = status if status == "capped" else rule  # a lower-is-better 0 counts as the cap
         return KpiResult(kpi.kpi, kpi.title, kpi.group, line.scope, kpi.unit, kpi.direction, line.weight,
                          line.cutoff, line.accelerator, line.cap, plan, fact, c, f,
                          pay.payout(e.bonus_target, line.weight, f), status)
@@ -95,7 +96,7 @@ class _Period:
         """The KPI column when filled; else the formula over the row's metrics; else 0."""
         if facts is None:
             return self.evaluate(kpi, {}, None)
-        value = facts.get(kpi.kpi)
+        value = facts.get(kpi.key)
         return value if value is not None else self.evaluate(kpi, facts.values, facts)
 
     def evaluate(self, kpi: Kpi, values: dict, facts: Record | None, who: str = "") -> Decimal | None:
@@ -104,15 +105,15 @@ class _Period:
         try:
             return kpi.formula.evaluate(values)
         except NoValue as zero:
-            cell = self.fact_cell(kpi, facts)
+            cell = self.fact_cell(kpi, facts, zero.metric)
             self.report.warn(f"{kpi.kpi} = {kpi.formula.text}: {zero} is 0, so there is no fact{who}; "
                              "it pays 0", **(cell.where() if cell else {"sheet": "Facts"}))
             return None
 
-    def fact_cell(self, kpi: Kpi, facts: Record | None) -> Cell | None:
+    def fact_cell(self, kpi: Kpi, facts: Record | None, metric: str | None = None) -> Cell | None:
         if facts is None:
             return None
-        names = [kpi.kpi, *(kpi.formula.metrics if kpi.formula else ())]
+        names = [metric, kpi.key, *(kpi.formula.metrics if kpi.formula else ())]
         return next((facts.cells[n] for n in names if n in facts.cells), None)
 
     # --- teams --------------------------------------------------------------------------------
@@ -121,7 +122,7 @@ class _Period:
         return e.manages or (e.team,)
 
     def team_values(self, e: Employee, kpi: Kpi) -> tuple[Decimal | None, Decimal | None]:
-        key = (e.team, self.team_key(e), kpi.kpi)
+        key = (e.team, self.team_key(e), kpi.key)
         if key not in self._team:
             self._team[key] = (self.team_plan(e, kpi), self.team_fact(e, kpi))
         return self._team[key]
@@ -135,14 +136,14 @@ class _Period:
 
     def team_plan(self, e: Employee, kpi: Kpi) -> Decimal | None:
         row = self.wb.team_plans.get((self.period, e.team))
-        if row and row.get(kpi.kpi) is not None:
-            return row.get(kpi.kpi)
+        if row and row.get(kpi.key) is not None:
+            return row.get(kpi.key)
         if kpi.additive:
             members = self.wb.team_members(self.team_key(e))
             plans = [self.wb.plans.get((self.period, m.employee_id)) for m in members]
-            given = [p.get(kpi.kpi) for p in plans if p and p.get(kpi.kpi) is not None]
+            given = [p.get(kpi.key) for p in plans if p and p.get(kpi.key) is not None]
             return sum(given, ZERO) if given else None
-        cell = row.cells.get(kpi.kpi) if row else None
+        cell = row.cells.get(kpi.key) if row else None
         self.report.add(f"no team plan for {kpi.kpi} (a ratio, so members' plans cannot be added up)",
                         **(cell.where() if cell else {"sheet": "TeamPlans", "column": kpi.kpi}),
                         found="" if cell else f"no row for {self.period} / {e.team}" if not row else "no column",
@@ -151,7 +152,7 @@ class _Period:
 
     def team_plan_cell(self, e: Employee, kpi: Kpi) -> Cell | None:
         row = self.wb.team_plans.get((self.period, e.team))
-        return row.cells.get(kpi.kpi) if row else None
+        return row.cells.get(kpi.key) if row else None
 
     # --- commission ---------------------------------------------------------------------------
 
@@ -169,7 +170,7 @@ class _Period:
                              sheet="Employees", column="margin_rate",
                              hint="fill Facts margin, the employee's margin_rate or Settings margin_rate")
         base, amount = pay.commission(e.commission_rate, plan, fact, share)
-        return Commission(kpi_id, e.commission_rate, plan, fact, base, share, source, amount)
+        return Commission(kpi.kpi if kpi else kpi_id, e.commission_rate, plan, fact, base, share, source, amount)
 
     def margin_share(self, e: Employee, kpi_id: str, fact: Decimal | None, facts: Record | None):
         if kpi_id in MARGIN_COLUMNS:

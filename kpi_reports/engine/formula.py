@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from typing import Callable, Mapping
 
 from kpi_reports.names import norm
 
 MAX_LENGTH = 500
-PRECISION = 40
+EXACT = Context(prec=40)
 _FUNCTIONS: dict[str, Callable[..., Decimal]] = {"min": min, "max": max, "abs": abs}
 _OPERATORS = {
     ast.Add: lambda a, b: a + b,
@@ -30,7 +30,12 @@ class FormulaError(ValueError):
 
 
 class NoValue(ArithmeticError):
-    """A denominator was zero: the formula has no value for this row."""
+    """A denominator was zero: the formula has no value for this row. `metric`: the denominator's
+    metric name, when it is a single one."""
+
+    def __init__(self, denominator: ast.expr):
+        super().__init__(ast.unparse(denominator))
+        self.metric = norm(denominator.id) if isinstance(denominator, ast.Name) else None
 
 
 @dataclass(frozen=True)
@@ -46,8 +51,7 @@ class Formula:
 
     def evaluate(self, values: Mapping[str, Decimal | None]) -> Decimal:
         """The formula's value; a missing or empty metric counts as 0. Raises NoValue on x / 0."""
-        with localcontext() as ctx:
-            ctx.prec = PRECISION
+        with localcontext(EXACT):
             return _eval(self.tree, values)
 
 
@@ -105,7 +109,7 @@ def _eval(node: ast.expr, values: Mapping[str, Decimal | None]) -> Decimal:
     if isinstance(node, ast.BinOp):
         left, right = _eval(node.left, values), _eval(node.right, values)
         if isinstance(node.op, ast.Div) and right == 0:
-            raise NoValue(ast.unparse(node.right))
+            raise NoValue(node.right)
         return _OPERATORS[type(node.op)](left, right)
     if isinstance(node, ast.UnaryOp):
         value = _eval(node.operand, values)

@@ -7,12 +7,13 @@
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 
 from kpi_reports.model import SchemeLine, Status
 
 CENT = Decimal("0.01")
-PRECISION = 40
+EXACT = Context(prec=40, rounding=ROUND_HALF_EVEN)
+"""Ratios keep 40 significant digits; only money lines are rounded, to kopecks, half-up."""
 ONE = Decimal(1)
 
 
@@ -23,8 +24,7 @@ def money(amount: Decimal) -> Decimal:
 
 def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
     """Exact to 40 significant digits: 0.021 / 0.02 is 1.05."""
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
+    with localcontext(EXACT):
         return numerator / denominator
 
 
@@ -38,20 +38,19 @@ def factor(c: Decimal, line: SchemeLine) -> tuple[Decimal, Status]:
         return Decimal(0), "below_cutoff"
     if c <= ONE:
         return c, "proportional"
-    if line.cap is not None and c > line.cap:
-        return line.cap * line.accelerator, "capped"
-    return c * line.accelerator, "accelerated"
+    with localcontext(EXACT):
+        if line.cap is not None and c > line.cap:
+            return line.cap * line.accelerator, "capped"
+        return c * line.accelerator, "accelerated"
 
 
 def payout(bonus_target: Decimal, weight: Decimal, f: Decimal) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
+    with localcontext(EXACT):
         return money(bonus_target * weight * f)
 
 
 def commission(rate: Decimal, plan: Decimal | None, fact: Decimal | None, margin_share: Decimal) -> tuple[Decimal, Decimal]:
     """(base, amount): the base is the fact above plan; zero when below plan or either is missing."""
     base = Decimal(0) if plan is None or fact is None else max(Decimal(0), fact - plan)
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
+    with localcontext(EXACT):
         return base, money(rate * base * margin_share)

@@ -128,11 +128,12 @@ def _settings(table: Table | None, report: Report) -> Settings:
 def _kpis(table: Table, report: Report) -> dict[str, Kpi]:
     cells, kpis, rows = _Cells(table, report), {}, {}
     for r, values in table.rows:
-        kpi_id = norm(cells.text(r, values, "kpi"))
-        if not kpi_id:
+        kpi_id = cells.text(r, values, "kpi")
+        key = norm(kpi_id)
+        if not key:
             continue
-        if kpi_id in kpis:
-            _duplicate(report, table.cell(r, table.columns["kpi"]), kpi_id, rows[kpi_id])
+        if key in kpis:
+            _duplicate(report, table.cell(r, table.columns["kpi"]), kpi_id, rows[key])
             continue
         formula = None
         text = cells.text(r, values, "formula", required=False)
@@ -147,8 +148,8 @@ def _kpis(table: Table, report: Report) -> dict[str, Kpi]:
         unit = cells.enum(r, values, "unit", "unit", default="count")
         if _MISSING in (group, direction, unit):
             continue
-        rows[kpi_id] = r
-        kpis[kpi_id] = Kpi(kpi_id, cells.text(r, values, "title", required=False) or kpi_id, group, formula,
+        rows[key] = r
+        kpis[key] = Kpi(kpi_id, cells.text(r, values, "title", required=False) or kpi_id, group, formula,
                            direction, unit)
     return kpis
 
@@ -326,13 +327,13 @@ def _check_metrics(wb: Workbook, table: Table, report: Report) -> None:
     known = ", ".join(wb.fact_columns) or "none"
     used = {line.kpi for lines in wb.schemes.values() for line in lines} | {wb.settings.commission_kpi}
     for kpi in wb.kpis.values():
-        r = rows[kpi.kpi]
+        r = rows[kpi.key]
         if kpi.formula:
             for metric in kpi.formula.metrics:
                 if metric not in wb.fact_columns:
                     report.add("formula names an unknown metric", **table.cell(r, table.columns["formula"]).where(),
                                found=metric, expected="a column of the Facts sheet", hint=f"Facts has: {known}")
-        elif kpi.kpi in used and kpi.kpi not in wb.fact_columns:
+        elif kpi.key in used and kpi.key not in wb.fact_columns:
             report.add("no Facts column for this KPI", **table.cell(r, table.columns["kpi"]).where(), found=kpi.kpi,
                        expected="a formula, or a Facts column named after the KPI", hint=f"Facts has: {known}")
 

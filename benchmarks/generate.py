@@ -1,0 +1,36 @@
+"""Write a standard KPI workbook of any size, for benchmarks.
+
+    python benchmarks/generate.py N OUT.xlsx [--lang en|ru]
+
+N managers (teams of four, alternately hunters and farmers) plus one head of sales, 12 months
+(2026-01..2026-12) of plans and facts. Deterministic: the same arguments give the same workbook.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kpi_reports.workbook.example import YEAR_MONTHS, example_data
+from kpi_reports.workbook.template import write_workbook
+
+
+def generate(managers: int, out: str | Path, lang: str = "en") -> Path:
+    """Write the workbook at `out`; `managers` + 1 employees in all."""
+    write_workbook(out, example_data(lang, managers=managers, months=YEAR_MONTHS), lang, constant_memory=True)
+    return Path(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("managers", type=int, metavar="N", help="number of managers (a head of sales is added)")
+    parser.add_argument("out", metavar="OUT.xlsx")
+    parser.add_argument("--lang", choices=("en", "ru"), default="en")
+    args = parser.parse_args()
+    if args.managers < 1:
+        parser.error("N must be at least 1")
+    path = generate(args.managers, args.out, args.lang)
+    print(f"{path}: {args.managers} managers + 1 head, {len(YEAR_MONTHS)} months ({args.lang})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Small workbook-building fixtures shared by the tests.
+
+`example` is the bundled sample's content (two teams, a head of sales, months 2026-09 and 2026-10),
+fresh for every test; `put` changes one cell of it and says which A1 cell that is; `write` saves it.
+Data rows start in row 4 (title, explanation, header above).
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from kpi_reports.workbook.example import example_data
+from kpi_reports.workbook.template import HEADER_ROW, WorkbookData, write_workbook
+from kpi_reports.workbook.cells import a1
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+
+
+@pytest.fixture
+def example() -> WorkbookData:
+    return example_data("en", months=("2026-09", "2026-10"))
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write(data: WorkbookData, lang: str = "en", name: str = "book.xlsx") -> Path:
+        path = tmp_path / name
+        write_workbook(path, data, lang)
+        return path
+    return write
+
+
+def put(data: WorkbookData, sheet: str, column: str, value, **where) -> str:
+    """Set `column` in the first row of `sheet` whose cells match `where`; returns that cell's A1 name.
+
+    `where` keys are column names (`employee_id="E001"`, `period="2026-10"`); with no `where`, the
+    first row. A new column is added at the right when `column` is not there yet.
+    """
+    table = data.sheets[sheet]
+    if column not in table.columns:
+        table.columns.append(column)
+        for row in table.rows:
+            row.append(None)
+    col = table.columns.index(column)
+    for i, row in enumerate(table.rows):
+        if all(_same(row[table.columns.index(k)], v) for k, v in where.items()):
+            row[col] = value
+            return a1(HEADER_ROW + 1 + i, col)
+    raise KeyError(f"no row of {sheet} matches {where}")
+
+
+def _same(cell, wanted) -> bool:
+    return str(cell)[:7] == wanted if hasattr(cell, "year") else cell == wanted
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

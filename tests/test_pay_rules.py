@@ -1,0 +1,65 @@
+"""The rules of pay on plain values: cut-off, proportional band, accelerator, cap, rounding."""
+from decimal import Decimal as D
+
+import pytest
+
+from kpi_reports.engine import pay
+from kpi_reports.model import SchemeLine
+
+
+def line(cap=None, cutoff="0.8", accelerator="1.2") -> SchemeLine:
+    return SchemeLine("s", "k", D("0.4"), D(cutoff), D(accelerator), None if cap is None else D(cap))
+
+
+@pytest.mark.parametrize("c, factor, status", [
+    ("0.7999", "0", "below_cutoff"),
+    ("0.79999999", "0", "below_cutoff"),
+    ("0.8", "0.8", "proportional"),
+    ("0.95", "0.95", "proportional"),
+    ("1", "1", "proportional"),
+    ("1.0001", "1.20012", "accelerated"),
+    ("1.1", "1.32", "accelerated"),
+])
+def test_factor_at_each_boundary(c, factor, status):
+    assert pay.factor(D(c), line()) == (D(factor), status)
+
+
+def test_cap_limits_completion_before_the_accelerator():
+    assert pay.factor(D("1.5"), line(cap="1.5")) == (D("1.80"), "accelerated")
+    assert pay.factor(D("1.51"), line(cap="1.5")) == (D("1.80"), "capped")
+    assert pay.factor(D("3"), line(cap="1.5")) == (D("1.80"), "capped")
+
+
+def test_without_cap_the_accelerator_has_no_limit():
+    assert pay.factor(D("3"), line()) == (D("3.6"), "accelerated")
+
+
+def test_payout_at_79_99_percent_is_zero_and_at_80_is_proportional():
+    assert pay.payout(D(50000), D("0.4"), pay.factor(D("0.7999"), line())[0]) == D("0.00")
+    assert pay.payout(D(50000), D("0.4"), pay.factor(D("0.8"), line())[0]) == D("16000.00")
+    assert pay.payout(D(50000), D("0.4"), pay.factor(D("1"), line())[0]) == D("20000.00")
+    assert pay.payout(D(50000), D("0.4"), pay.factor(D("1.0001"), line())[0]) == D("24002.40")
+
+
+def test_payout_rounds_half_up_to_kopecks():
+    assert pay.payout(D("0.125"), D(1), D(1)) == D("0.13")
+    assert pay.payout(D("0.135"), D(1), D(1)) == D("0.14")  # banker's rounding would give 0.14 too
+    assert pay.payout(D("0.145"), D(1), D(1)) == D("0.15")  # …and 0.14 here
+    assert pay.money(D("-0.005")) == D("-0.01")
+
+
+def test_completion_is_exact_not_rounded():
+    assert pay.completion(D("0.02"), D("0.021"), lower_is_better=False) == D("1.05")
+    third = pay.completion(D(3), D(1), lower_is_better=False)
+    assert str(third) == "0." + "3" * 40
+
+
+def test_lower_is_better_completion_is_plan_over_fact():
+    assert pay.completion(D(60), D(50), lower_is_better=True) == D("1.2")
+    assert pay.completion(D(60), D(75), lower_is_better=True) == D("0.8")
+
+
+def test_commission_is_on_fact_above_plan_only():
+    assert pay.commission(D("0.02"), D(3000000), D(3300000), D("0.3")) == (D(300000), D("1800.00"))
+    assert pay.commission(D("0.02"), D(3000000), D(2900000), D("0.3")) == (D(0), D("0.00"))
+    assert pay.commission(D("0.02"), None, D(2900000), D("0.3")) == (D(0), D("0.00"))
