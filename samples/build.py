@@ -1,0 +1,13 @@
+"""Rebuild the bundled samples from kpi_reports.workbook.example: `python samples/build.py`."""
+from pathlib import Path
+
+from kpi_reports.workbook.example import example_data
+from kpi_reports.workbook.template import write_workbook
+
+HERE = Path(__file__).parent
+SAMPLES = {"en": HERE / "sales_team.xlsx", "ru": HERE / "sales_team_ru.xlsx"}
+
+if __name__ == "__main__":
+    for lang, path in SAMPLES.items():
+        write_workbook(path, example_data(lang), lang)
+        print(f"{path}: written")

@@ -1,0 +1,54 @@
+"""The README cannot rot: its commands are the ones CI runs, every command is documented, and the
+JSON example names only fields the tool writes."""
+import json
+import re
+import shlex
+
+from click.testing import CliRunner
+
+from conftest import ROOT
+from kpi_reports.cli import main
+
+README = (ROOT / "README.md").read_text("utf-8")
+BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, re.S)
+
+
+def shell_blocks():
+    return [body.strip() for lang, body in BLOCKS if lang == "sh"]
+
+
+def test_readme_gives_exactly_two_set_up_commands_and_ci_runs_the_test_one():
+    install_and_run, install_and_test = shell_blocks()
+    assert "pip install ." in install_and_run and "samples/sales_team.xlsx" in install_and_run
+    assert "[test]" in install_and_test and "pytest" in install_and_test
+    ci = (ROOT / ".ci" / "run").read_text("utf-8")
+    assert install_and_test in ci.splitlines()
+
+
+def test_readme_main_job_command_runs():
+    command = shell_blocks()[0].split("&& kpi-reports ")[-1]
+    result = CliRunner().invoke(main, shlex.split(command), catch_exceptions=False)
+    assert result.exit_code == 0 and "119,800.00" in result.output
+
+
+def test_every_command_is_documented():
+    for name in main.commands:
+        assert f"`kpi-reports {name} " in README, name
+
+
+def test_json_example_names_only_fields_the_tool_writes():
+    example = json.loads(next(body for lang, body in BLOCKS if lang == "json"))
+    result = CliRunner().invoke(main, ["run", str(ROOT / "samples/sales_team.xlsx"), "--period", "2026-10",
+                                       "--json", "-"])
+    real = json.loads(result.output)
+
+    def keys_in(doc, actual, path=""):
+        if isinstance(doc, dict):
+            for key, value in doc.items():
+                assert key in actual, f"README documents {path}.{key}, which the tool does not write"
+                keys_in(value, actual[key], f"{path}.{key}")
+        elif isinstance(doc, list) and doc and actual:
+            keys_in(doc[0], actual[0], path + "[]")
+    keys_in(example, real)
+    assert example["employees"][0] == {**real["employees"][0], "kpis": example["employees"][0]["kpis"]}
+    assert example["employees"][0]["kpis"][0] == real["employees"][0]["kpis"][0]
