@@ -168,7 +168,7 @@ class _Period:
         if e.commission_rate > 0 and source == "none":
             self.report.warn(f"no margin share for {e.employee_id} {e.name}: commission is 0",
                              sheet="Employees", column="margin_rate",
-                             hint="fill Facts margin, the employee's margin_rate or Settings margin_rate")
+                             hint="Fill Facts margin, the employee's margin_rate or Settings margin_rate.")
         base, amount = pay.commission(e.commission_rate, plan, fact, share)
         return Commission(kpi.kpi if kpi else kpi_id, e.commission_rate, plan, fact, base, share, source, amount)
 

@@ -61,7 +61,7 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
         if not names:
             if spec.required:
                 report.add("missing sheet", sheet=spec.key, expected=f"a sheet named {spec.key} or {spec.ru}",
-                           hint=f"sheets in the file: {', '.join(book.sheet_names)}")
+                           hint=f"Sheets in the file: {', '.join(book.sheet_names)}.")
             continue
         try:
             rows = book.get_sheet_by_name(names[0]).to_python(skip_empty_area=False)
@@ -82,7 +82,7 @@ def _match_sheets(sheet_names: list[str], report: Report) -> dict[str, list[str]
     for key, names in found.items():
         if len(names) > 1:
             report.add("two sheets for the same table", sheet=names[1], found=", ".join(names),
-                       expected=f"one sheet named {key}", hint="rename or delete one of them")
+                       expected=f"one sheet named {key}", hint="Rename or delete one of them.")
     return found
 
 
@@ -105,7 +105,7 @@ def _table(sheet: str, spec: schema.Sheet, rows: list[list], report: Report) -> 
         key = norm(text)
         if key in seen:
             report.add("two columns with the same name", **table.header_cell(i).where(), found=text,
-                       hint=f"the first is in column {col_letter(seen[key])}")
+                       hint=f"The first is in column {col_letter(seen[key])}.")
         seen.setdefault(key, i)
         if spec.open and i not in columns.values():
             table.extra.setdefault(key, i)

@@ -125,6 +125,10 @@ def _settings(table: Table | None, report: Report) -> Settings:
     )
 
 
+_KPI_ENUMS = {"group": None, "direction": "higher", "unit": "count"}
+_KPI_FALLBACK = {"group": "result", "direction": "higher", "unit": "count"}  # behind a reported error
+
+
 def _kpis(table: Table, report: Report) -> dict[str, Kpi]:
     cells, kpis, rows = _Cells(table, report), {}, {}
     for r, values in table.rows:
@@ -142,42 +146,45 @@ def _kpis(table: Table, report: Report) -> dict[str, Kpi]:
                 formula = formulas.parse(text)
             except formulas.FormulaError as e:
                 report.add("formula not allowed", **table.cell(r, table.columns["formula"]).where(), found=text,
-                           expected="numbers, metric names, + − × /, ( ) and min/max/abs", hint=f"it {e}")
-        group = cells.enum(r, values, "group", "group")
-        direction = cells.enum(r, values, "direction", "direction", default="higher")
-        unit = cells.enum(r, values, "unit", "unit", default="count")
-        if _MISSING in (group, direction, unit):
-            continue
-        rows[key] = r
+                           expected="numbers, metric names, + − × /, ( ) and min/max/abs", hint=f"It {e}.")
+        got = {field: cells.enum(r, values, field, field, default) for field, default in _KPI_ENUMS.items()}
+        group, direction, unit = (_KPI_FALLBACK[f] if v is _MISSING else v for f, v in got.items())
+        rows[key] = r  # kept even with a bad cell, so that other sheets' references to it still resolve
         kpis[key] = Kpi(kpi_id, cells.text(r, values, "title", required=False) or kpi_id, group, formula,
-                           direction, unit)
+                        direction, unit)
     return kpis
+
+
+def _names(kpis: dict[str, Kpi]) -> str:
+    return ", ".join(k.kpi for k in kpis.values()) or "none"
 
 
 def _duplicate(report: Report, cell: Cell, key: str, first_row: int) -> None:
     report.add("duplicate", **cell.where(), found=key, expected="each value once",
-               hint=f"the first is in row {first_row + 1}")
+               hint=f"The first is in row {first_row + 1}.")
 
 
 def _schemes(table: Table, kpis: dict[str, Kpi], report: Report) -> dict[str, list[SchemeLine]]:
-    cells, schemes, seen = _Cells(table, report), {}, {}
+    cells, schemes, seen, broken = _Cells(table, report), {}, {}, set()
     for r, values in table.rows:
         name, kpi_id = cells.text(r, values, "scheme"), norm(cells.text(r, values, "kpi"))
         if not name or not kpi_id:
             continue
         if kpi_id not in kpis:
             cells.problem(table.cell(r, table.columns["kpi"]), kpi_id, "unknown KPI",
-                          "a kpi listed on the KPIs sheet", hint=f"known: {', '.join(kpis) or 'none'}")
+                          "a kpi listed on the KPIs sheet", hint=f"Known: {_names(kpis)}.")
             continue
         if (name, kpi_id) in seen:
             _duplicate(report, table.cell(r, table.columns["kpi"]), f"{name} / {kpi_id}", seen[(name, kpi_id)])
             continue
         seen[(name, kpi_id)] = r
         line = _scheme_line(cells, r, values, name, kpi_id)
-        if line:
-            schemes.setdefault(name, []).append(line)
+        if line is None:
+            broken.add(name)
+        schemes.setdefault(name, []).extend([line] if line else [])
     for name, lines in schemes.items():
-        _check_scheme(table, name, lines, kpis, seen, report)
+        if name not in broken:  # a bad weight was reported already; its sum would only repeat it
+            _check_scheme(table, name, lines, kpis, seen, report)
     return schemes
 
 
@@ -205,17 +212,17 @@ def _check_scheme(table: Table, name: str, lines: list[SchemeLine], kpis: dict[s
     where = table.cell(first, table.columns["weight"]).where()
     total = sum(line.weight for line in lines)
     if total != 1:
-        hint = "the weights look like whole percents: type 40% or 0.4" if total == 100 else None
+        hint = "The weights look like whole percents: type 40% or 0.4." if total == 100 else None
         report.add(f"weights of scheme {name} do not add up to 100%", **where, found=_pct(total),
                    expected="100%", hint=hint)
     if len(lines) > MAX_KPIS:
         report.warn(f"scheme {name} has {len(lines)} KPIs", **where, expected=f"at most {MAX_KPIS}",
-                    hint="with more, each KPI weighs too little to steer anyone")
+                    hint="With more, each KPI weighs too little to steer anyone.")
     by_group = {g: sum(line.weight for line in lines if kpis[line.kpi].group == g) for g in ("activity", "result")}
     if by_group["result"] < by_group["activity"]:
         report.warn(f"scheme {name}: result KPIs weigh less than activity KPIs", **where,
                     found=f"result {_pct(by_group['result'])}, activity {_pct(by_group['activity'])}",
-                    hint="results should carry the largest weight")
+                    hint="Results should carry the largest weight.")
     team = sum(line.weight for line in lines if line.scope == "team")
     if 0 < team < total and not TEAM_SHARE[0] <= team <= TEAM_SHARE[1]:
         report.warn(f"scheme {name}: team KPIs weigh {_pct(team)}", **where, expected="10–20% of the bonus")
@@ -238,13 +245,12 @@ def _employees(table: Table, schemes: dict[str, list[SchemeLine]] | None, report
         scheme = cells.text(r, values, "scheme")
         if scheme and schemes is not None and scheme not in schemes:
             cells.problem(table.cell(r, table.columns["scheme"]), scheme, "unknown scheme",
-                          "a scheme listed on the Schemes sheet", hint=f"known: {', '.join(schemes) or 'none'}")
+                          "a scheme listed on the Schemes sheet", hint=f"Known: {', '.join(schemes) or 'none'}.")
         fields = {k: cells.amount(r, values, k) for k in ("salary", "bonus_target")}
         fields["commission_rate"] = cells.amount(r, values, "commission_rate", required=False, default=Decimal(0))
         fields["margin_rate"] = cells.amount(r, values, "margin_rate", required=False)
         manages = cells.text(r, values, "manages", required=False)
-        if _MISSING in fields.values():
-            continue
+        fields = {k: Decimal(0) if v is _MISSING else v for k, v in fields.items()}  # reported already
         employees[emp_id] = Employee(
             emp_id, cells.text(r, values, "name"), cells.text(r, values, "team"), scheme,
             position=cells.text(r, values, "position", required=False),
@@ -275,7 +281,7 @@ def _records(table: Table | None, key_column: str, known: object, report: Report
         for key, col in table.extra.items():
             if key not in kpis:
                 report.add("unknown KPI", **table.header_cell(col).where(), found=table.headers[col],
-                           expected="a kpi listed on the KPIs sheet", hint=f"known: {', '.join(kpis)}")
+                           expected="a kpi listed on the KPIs sheet", hint=f"Known: {_names(kpis)}.")
     value_columns = [(k, c) for k, c in table.extra.items() if kpis is None or k in kpis]
     for r, values in table.rows:
         per = cells.parse(r, values, "period", period)
@@ -284,7 +290,7 @@ def _records(table: Table | None, key_column: str, known: object, report: Report
             continue
         if key not in known:
             cells.problem(table.cell(r, table.columns[key_column]), key, unknown,
-                          f"a {key_column} listed on the Employees sheet")
+                          "an id listed on the Employees sheet")
             continue
         if (per, key) in rows:
             _duplicate(report, table.cell(r, table.columns[key_column]), f"{per} / {key}", rows[(per, key)])
@@ -312,11 +318,11 @@ def _record(cells: _Cells, r: int, values: list, per: str, key: str, columns: li
         if amount < 0:
             cells.problem(cell, value, "negative amount", "zero or more")
         elif kpis is not None and amount == 0:
-            cells.problem(cell, value, "plan is zero", "a plan above 0", hint="leave the cell empty if the KPI "
-                          "does not apply this month")
+            cells.problem(cell, value, "plan is zero", "a plan above 0", hint="Leave the cell empty if the KPI "
+                          "does not apply this month.")
         elif kpis is not None and kpis[name].unit == "percent" and amount > 1:
             cells.problem(cell, value, "percent plan above 100%", "a share such as 2% or 0.02",
-                          hint=f"type {shown(value)}% or {amount / 100}")
+                          hint=f"Type {shown(value)}% or {amount / 100}.")
         numbers[name] = amount
     return Record(per, key, numbers, where)
 
@@ -324,7 +330,7 @@ def _record(cells: _Cells, r: int, values: list, per: str, key: str, columns: li
 def _check_metrics(wb: Workbook, table: Table, report: Report) -> None:
     """Every metric a formula names, and every KPI without formula, has a Facts column."""
     rows = {norm(text_id(table.value(v, "kpi"))): r for r, v in table.rows if not is_empty(table.value(v, "kpi"))}
-    known = ", ".join(wb.fact_columns) or "none"
+    known = ", ".join(c.column for c in wb.fact_columns.values()) or "none"
     used = {line.kpi for lines in wb.schemes.values() for line in lines} | {wb.settings.commission_kpi}
     for kpi in wb.kpis.values():
         r = rows[kpi.key]
@@ -332,10 +338,10 @@ def _check_metrics(wb: Workbook, table: Table, report: Report) -> None:
             for metric in kpi.formula.metrics:
                 if metric not in wb.fact_columns:
                     report.add("formula names an unknown metric", **table.cell(r, table.columns["formula"]).where(),
-                               found=metric, expected="a column of the Facts sheet", hint=f"Facts has: {known}")
+                               found=metric, expected="a column of the Facts sheet", hint=f"Facts has: {known}.")
         elif kpi.key in used and kpi.key not in wb.fact_columns:
             report.add("no Facts column for this KPI", **table.cell(r, table.columns["kpi"]).where(), found=kpi.kpi,
-                       expected="a formula, or a Facts column named after the KPI", hint=f"Facts has: {known}")
+                       expected="a formula, or a Facts column named after the KPI", hint=f"Facts has: {known}.")
 
 
 def _check_commission(wb: Workbook, table: Table, report: Report) -> None:
@@ -344,4 +350,4 @@ def _check_commission(wb: Workbook, table: Table, report: Report) -> None:
     if paid and kpi not in table.extra:
         report.add("no Plans column for the commission KPI", sheet=table.sheet, found=kpi,
                    expected=f"a Plans column {kpi} (Settings commission_kpi)",
-                   hint=f"{len(paid)} employee(s) have a commission_rate")
+                   hint=f"{len(paid)} employee(s) have a commission_rate.")
