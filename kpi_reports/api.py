@@ -43,15 +43,19 @@ def compute(wb: Workbook, period: str) -> PeriodResult:
 
 
 def check(path: str | os.PathLike) -> Report:
-    """Every problem of the file: validation, then a computation of every period in it."""
+    """Every problem of the file: validation, then a computation of every period in it.
+
+    Periods are computed even after validation errors, so that the user sees every problem at once; a
+    cell that already has an error is not reported again for what computing made of it.
+    """
     wb, report = _read(path)
-    if report.errors:
-        return report
+    if not wb.schemes or not wb.employees:
+        return report  # a missing sheet: nothing to compute
+    flagged = {(p.sheet, p.cell) for p in report.errors if p.cell}
     for period in wb.periods:
         try:
-            result = _compute(wb, period)
+            found = _compute(wb, period).warnings
         except InvalidWorkbook as e:
-            report.extend(e.report.problems)
-        else:
-            report.extend(w for w in result.warnings if w not in wb.warnings)
+            found = e.report.problems
+        report.extend(p for p in found if p not in wb.warnings and (p.sheet, p.cell) not in flagged)
     return report

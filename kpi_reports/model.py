@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Mapping
 
-from kpi_reports.names import norm
+from kpi_reports.names import a1, norm
 from kpi_reports.problems import Problem
 
 if TYPE_CHECKING:
@@ -84,17 +84,26 @@ class SchemeLine:
 class Record:
     """One row of Plans, TeamPlans or Facts: a period, a key (employee or team) and named values.
 
-    `values` maps a normalised column key to its number, or None for an empty cell; `cells` maps the
-    same keys to where the value sits.
+    `values` maps a normalised column key to its number, or None for an empty cell (or one with an
+    error, reported already). `columns` (shared by the rows of a sheet) says where each key's column
+    is, so that `cell(key)` can name the cell.
     """
 
     period: str
     key: str
     values: dict[str, Decimal | None]
-    cells: dict[str, Cell]
+    sheet: str = ""
+    row: int = 0
+    columns: Mapping[str, tuple[int, str]] = field(default_factory=dict)
 
     def get(self, name: str) -> Decimal | None:
         return self.values.get(name)
+
+    def cell(self, name: str | None) -> Cell | None:
+        if name not in self.columns:
+            return None
+        col, header = self.columns[name]
+        return Cell(self.sheet, a1(self.row, col), header)
 
 
 @dataclass(frozen=True)

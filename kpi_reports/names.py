@@ -1,4 +1,5 @@
-"""How names are compared: sheet names, column headers, KPI ids, metric names, enum words.
+"""How names are compared (sheet names, column headers, KPI ids, metric names, enum words) and how
+cells are named (A1).
 
 `Employee ID`, `employee_id` and `EMPLOYEE ID` are the same name; so are `Табельный номер` and
 `табельный_номер`. Case, spaces, underscores, hyphens and `ё`/`е` do not matter.
@@ -12,3 +13,18 @@ _IGNORED = re.compile(r"[\s_\-.]+")
 
 def norm(name: object) -> str:
     return _IGNORED.sub("", str(name)).casefold().replace("ё", "е")
+
+
+def col_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def a1(row: int, col: int) -> str:
+    """Zero-based row and column to `B7`."""
+    return f"{col_letter(col)}{row + 1}"

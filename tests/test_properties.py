@@ -17,8 +17,8 @@ def workbook(lines: list[SchemeLine], plans: dict, facts: dict, bonus_target: D)
     employee = Employee("E1", "A", "T", "s", D(1000), bonus_target)
     return Workbook(
         employees={"E1": employee}, kpis=kpis, schemes={"s": lines},
-        plans={("2026-10", "E1"): Record("2026-10", "E1", plans, {})},
-        team_plans={}, facts={("2026-10", "E1"): Record("2026-10", "E1", facts, {})}, fact_columns={},
+        plans={("2026-10", "E1"): Record("2026-10", "E1", plans)},
+        team_plans={}, facts={("2026-10", "E1"): Record("2026-10", "E1", facts)}, fact_columns={},
     )
 
 

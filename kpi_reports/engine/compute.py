@@ -66,7 +66,7 @@ class _Period:
         else:
             plan = plans.get(kpi.key) if plans else None
             fact = self.fact(kpi, facts)
-            where = plans.cells.get(kpi.key) if plans else None
+            where = plans.cell(kpi.key) if plans else None
         c, status = self.completion(e, kpi, line, plan, fact, where, facts)
         f, rule = (ZERO, status) if c is None else pay.factor(c, line)
         status = status if status == "capped" else rule  # a lower-is-better 0 counts as the cap
@@ -94,8 +94,8 @@ class _Period:
 
     def fact(self, kpi: Kpi, facts: Record | None) -> Decimal | None:
         """The KPI column when filled; else the formula over the row's metrics; else 0."""
-        if facts is None:
-            return self.evaluate(kpi, {}, None)
+        if facts is None:  # reported once as a missing row; its ratios have no value
+            return ZERO if kpi.formula is None or kpi.additive else None
         value = facts.get(kpi.key)
         return value if value is not None else self.evaluate(kpi, facts.values, facts)
 
@@ -114,7 +114,7 @@ class _Period:
         if facts is None:
             return None
         names = [metric, kpi.key, *(kpi.formula.metrics if kpi.formula else ())]
-        return next((facts.cells[n] for n in names if n in facts.cells), None)
+        return next((facts.cell(n) for n in names if n in facts.columns), None)
 
     # --- teams --------------------------------------------------------------------------------
 
@@ -143,7 +143,7 @@ class _Period:
             plans = [self.wb.plans.get((self.period, m.employee_id)) for m in members]
             given = [p.get(kpi.key) for p in plans if p and p.get(kpi.key) is not None]
             return sum(given, ZERO) if given else None
-        cell = row.cells.get(kpi.key) if row else None
+        cell = row.cell(kpi.key) if row else None
         self.report.add(f"no team plan for {kpi.kpi} (a ratio, so members' plans cannot be added up)",
                         **(cell.where() if cell else {"sheet": "TeamPlans", "column": kpi.kpi}),
                         found="" if cell else f"no row for {self.period} / {e.team}" if not row else "no column",
@@ -152,7 +152,7 @@ class _Period:
 
     def team_plan_cell(self, e: Employee, kpi: Kpi) -> Cell | None:
         row = self.wb.team_plans.get((self.period, e.team))
-        return row.cells.get(kpi.key) if row else None
+        return row.cell(kpi.key) if row else None
 
     # --- commission ---------------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ class _Period:
         share, source = self.margin_share(e, kpi_id, fact, facts)
         if e.commission_rate > 0 and plans is not None and plan is None:
             self.report.warn(f"no plan for {kpi_id}: no commission for {e.employee_id} {e.name}",
-                             **(plans.cells[kpi_id].where() if kpi_id in plans.cells else {"sheet": "Plans"}))
+                             **(plans.cell(kpi_id) or Cell("Plans", "", kpi_id)).where())
         if e.commission_rate > 0 and source == "none":
             self.report.warn(f"no margin share for {e.employee_id} {e.name}: commission is 0",
                              sheet="Employees", column="margin_rate",

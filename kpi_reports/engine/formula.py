@@ -14,6 +14,7 @@ from typing import Callable, Mapping
 from kpi_reports.names import norm
 
 MAX_LENGTH = 500
+LIMIT = 10**15
 EXACT = Context(prec=40)
 _FUNCTIONS: dict[str, Callable[..., Decimal]] = {"min": min, "max": max, "abs": abs}
 _OPERATORS = {
@@ -81,6 +82,8 @@ def _check(node: ast.AST) -> None:
             raise FormulaError(f"uses an operator that is not allowed ({_symbol(node)})")
         return
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if not abs(node.value) < LIMIT:
+            raise FormulaError(f"uses the number {ast.unparse(node)}; numbers must be below 1e15")
         return
     if isinstance(node, ast.Call):
         name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)

@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from kpi_reports.names import a1, col_letter  # noqa: F401  (re-exported: cell names live with cells)
+
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _CURRENCY = re.compile(r"(₽|руб\.?|р\.?|rub|rur)$", re.IGNORECASE)
 _PLAIN = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
@@ -21,6 +23,10 @@ _PERIOD_TEXT = [
 ]
 
 
+LIMIT = Decimal("1e15")
+"""Amounts at or beyond a quadrillion are typos; refusing them keeps every sum exact at 40 digits."""
+
+
 class CellError(ValueError):
     """The value does not fit; `expected` says what would."""
 
@@ -28,21 +34,6 @@ class CellError(ValueError):
         super().__init__(expected)
         self.expected = expected
         self.hint = hint
-
-
-def col_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def a1(row: int, col: int) -> str:
-    """Zero-based row and column to `B7`."""
-    return f"{col_letter(col)}{row + 1}"
 
 
 def is_empty(value: object) -> bool:
@@ -63,12 +54,16 @@ def number(value: object) -> Decimal:
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
         raise CellError("a number")
     if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
+        result = Decimal(value)
+    elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise CellError("a number")
-        return Decimal(str(value))
-    return _number_text(str(value))
+        result = Decimal(str(value))
+    else:
+        result = _number_text(str(value))
+    if abs(result) >= LIMIT:
+        raise CellError("a number below 1 000 000 000 000 000", "Is it a typo?")
+    return result
 
 
 def _number_text(text: str) -> Decimal:

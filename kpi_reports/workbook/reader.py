@@ -5,6 +5,7 @@ rows. Nothing is interpreted here beyond finding sheets, headers and data rows: 
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from kpi_reports.names import norm
 from kpi_reports.problems import FileProblem, Report
 from kpi_reports.workbook import schema
 from kpi_reports.workbook.cells import a1, col_letter, is_empty, shown
-from kpi_reports.workbook.safety import check_file
+from kpi_reports.workbook.safety import check_file, error_cells
 
 HEADER_ROWS = 10
 
@@ -34,6 +35,11 @@ class Table:
     """The other columns of an open sheet (Plans, Facts): normalised header → column index."""
     rows: list[tuple[int, list]] = field(default_factory=list)
     """Non-empty data rows below the header: (zero-based row index, values)."""
+
+    @functools.cached_property
+    def locations(self) -> dict[str, tuple[int, str]]:
+        """Where each value column of an open sheet is: normalised header → (column index, header)."""
+        return {key: (col, self.headers[col]) for key, col in self.extra.items()}
 
     def cell(self, row: int, col: int) -> Cell:
         return Cell(self.sheet, a1(row, col), self.headers.get(col, col_letter(col)))
@@ -56,6 +62,7 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
     report = Report()
     tables: dict[str, Table] = {}
     by_spec = _match_sheets(book.sheet_names, report)
+    errors = error_cells(p, [names[0] for names in by_spec.values()])
     for spec in schema.SHEETS:
         names = by_spec.get(spec.key, [])
         if not names:
@@ -67,6 +74,9 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
             rows = book.get_sheet_by_name(names[0]).to_python(skip_empty_area=False)
         except Exception as e:
             raise FileProblem(f"{p}: sheet {names[0]} cannot be read ({e})") from None
+        for (r, c), text in errors.get(names[0], {}).items():
+            if r < len(rows) and c < len(rows[r]):
+                rows[r][c] = text
         table = _table(names[0], spec, rows, report)
         if table:
             tables[spec.key] = table

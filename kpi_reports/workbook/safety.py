@@ -12,6 +12,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from defusedxml import ElementTree as DefusedET
+
 from kpi_reports.problems import FileProblem
 
 MAX_UNCOMPRESSED = 2 * 1024**3
@@ -20,7 +22,7 @@ MAX_RATIO = 200
 """Uncompressed over compressed size of one part larger than RATIO_FLOOR; sheet XML is 5–30×."""
 RATIO_FLOOR = 1024**2
 PROLOG_BYTES = 64 * 1024
-_ROOT = re.compile(rb"<[A-Za-z_]")
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -71,6 +73,17 @@ def _check_package(p: Path, zf: zipfile.ZipFile) -> None:
                           f"{MAX_UNCOMPRESSED // 1024**2} MiB), which looks like a zip bomb")
 
 
+def _declares_doctype(head: bytes) -> bool:
+    """True when a DOCTYPE comes before the root element, or the prolog never ends within `head`."""
+    pos = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    while m := _PROLOG_ITEM.match(head, pos):
+        pos = m.end()
+    rest = head[pos:]
+    if not rest:
+        return len(head) == PROLOG_BYTES
+    return rest.startswith(b"<!") or not rest.startswith(b"<")
+
+
 def _check_prolog(p: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Refuse a DOCTYPE before the root element: entity expansion is how XML bombs work."""
     try:
@@ -78,8 +91,47 @@ def _check_prolog(p: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
             head = f.read(PROLOG_BYTES)
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as e:
         raise FileProblem(f"{p}: is damaged: part {info.filename} cannot be read ({e})") from None
-    root = _ROOT.search(head)
-    prolog = head[: root.start()] if root else head
-    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog or (not root and len(head) == PROLOG_BYTES):
+    if _declares_doctype(head):
         raise FileProblem(f"{p}: refused: part {info.filename} declares a DOCTYPE or entities "
                           "(an XML bomb); Excel never writes those")
+
+
+_ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>.*?<v>([^<]*)</v>', re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+
+
+def error_cells(path: Path, sheets: list[str]) -> dict[str, dict[tuple[int, int], str]]:
+    """Cells holding an Excel error (#DIV/0!, #N/A…) by sheet name and zero-based (row, column).
+
+    python-calamine reads them as empty cells; a number that is an error must not pass for "empty".
+    Only the named sheets are looked at, and only their raw XML is searched: no parser runs on it.
+    """
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    with zipfile.ZipFile(path) as zf:
+        for name, part in _sheet_parts(zf).items():
+            if name not in sheets:
+                continue
+            data = zf.read(part)
+            if b't="e"' not in data:
+                continue
+            for m in _ERROR_CELL.finditer(data):
+                ref = _CELL_REF.search(m.group(1))
+                if ref:
+                    col = sum((ord(ch) - 64) * 26**i for i, ch in enumerate(reversed(ref.group(1).decode()))) - 1
+                    found.setdefault(name, {})[(int(ref.group(2)) - 1, col)] = m.group(2).decode("utf-8", "replace")
+    return found
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part in the package, from workbook.xml and its relationships (defusedxml)."""
+    book = DefusedET.fromstring(zf.read("xl/workbook.xml"))
+    rels = DefusedET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    parts = {}
+    for sheet in book.iter():
+        if sheet.tag.rsplit("}", 1)[-1] != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+        target = targets.get(rid, "")
+        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts

@@ -210,22 +210,24 @@ def _check_scheme(table: Table, name: str, lines: list[SchemeLine], kpis: dict[s
                   rows: dict[tuple[str, str], int], report: Report) -> None:
     first = min(rows[(name, line.kpi)] for line in lines)
     where = table.cell(first, table.columns["weight"]).where()
-    total = sum(line.weight for line in lines)
+    total = sum((line.weight for line in lines), Decimal(0))
     if total != 1:
         hint = "The weights look like whole percents: type 40% or 0.4." if total == 100 else None
         report.add(f"weights of scheme {name} do not add up to 100%", **where, found=_pct(total),
                    expected="100%", hint=hint)
     if len(lines) > MAX_KPIS:
-        report.warn(f"scheme {name} has {len(lines)} KPIs", **where, expected=f"at most {MAX_KPIS}",
+        report.warn(f"scheme {name} has too many KPIs", **where, found=f"{len(lines)} KPIs", expected=f"at most {MAX_KPIS}",
                     hint="With more, each KPI weighs too little to steer anyone.")
-    by_group = {g: sum(line.weight for line in lines if kpis[line.kpi].group == g) for g in ("activity", "result")}
+    by_group = {g: sum((line.weight for line in lines if kpis[line.kpi].group == g), Decimal(0))
+                for g in ("activity", "result")}
     if by_group["result"] < by_group["activity"]:
         report.warn(f"scheme {name}: result KPIs weigh less than activity KPIs", **where,
                     found=f"result {_pct(by_group['result'])}, activity {_pct(by_group['activity'])}",
                     hint="Results should carry the largest weight.")
-    team = sum(line.weight for line in lines if line.scope == "team")
+    team = sum((line.weight for line in lines if line.scope == "team"), Decimal(0))
     if 0 < team < total and not TEAM_SHARE[0] <= team <= TEAM_SHARE[1]:
-        report.warn(f"scheme {name}: team KPIs weigh {_pct(team)}", **where, expected="10–20% of the bonus")
+        report.warn(f"scheme {name}: the team share is outside 10–20%", **where, found=_pct(team),
+                    expected="10–20% of the bonus")
 
 
 def _pct(value: Decimal) -> str:
@@ -302,29 +304,29 @@ def _records(table: Table | None, key_column: str, known: object, report: Report
 
 def _record(cells: _Cells, r: int, values: list, per: str, key: str, columns: list[tuple[str, int]],
             kpis: dict[str, Kpi] | None) -> Record:
-    table, numbers, where = cells.table, {}, {}
+    numbers = {}
     for name, col in columns:
         value = values[col] if col < len(values) else None
-        cell = table.cell(r, col)
-        where[name] = cell
-        if is_empty(value):
-            numbers[name] = None
-            continue
-        try:
-            amount = number(value)
-        except CellError as e:
-            cells.problem(cell, value, "wrong value", e.expected, e.hint)
-            continue
-        if amount < 0:
-            cells.problem(cell, value, "negative amount", "zero or more")
-        elif kpis is not None and amount == 0:
-            cells.problem(cell, value, "plan is zero", "a plan above 0", hint="Leave the cell empty if the KPI "
-                          "does not apply this month.")
-        elif kpis is not None and kpis[name].unit == "percent" and amount > 1:
-            cells.problem(cell, value, "percent plan above 100%", "a share such as 2% or 0.02",
-                          hint=f"Type {shown(value)}% or {amount / 100}.")
-        numbers[name] = amount
-    return Record(per, key, numbers, where)
+        numbers[name] = None if is_empty(value) else _value(cells, r, col, value, kpis and kpis[name])
+    return Record(per, key, numbers, cells.table.sheet, r, cells.table.locations)
+
+
+def _value(cells: _Cells, r: int, col: int, value: object, plan_of: Kpi | None) -> Decimal | None:
+    """A Plans, TeamPlans or Facts number; None after reporting a problem (so nothing computes with it)."""
+    cell = cells.table.cell(r, col)
+    try:
+        amount = number(value)
+    except CellError as e:
+        return cells.problem(cell, value, "wrong value", e.expected, e.hint)
+    if amount < 0:
+        return cells.problem(cell, value, "negative amount", "zero or more")
+    if plan_of and amount == 0:
+        return cells.problem(cell, value, "plan is zero", "a plan above 0",
+                             hint="Leave the cell empty if the KPI does not apply this month.")
+    if plan_of and plan_of.unit == "percent" and amount > 1:
+        return cells.problem(cell, value, "percent plan above 100%", "a share such as 2% or 0.02",
+                             hint=f"Type {shown(value)}% or {amount / 100}.")
+    return amount
 
 
 def _check_metrics(wb: Workbook, table: Table, report: Report) -> None:
