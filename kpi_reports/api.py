@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 
 from kpi_reports.engine.compute import compute as _compute
+from kpi_reports.messages import msg
 from kpi_reports.model import PeriodResult, Workbook
-from kpi_reports.problems import InvalidWorkbook, Report, UsageError
+from kpi_reports.problems import InvalidWorkbook, Problem, Report, UsageError
 from kpi_reports.workbook.cells import CellError, period as parse_period
 from kpi_reports.workbook.reader import read_tables
 from kpi_reports.workbook.validate import validate
@@ -20,6 +21,7 @@ def _read(path: str | os.PathLike) -> tuple[Workbook, Report]:
     tables, report = read_tables(path)
     wb = validate(tables, report, source=str(path))
     wb.warnings = report.warnings
+    report.language = wb.settings.language
     return wb, report
 
 
@@ -35,10 +37,9 @@ def compute(wb: Workbook, period: str) -> PeriodResult:
     try:
         period = parse_period(period)
     except CellError as e:
-        raise UsageError(f"period {period!r}: expected {e.expected}") from None
+        raise UsageError(msg("bad_period_arg", value=period, expected=e.expected)) from None
     if period not in wb.periods:
-        raise UsageError(f"no Plans or Facts rows for period {period}; "
-                         f"periods in the workbook: {', '.join(wb.periods) or 'none'}")
+        raise UsageError(msg("no_period_rows", period=period, periods=", ".join(wb.periods) or msg("_none")))
     return _compute(wb, period)
 
 
@@ -51,11 +52,14 @@ def check(path: str | os.PathLike) -> Report:
     wb, report = _read(path)
     if not wb.schemes or not wb.employees:
         return report  # a missing sheet: nothing to compute
-    flagged = {(p.sheet, p.cell) for p in report.errors if p.cell}
+    found: list[Problem] = []
     for period in wb.periods:
         try:
-            found = _compute(wb, period).warnings
+            found += _compute(wb, period).warnings
         except InvalidWorkbook as e:
-            found = e.report.problems
-        report.extend(p for p in found if p not in wb.warnings and (p.sheet, p.cell) not in flagged)
+            found += e.report.problems
+    invalid = {(p.sheet, p.cell) for p in report.errors if p.cell}
+    failed = {(p.sheet, p.cell) for p in found if p.severity == "error" and p.cell}
+    report.extend(p for p in found if p not in wb.warnings and (p.sheet, p.cell) not in invalid
+                  and (p.severity == "error" or (p.sheet, p.cell) not in failed))
     return report

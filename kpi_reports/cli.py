@@ -10,6 +10,7 @@ import click
 
 import kpi_reports
 from kpi_reports import i18n
+from kpi_reports.messages import default_language, msg, text
 from kpi_reports.problems import InvalidWorkbook, KpiError
 from kpi_reports.render import json as json_out
 from kpi_reports.render import terminal
@@ -21,8 +22,8 @@ LANG = click.Choice(i18n.LANGUAGES)
 
 
 def lang_option(default: str | None = None):
-    return click.option("--lang", type=LANG, default=default,
-                        help="Language of labels and numbers (default: Settings language, else ru).")
+    return click.option("--lang", type=LANG, default=default, help="Language of texts and numbers "
+                        "(default: the workbook's Settings language, else the system's: en or ru).")
 
 
 def handles_errors(command):
@@ -35,12 +36,14 @@ def handles_errors(command):
         except InvalidWorkbook as e:
             if ctx.obj.get("debug"):
                 raise
-            click.echo(terminal.report_text(e.report, kwargs.get("lang") or "en"), err=True)
+            lang = kwargs.get("lang") or e.report.language or default_language()
+            click.echo(terminal.report_text(e.report, lang), err=True)
             ctx.exit(1)
         except KpiError as e:
             if ctx.obj.get("debug"):
                 raise
-            click.echo(f"Error: {e}", err=True)
+            lang = kwargs.get("lang") or default_language()
+            click.echo(f"{text('_error', lang)}: {e.text(lang)}", err=True)
             ctx.exit(1)
     return wrapper
 
@@ -61,7 +64,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 def check(path: Path, lang: str | None) -> None:
     """Check the workbook at PATH: every problem at once, with sheet and cell. Exit 1 on errors."""
     report = kpi_reports.check(path)
-    click.echo(terminal.report_text(report, lang or "en"))
+    click.echo(terminal.report_text(report, lang or report.language or default_language()))
     sys.exit(1 if report.errors else 0)
 
 
@@ -76,26 +79,27 @@ def run(path: Path, period: str | None, json_path: str | None, lang: str | None)
     wb = kpi_reports.load(path)
     period = period or max(p for p, _ in wb.facts) if wb.facts else period or ""
     result = kpi_reports.compute(wb, period)
-    lang = lang or wb.settings.language or "ru"
+    lang = lang or wb.settings.language or default_language()
     if json_path == "-":
-        click.echo(json_out.dumps(result), nl=False)
+        click.echo(json_out.dumps(result, lang), nl=False)
         return
     if json_path:
         with atomic_path(json_path) as tmp:
-            tmp.write_text(json_out.dumps(result), encoding="utf-8")
+            tmp.write_text(json_out.dumps(result, lang), encoding="utf-8")
     click.echo(terminal.pay_table(result, lang))
 
 
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@lang_option(default="ru")
+@lang_option()
 @click.option("--period", metavar="YYYY-MM", help="The month of the example rows (default: this month).")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @handles_errors
 def init(path: Path, lang: str, period: str | None, force: bool) -> None:
     """Write a ready-to-fill standard workbook with explanations, drop-downs and example rows."""
     if path.exists() and not force:
-        raise KpiError(f"{path}: already exists; use --force to overwrite it")
+        raise KpiError(msg("exists"), path)
+    lang = lang or default_language()
     month = period or dt.date.today().strftime("%Y-%m")
     write_workbook(path, example_data(lang, managers=4, months=(month,)), lang)
-    click.echo(f"{path}: written ({lang}); fill it in, then: kpi-reports check {path}")
+    click.echo(text("written", lang, path=path))

@@ -2,24 +2,27 @@
 
 A problem points at the cell: sheet, cell in A1 form, the column's header, what was found, what was
 expected, and a hint. Problems are collected into a report so that a user sees all of them at once.
+Texts are messages (`kpi_reports.messages`), shown in the reader's language.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
 
+from kpi_reports.messages import Msg, msg
+
 Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
 class Problem:
-    message: str
+    message: Msg
     sheet: str = ""
     cell: str = ""
     column: str = ""
-    found: str | None = None
-    expected: str | None = None
-    hint: str | None = None
+    found: str | Msg | None = None
+    expected: Msg | None = None
+    hint: Msg | None = None
     severity: Severity = "error"
 
     @property
@@ -28,22 +31,25 @@ class Problem:
         place = f"{self.sheet}!{self.cell}" if self.sheet and self.cell else self.sheet or self.cell
         return f"{place} ({self.column})" if self.column else place
 
-    @property
-    def text(self) -> str:
-        """The message with what was found, what is expected and the hint, in one line."""
-        parts = [self.message]
+    def text(self, lang: str = "en") -> str:
+        """The message with what is expected, what was found and the hint, in one line."""
+        details = []
         if self.expected is not None:
-            parts.append(f"expected {self.expected}")
+            details.append(msg("_expected", what=self.expected).text(lang))
         if self.found is not None:
-            parts.append(f"found {self.found!r}" if self.found else "found an empty cell")
-        line = ": ".join(parts[:1]) + ("" if len(parts) == 1 else ": " + ", ".join(parts[1:]))
-        return f"{line}. {self.hint}" if self.hint else line
+            found = self.found.text(lang) if isinstance(self.found, Msg) else self.found
+            details.append(msg("_found", value=found).text(lang) if found else msg("_found_empty").text(lang))
+        line = self.message.text(lang) + (": " + ", ".join(details) if details else "")
+        return f"{line}. {self.hint.text(lang)}" if self.hint else line
+
+    def render(self, lang: str = "en") -> str:
+        return f"{self.where}: {self.text(lang)}" if self.where else self.text(lang)
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.text}" if self.where else self.text
+        return self.render("en")
 
-    def as_json(self) -> dict[str, str]:
-        return {"sheet": self.sheet, "cell": self.cell, "column": self.column, "message": self.text}
+    def as_json(self, lang: str = "en") -> dict[str, str]:
+        return {"sheet": self.sheet, "cell": self.cell, "column": self.column, "message": self.text(lang)}
 
 
 @dataclass
@@ -51,11 +57,13 @@ class Report:
     """Problems collected from one file, errors and warnings alike."""
 
     problems: list[Problem] = field(default_factory=list)
+    language: str | None = None
+    """The workbook's own language (Settings), when it could be read: the default for showing the report."""
 
-    def add(self, message: str, **where) -> None:
+    def add(self, message: Msg, **where) -> None:
         self.problems.append(Problem(message, **where))
 
-    def warn(self, message: str, **where) -> None:
+    def warn(self, message: Msg, **where) -> None:
         self.problems.append(Problem(message, severity="warning", **where))
 
     def extend(self, problems: Iterable[Problem]) -> None:
@@ -69,17 +77,31 @@ class Report:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
 
+    def has_error_at(self, sheet: str, cell: str) -> bool:
+        return any(p.sheet == sheet and p.cell == cell for p in self.errors)
+
     def raise_if_errors(self) -> None:
         if self.errors:
             raise InvalidWorkbook(self)
 
 
 class KpiError(Exception):
-    """Every error the library raises for a user's input or file."""
+    """Every error the library raises for a user's input or file: a message, and the file it is about."""
+
+    def __init__(self, message: Msg, path: object = None):
+        self.message, self.path = message, path
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "en") -> str:
+        return f"{self.path}: {self.message.text(lang)}" if self.path is not None else self.message.text(lang)
 
 
 class FileProblem(KpiError):
     """The file cannot be read as a workbook at all: one clear line."""
+
+
+class UsageError(KpiError):
+    """A command-line or API argument is wrong (a bad --period, say)."""
 
 
 class InvalidWorkbook(KpiError):
@@ -87,9 +109,9 @@ class InvalidWorkbook(KpiError):
 
     def __init__(self, report: Report):
         self.report = report
-        errors = report.errors
-        super().__init__(f"{len(errors)} error(s) in the workbook; first: {errors[0]}")
+        first = report.errors[0]
+        Exception.__init__(self, f"{len(report.errors)} error(s) in the workbook; first: {first}")
+        self.message, self.path = first.message, None
 
-
-class UsageError(KpiError):
-    """A command-line or API argument is wrong (a bad --period, say)."""
+    def text(self, lang: str = "en") -> str:
+        return "\n".join(p.render(lang) for p in self.report.errors)

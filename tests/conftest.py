@@ -19,6 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 
 
+@pytest.fixture(autouse=True)
+def english_system(monkeypatch):
+    """Tests read English unless they ask otherwise: the system language is the last default."""
+    for var in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+
+
 @pytest.fixture
 def example() -> WorkbookData:
     return example_data("en", months=("2026-09", "2026-10"))

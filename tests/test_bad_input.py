@@ -702,8 +702,8 @@ def test_russian_sheet_names_give_the_same_cell_names(example, write, sheet, col
     assert cell == ru_cell
     en_path, ru_path = write(example, name="en.xlsx"), write(ru, lang="ru", name="ru.xlsx")
     assert_names(check(en_path, 1), sheet, cell, column, str(value))
-    assert_names(check(ru_path, 1), ru_sheet, cell, ru_column, str(value))
-    assert_names(run(ru_path, 1), ru_sheet, cell, ru_column, str(value))
+    assert_names(check(ru_path, 1), ru_sheet, cell, ru_column, str(value), severity="ошибка")
+    assert_names(run(ru_path, 1), ru_sheet, cell, ru_column, str(value), severity="ошибка")
 
 
 def test_russian_workbook_names_the_same_cells_for_problems_found_while_computing(example, write):
@@ -712,12 +712,12 @@ def test_russian_workbook_names_the_same_cells_for_problems_found_while_computin
     assert put(ru, "TeamPlans", "конверсия_в_встречу", None, period=PERIOD) == cell == "C5"
     ru_path = write(ru, lang="ru", name="ru.xlsx")
     for output in (check(ru_path, 1), run(ru_path, 1)):
-        assert_names(output, "ПланыКоманд", cell, "конверсия_в_встречу", "empty", "Отдел продаж")
+        assert_names(output, "ПланыКоманд", cell, "конверсия_в_встречу", "пуста", "Отдел продаж", severity="ошибка")
 
 
 def test_russian_workbook_without_problems_is_clean(write):
     path = write(example_data("ru", months=("2026-09", "2026-10")), lang="ru")
-    assert check(path, 0).strip() == "No problems found."
+    assert check(path, 0).strip() == "Проблем не найдено."
 
 
 # --- the input is only read -----------------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def test_zero_denominator_gives_no_fact_no_payout_and_a_warning(example, write):
     result = kpi_reports.compute(kpi_reports.load(write(example)), "2026-10")
     k = kpi(person(result, "E002"), "call_to_meeting")
     assert (k.fact, k.completion, k.factor, k.payout, k.status) == (None, None, 0, D("0.00"), "no_fact")
-    assert any(w.sheet == "Facts" and w.cell == cell and "calls is 0" in w.message for w in result.warnings)
+    assert any(w.sheet == "Facts" and w.cell == cell and "calls is 0" in w.text() for w in result.warnings)
     data = result_dict(result)["employees"][1]["kpis"]
     assert next(k for k in data if k["kpi"] == "call_to_meeting")["fact"] is None
 
@@ -87,7 +87,7 @@ def test_empty_plan_pays_nothing_and_is_listed(example, write):
     result = kpi_reports.compute(kpi_reports.load(write(example)), "2026-10")
     k = kpi(person(result, "E002"), "calls")
     assert (k.plan, k.completion, k.payout, k.status) == (None, None, D("0.00"), "no_plan")
-    assert any(w.cell == cell and w.sheet == "Plans" and "no plan" in w.message for w in result.warnings)
+    assert any(w.cell == cell and w.sheet == "Plans" and "no plan" in w.text() for w in result.warnings)
 
 
 def test_missing_facts_row_counts_as_zero_with_a_warning(example, write):
@@ -96,7 +96,7 @@ def test_missing_facts_row_counts_as_zero_with_a_warning(example, write):
     result = kpi_reports.compute(kpi_reports.load(write(example)), "2026-10")
     petrov = person(result, "E002")
     assert kpi(petrov, "calls").fact == 0 and kpi(petrov, "revenue").fact == 0 and petrov.bonus == 0
-    assert any("no Facts row for E002" in w.message for w in result.warnings)
+    assert any("no Facts row for E002" in w.text() for w in result.warnings)
 
 
 def test_lower_is_better_completion_and_cap(example, write):
@@ -145,7 +145,7 @@ def test_head_of_sales_is_paid_on_department_totals(example, write):
     assert conversion.fact == exact(sums(example, "meetings", managers), sums(example, "calls", managers))
     assert conversion.plan == D("0.02")  # TeamPlans: a ratio cannot be summed
     assert head.bonus == sum(k.payout for k in head.kpis) and head.bonus > 0
-    assert not any("H001" in w.message for w in result.warnings)
+    assert not any("H001" in w.text() for w in result.warnings)
 
 
 def test_commission_margin_share_falls_back_from_facts_to_employee_to_settings(example, write):
@@ -160,7 +160,7 @@ def test_commission_margin_share_falls_back_from_facts_to_employee_to_settings(e
     example.sheets["Settings"].rows.pop()
     result = kpi_reports.compute(kpi_reports.load(write(example)), "2026-10")
     assert person(result, "E001").commission.amount == 0
-    assert any("no margin share for E001" in w.message for w in result.warnings)
+    assert any("no margin share for E001" in w.text() for w in result.warnings)
 
 
 def test_commission_is_zero_below_plan(example, write):

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from kpi_reports.engine import pay
 from kpi_reports.engine.formula import NoValue
+from kpi_reports.messages import msg
 from kpi_reports.model import (Cell, Commission, Employee, EmployeeResult, Kpi, KpiResult, PeriodResult,
                                Record, SchemeLine, TeamResult, Totals, Workbook)
 from kpi_reports.problems import Report
@@ -36,7 +37,7 @@ def compute(wb: Workbook, period: str) -> PeriodResult:
 
 class _Period:
     def __init__(self, wb: Workbook, period: str):
-        self.wb, self.period, self.report = wb, period, Report()
+        self.wb, self.period, self.report = wb, period, Report(language=wb.settings.language)
         self._team: dict[tuple, tuple[Decimal | None, Decimal | None]] = {}
 
     # --- one person ---------------------------------------------------------------------------
@@ -47,11 +48,11 @@ class _Period:
         lines = self.wb.schemes.get(e.scheme, [])
         if any(line.scope == "individual" for line in lines) or e.commission_rate > 0:
             if plans is None:
-                self.report.warn(f"no Plans row for {e.employee_id} {e.name} in {self.period}: "
-                                 "no individual KPI applies", sheet="Plans", column="employee_id")
+                self.report.warn(msg("no_plans_row", id=e.employee_id, name=e.name, period=self.period),
+                                 sheet="Plans", column="employee_id")
             if facts is None:
-                self.report.warn(f"no Facts row for {e.employee_id} {e.name} in {self.period}: "
-                                 "facts taken as zero", sheet="Facts", column="employee_id")
+                self.report.warn(msg("no_facts_row", id=e.employee_id, name=e.name, period=self.period),
+                                 sheet="Facts", column="employee_id")
         kpis = [self.kpi(e, line, plans, facts) for line in lines]
         bonus = sum((k.payout for k in kpis), Decimal("0.00"))
         commission = self.commission(e, plans, facts)
@@ -77,8 +78,8 @@ class _Period:
     def completion(self, e: Employee, kpi: Kpi, line: SchemeLine, plan, fact, where: Cell | None,
                    facts: Record | None):
         if plan is None:
-            if where is not None:  # a missing row was reported once already
-                self.report.warn(f"no plan for {kpi.kpi}: it pays 0 this month", **where.where(), found="")
+            if where is not None and not self.report.has_error_at(where.sheet, where.ref):  # said once
+                self.report.warn(msg("no_plan", kpi=kpi.kpi), **where.where(), found="")
             return None, "no_plan"
         if fact is None:
             return None, "no_fact"
@@ -86,9 +87,9 @@ class _Period:
             if line.cap is not None:
                 return line.cap, "capped"
             cell = self.fact_cell(kpi, facts)
-            self.report.add(f"a lower-is-better fact of 0 for {e.employee_id} {e.name}: completion is infinite",
+            self.report.add(msg("lower_zero", id=e.employee_id, name=e.name),
                             **(cell.where() if cell else {"sheet": "Facts"}), found="0",
-                            expected=f"a fact above 0, or a cap on {kpi.kpi} in scheme {line.scheme}")
+                            expected=msg("fact_or_cap", kpi=kpi.kpi, scheme=line.scheme))
             return None, "no_fact"
         return pay.completion(plan, fact, kpi.direction == "lower"), "proportional"
 
@@ -100,14 +101,16 @@ class _Period:
         return value if value is not None else self.evaluate(kpi, facts.values, facts)
 
     def evaluate(self, kpi: Kpi, values: dict, facts: Record | None, who: str = "") -> Decimal | None:
+        """The formula's value; with a zero denominator, None and a warning naming the cell and `who`."""
         if kpi.formula is None:
             return ZERO
         try:
             return kpi.formula.evaluate(values)
         except NoValue as zero:
             cell = self.fact_cell(kpi, facts, zero.metric)
-            self.report.warn(f"{kpi.kpi} = {kpi.formula.text}: {zero} is 0, so there is no fact{who}; "
-                             "it pays 0", **(cell.where() if cell else {"sheet": "Facts"}))
+            self.report.warn(msg("zero_denominator", kpi=kpi.kpi, formula=kpi.formula.text, denominator=zero,
+                                 who=who or (facts.key if facts else "")),
+                             **(cell.where() if cell else {"sheet": "Facts"}))
             return None
 
     def fact_cell(self, kpi: Kpi, facts: Record | None, metric: str | None = None) -> Cell | None:
@@ -132,7 +135,7 @@ class _Period:
         if kpi.formula is None:
             return sum((self.fact(kpi, r) or ZERO for r in rows), ZERO)
         sums = {m: sum((r.get(m) or ZERO for r in rows if r), ZERO) for m in kpi.formula.metrics}
-        return self.evaluate(kpi, sums, None, who=f" for team {e.team}")
+        return self.evaluate(kpi, sums, None, who=e.team)
 
     def team_plan(self, e: Employee, kpi: Kpi) -> Decimal | None:
         row = self.wb.team_plans.get((self.period, e.team))
@@ -144,10 +147,10 @@ class _Period:
             given = [p.get(kpi.key) for p in plans if p and p.get(kpi.key) is not None]
             return sum(given, ZERO) if given else None
         cell = row.cell(kpi.key) if row else None
-        self.report.add(f"no team plan for {kpi.kpi} (a ratio, so members' plans cannot be added up)",
+        self.report.add(msg("no_team_plan", kpi=kpi.kpi),
                         **(cell.where() if cell else {"sheet": "TeamPlans", "column": kpi.kpi}),
-                        found="" if cell else f"no row for {self.period} / {e.team}" if not row else "no column",
-                        expected=f"a TeamPlans cell for period {self.period}, team {e.team}, column {kpi.kpi}")
+                        found="" if cell else msg("no_row", period=self.period, team=e.team) if not row else msg("no_column"),
+                        expected=msg("team_plan_cell", period=self.period, team=e.team, kpi=kpi.kpi))
         return None
 
     def team_plan_cell(self, e: Employee, kpi: Kpi) -> Cell | None:
@@ -163,12 +166,11 @@ class _Period:
         fact = self.fact(kpi, facts) if kpi else (facts.get(kpi_id) or ZERO if facts else ZERO)
         share, source = self.margin_share(e, kpi_id, fact, facts)
         if e.commission_rate > 0 and plans is not None and plan is None:
-            self.report.warn(f"no plan for {kpi_id}: no commission for {e.employee_id} {e.name}",
+            self.report.warn(msg("no_commission_plan", kpi=kpi_id, id=e.employee_id, name=e.name),
                              **(plans.cell(kpi_id) or Cell("Plans", "", kpi_id)).where())
         if e.commission_rate > 0 and source == "none":
-            self.report.warn(f"no margin share for {e.employee_id} {e.name}: commission is 0",
-                             sheet="Employees", column="margin_rate",
-                             hint="Fill Facts margin, the employee's margin_rate or Settings margin_rate.")
+            self.report.warn(msg("no_margin", id=e.employee_id, name=e.name), sheet="Employees",
+                             column="margin_rate", hint=msg("fill_margin"))
         base, amount = pay.commission(e.commission_rate, plan, fact, share)
         return Commission(kpi.kpi if kpi else kpi_id, e.commission_rate, plan, fact, base, share, source, amount)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
 from typing import Callable, Mapping
 
+from kpi_reports.messages import Msg, msg
 from kpi_reports.names import norm
 
 MAX_LENGTH = 500
@@ -27,7 +28,11 @@ _SYMBOLS = str.maketrans({"−": "-", "×": "*", "÷": "/", "·": "*"})
 
 
 class FormulaError(ValueError):
-    """The formula text is not allowed; the message says what was found."""
+    """The formula text is not allowed; `message` says what was found."""
+
+    def __init__(self, message: Msg):
+        super().__init__(str(message))
+        self.message = message
 
 
 class NoValue(ArithmeticError):
@@ -58,12 +63,12 @@ class Formula:
 
 def parse(text: str) -> Formula:
     if len(text) > MAX_LENGTH:
-        raise FormulaError(f"a formula of at most {MAX_LENGTH} characters, found {len(text)}")
+        raise FormulaError(msg("f_too_long", length=len(text), limit=MAX_LENGTH))
     source = text.translate(_SYMBOLS).strip()
     try:
         tree = ast.parse(source, mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise FormulaError("is not a formula of numbers, metric names, + - * / and ( )") from None
+        raise FormulaError(msg("f_syntax")) from None
     metrics: list[str] = []
     for node in ast.walk(tree):
         _check(node)
@@ -77,22 +82,22 @@ def parse(text: str) -> Formula:
 def _check(node: ast.AST) -> None:
     if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Name, ast.operator, ast.unaryop, ast.Load)):
         if isinstance(node, ast.operator) and type(node) not in _OPERATORS:
-            raise FormulaError(f"uses an operator that is not allowed ({_symbol(node)})")
+            raise FormulaError(msg("f_operator", op=_symbol(node)))
         if isinstance(node, ast.unaryop) and not isinstance(node, (ast.USub, ast.UAdd)):
-            raise FormulaError(f"uses an operator that is not allowed ({_symbol(node)})")
+            raise FormulaError(msg("f_operator", op=_symbol(node)))
         return
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         if not abs(node.value) < LIMIT:
-            raise FormulaError(f"uses the number {ast.unparse(node)}; numbers must be below 1e15")
+            raise FormulaError(msg("f_number", number=ast.unparse(node)))
         return
     if isinstance(node, ast.Call):
         name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
         if name not in _FUNCTIONS or node.keywords or not node.args:
-            raise FormulaError(f"calls {name}(); only min(), max() and abs() are allowed")
+            raise FormulaError(msg("f_call", name=name))
         if name == "abs" and len(node.args) != 1:
-            raise FormulaError("abs() takes one argument")
+            raise FormulaError(msg("f_abs"))
         return
-    raise FormulaError(f"uses {_describe(node)}, which is not allowed")
+    raise FormulaError(msg("f_other", what=_describe(node)))
 
 
 def _symbol(op: ast.AST) -> str:

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from kpi_reports.messages import msg
 from kpi_reports.problems import FileProblem
 
 
@@ -20,11 +21,11 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     target = Path(os.path.realpath(target))
     folder = target.parent
     if not folder.is_dir():
-        raise FileProblem(f"{target}: the folder {folder} does not exist")
+        raise FileProblem(msg("folder_missing", folder=folder), target)
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as e:
-        raise FileProblem(f"{target}: cannot write in {folder} ({e.strerror or e})") from None
+        raise FileProblem(msg("cannot_write_in", folder=folder, reason=e.strerror or e), target) from None
     os.close(fd)
     tmp = Path(name)
     try:
@@ -36,7 +37,7 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp, target)
         _fsync_folder(folder)
     except OSError as e:
-        raise FileProblem(f"{target}: cannot be written ({e.strerror or e}); nothing was changed") from None
+        raise FileProblem(msg("cannot_write", reason=e.strerror or e), target) from None
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -22,19 +22,19 @@ def money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def result_dict(result: PeriodResult) -> dict:
+def result_dict(result: PeriodResult, lang: str = "en") -> dict:
     return {
         "period": result.period,
         "currency": result.currency,
         "employees": [_employee(e) for e in result.employees],
         "teams": [{"team": t.team, **_totals(t.totals)} for t in result.teams],
         "totals": _totals(result.totals),
-        "warnings": [w.as_json() for w in result.warnings],
+        "warnings": [w.as_json(lang) for w in result.warnings],
     }
 
 
-def dumps(result: PeriodResult) -> str:
-    return json.dumps(result_dict(result), ensure_ascii=False, indent=2) + "\n"
+def dumps(result: PeriodResult, lang: str = "en") -> str:
+    return json.dumps(result_dict(result, lang), ensure_ascii=False, indent=2) + "\n"
 
 
 def _totals(t: Totals) -> dict:

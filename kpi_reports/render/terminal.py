@@ -18,7 +18,7 @@ def table(rows: list[list[str]], right: set[int]) -> str:
 
 
 def pay_table(result: PeriodResult, lang: str) -> str:
-    L = lambda key: i18n.label(lang, key)  # noqa: E731
+    L = lambda key: i18n.text(key, lang)  # noqa: E731
     money = lambda v: i18n.amount(v, lang)  # noqa: E731
     rows = [["ID", L("employee"), L("bonus"), L("commission"), L("total")]]
     for team in result.teams:
@@ -38,13 +38,13 @@ def pay_table(result: PeriodResult, lang: str) -> str:
 
 
 def problems_table(problems: list[Problem], lang: str, title: str = "") -> str:
-    rows = [["", i18n.label(lang, "where"), i18n.label(lang, "message")]]
-    rows += [[i18n.label(lang, p.severity), p.where, p.text] for p in problems]
+    rows = [["", i18n.text("where", lang), i18n.text("problem", lang)]]
+    rows += [[i18n.text(p.severity, lang), p.where, p.text(lang)] for p in problems]
     return (title + ":\n" if title else "") + table(rows, right=set())
 
 
 def report_text(report: Report, lang: str) -> str:
-    summary = i18n.label(lang, "summary").format(errors=len(report.errors), warnings=len(report.warnings))
+    summary = i18n.text("summary", lang, errors=len(report.errors), warnings=len(report.warnings))
     if not report.problems:
-        return i18n.label(lang, "no_problems")
+        return i18n.text("no_problems", lang)
     return problems_table(report.errors + report.warnings, lang) + "\n\n" + summary

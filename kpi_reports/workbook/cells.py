@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from kpi_reports.messages import Msg, msg
 from kpi_reports.names import a1, col_letter  # noqa: F401  (re-exported: cell names live with cells)
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
@@ -30,8 +31,8 @@ LIMIT = Decimal("1e15")
 class CellError(ValueError):
     """The value does not fit; `expected` says what would."""
 
-    def __init__(self, expected: str, hint: str | None = None):
-        super().__init__(expected)
+    def __init__(self, expected: Msg, hint: Msg | None = None):
+        super().__init__(str(expected))
         self.expected = expected
         self.hint = hint
 
@@ -52,17 +53,17 @@ def shown(value: object) -> str:
 def number(value: object) -> Decimal:
     """A cell's value as a Decimal; raises CellError for anything that is not a number."""
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
-        raise CellError("a number")
+        raise CellError(msg("a_number"))
     if isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise CellError("a number")
+            raise CellError(msg("a_number"))
         result = Decimal(str(value))
     else:
         result = _number_text(str(value))
     if abs(result) >= LIMIT:
-        raise CellError("a number below 1 000 000 000 000 000", "Is it a typo?")
+        raise CellError(msg("number_limit"), msg("typo"))
     return result
 
 
@@ -76,11 +77,11 @@ def _number_text(text: str) -> Decimal:
     elif _PLAIN.fullmatch(s):
         s = s.replace(",", ".")
     else:
-        raise CellError("a number such as 3 000 000, 142 500 ₽, 2,1% or 0.021")
+        raise CellError(msg("number_examples"))
     try:
         result = Decimal(s)
     except InvalidOperation:  # pragma: no cover - the patterns above only let numbers through
-        raise CellError("a number") from None
+        raise CellError(msg("a_number")) from None
     return result / 100 if percent else result
 
 
@@ -93,7 +94,7 @@ def period(value: object) -> str:
         m = pattern.fullmatch(text)
         if m and 1 <= int(m.group(month)) <= 12 and 1900 <= int(m.group(year)) <= 9999:
             return f"{int(m.group(year)):04d}-{int(m.group(month)):02d}"
-    raise CellError("a period: YYYY-MM text such as 2026-10, or a date in that month")
+    raise CellError(msg("a_period"))
 
 
 def text_id(value: object) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import python_calamine
 
+from kpi_reports.messages import msg
 from kpi_reports.model import Cell
 from kpi_reports.names import norm
 from kpi_reports.problems import FileProblem, Report
@@ -58,7 +59,7 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(p))
     except Exception as e:  # calamine raises its own types and plain ones alike for a damaged file
-        raise FileProblem(f"{p}: cannot be read as a workbook ({e})") from None
+        raise FileProblem(msg("not_a_workbook", reason=e), p) from None
     report = Report()
     tables: dict[str, Table] = {}
     by_spec = _match_sheets(book.sheet_names, report)
@@ -67,13 +68,13 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
         names = by_spec.get(spec.key, [])
         if not names:
             if spec.required:
-                report.add("missing sheet", sheet=spec.key, expected=f"a sheet named {spec.key} or {spec.ru}",
-                           hint=f"Sheets in the file: {', '.join(book.sheet_names)}.")
+                report.add(msg("missing_sheet"), sheet=spec.key, expected=msg("sheet_named", en=spec.key, ru=spec.ru),
+                           hint=msg("sheets_in_file", names=", ".join(book.sheet_names)))
             continue
         try:
             rows = book.get_sheet_by_name(names[0]).to_python(skip_empty_area=False)
         except Exception as e:
-            raise FileProblem(f"{p}: sheet {names[0]} cannot be read ({e})") from None
+            raise FileProblem(msg("sheet_unreadable", sheet=names[0], reason=e), p) from None
         for (r, c), text in errors.get(names[0], {}).items():
             if r < len(rows) and c < len(rows[r]):
                 rows[r][c] = text
@@ -91,8 +92,8 @@ def _match_sheets(sheet_names: list[str], report: Report) -> dict[str, list[str]
             found.setdefault(spec.key, []).append(name)
     for key, names in found.items():
         if len(names) > 1:
-            report.add("two sheets for the same table", sheet=names[1], found=", ".join(names),
-                       expected=f"one sheet named {key}", hint="Rename or delete one of them.")
+            report.add(msg("two_sheets"), sheet=names[1], found=", ".join(names),
+                       expected=msg("one_sheet", name=key), hint=msg("rename_one"))
     return found
 
 
@@ -100,22 +101,22 @@ def _table(sheet: str, spec: schema.Sheet, rows: list[list], report: Report) -> 
     header_row, columns = _find_header(spec, rows)
     required = [c for c in spec.columns if c.required]
     if header_row is None:
-        report.add("no header row in the first 10 rows", sheet=sheet,
-                   expected="a row with the columns " + ", ".join(f"{c.key} [{c.ru}]" for c in required))
+        report.add(msg("no_header"), sheet=sheet,
+                   expected=msg("header_with", columns=", ".join(f"{c.key} [{c.ru}]" for c in required)))
         return None
     header = rows[header_row]
     headers = {i: shown(v).strip() for i, v in enumerate(header) if not is_empty(v)}
     for column in required:
         if column.key not in columns:
-            report.add("missing column", sheet=sheet, cell=a1(header_row, 0) + ":" + a1(header_row, len(header) - 1),
-                       expected=f"a column named {column.key} or {column.ru}", found=", ".join(headers.values()))
+            report.add(msg("missing_column"), sheet=sheet, cell=a1(header_row, 0) + ":" + a1(header_row, len(header) - 1),
+                       expected=msg("column_named", en=column.key, ru=column.ru), found=", ".join(headers.values()))
     table = Table(sheet, spec, header_row, columns, headers)
     seen: dict[str, int] = {}
     for i, text in headers.items():
         key = norm(text)
         if key in seen:
-            report.add("two columns with the same name", **table.header_cell(i).where(), found=text,
-                       hint=f"The first is in column {col_letter(seen[key])}.")
+            report.add(msg("two_columns"), **table.header_cell(i).where(), found=text,
+                       hint=msg("first_in_column", column=col_letter(seen[key])))
         seen.setdefault(key, i)
         if spec.open and i not in columns.values():
             table.extra.setdefault(key, i)

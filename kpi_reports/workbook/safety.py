@@ -14,6 +14,7 @@ from pathlib import Path
 
 from defusedxml import ElementTree as DefusedET
 
+from kpi_reports.messages import Msg, msg
 from kpi_reports.problems import FileProblem
 
 MAX_UNCOMPRESSED = 2 * 1024**3
@@ -30,47 +31,43 @@ def check_file(path: str | os.PathLike) -> Path:
     """The path, resolved, when it holds a readable .xlsx/.xlsm; FileProblem otherwise."""
     p = Path(path)
     if not p.exists():
-        raise FileProblem(f"{p}: no such file")
+        raise FileProblem(msg("no_such_file"), p)
     if p.is_dir():
-        raise FileProblem(f"{p}: is a folder, expected an .xlsx workbook")
+        raise FileProblem(msg("is_folder"), p)
     try:
         with open(p, "rb") as f:
             head = f.read(8)
     except OSError as e:
-        raise FileProblem(f"{p}: cannot be read ({e.strerror or e})") from None
+        raise FileProblem(msg("cannot_read", reason=e.strerror or e), p) from None
     if head == OLE_MAGIC:
-        raise FileProblem(_ole_message(p))
+        raise FileProblem(_ole_message(p), p)
     if not zipfile.is_zipfile(p):
-        raise FileProblem(f"{p}: is not an Excel workbook (.xlsx); open it in Excel and save it as .xlsx")
+        raise FileProblem(msg("not_xlsx"), p)
     with zipfile.ZipFile(p) as zf:
         _check_package(p, zf)
     return p
 
 
-def _ole_message(p: Path) -> str:
+def _ole_message(p: Path) -> Msg:
     with open(p, "rb") as f:
         data = f.read(4 * 1024**2)
-    if "EncryptionInfo".encode("utf-16-le") in data:
-        return f"{p}: is encrypted (password-protected); remove the password in Excel and save again"
-    return f"{p}: is an old Excel 97-2003 (.xls) file; open it in Excel and save it as .xlsx"
+    return msg("encrypted" if "EncryptionInfo".encode("utf-16-le") in data else "xls")
 
 
 def _check_package(p: Path, zf: zipfile.ZipFile) -> None:
     names = set(zf.namelist())
     if "xl/workbook.xml" not in names:
-        what = "an OpenDocument spreadsheet (.ods)" if "content.xml" in names else "a zip file"
-        raise FileProblem(f"{p}: is {what}, not an Excel workbook (.xlsx); save it as .xlsx")
+        raise FileProblem(msg("is_ods" if "content.xml" in names else "is_zip"), p)
     total = 0
     for info in zf.infolist():
         total += info.file_size
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise FileProblem(f"{p}: refused: part {info.filename} expands {info.file_size // max(info.compress_size, 1)}× "
-                              f"(more than {MAX_RATIO}×), which looks like a zip bomb")
+            raise FileProblem(msg("zip_ratio", part=info.filename, limit=MAX_RATIO,
+                                  ratio=info.file_size // max(info.compress_size, 1)), p)
         if info.filename.endswith((".xml", ".rels")):
             _check_prolog(p, zf, info)
     if total > MAX_UNCOMPRESSED:
-        raise FileProblem(f"{p}: refused: {total // 1024**2} MiB uncompressed (the limit is "
-                          f"{MAX_UNCOMPRESSED // 1024**2} MiB), which looks like a zip bomb")
+        raise FileProblem(msg("zip_total", size=total // 1024**2, limit=MAX_UNCOMPRESSED // 1024**2), p)
 
 
 def _declares_doctype(head: bytes) -> bool:
@@ -90,10 +87,9 @@ def _check_prolog(p: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         with zf.open(info) as f:
             head = f.read(PROLOG_BYTES)
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as e:
-        raise FileProblem(f"{p}: is damaged: part {info.filename} cannot be read ({e})") from None
+        raise FileProblem(msg("damaged_part", part=info.filename, reason=e), p) from None
     if _declares_doctype(head):
-        raise FileProblem(f"{p}: refused: part {info.filename} declares a DOCTYPE or entities "
-                          "(an XML bomb); Excel never writes those")
+        raise FileProblem(msg("xml_bomb", part=info.filename), p)
 
 
 _ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>.*?<v>([^<]*)</v>', re.S)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Callable
 
 from kpi_reports.engine import formula as formulas
+from kpi_reports.messages import Msg, msg
 from kpi_reports.model import Cell, Employee, Kpi, Record, SchemeLine, Settings, Workbook
 from kpi_reports.names import norm
 from kpi_reports.problems import Report
@@ -33,15 +34,15 @@ class _Cells:
             return None, None
         return (values[col] if col < len(values) else None), self.table.cell(row, col)
 
-    def problem(self, cell: Cell, value: object, message: str, expected: str, hint: str | None = None) -> None:
-        self.report.add(message, **cell.where(), found=shown(value) if not is_empty(value) else "",
+    def problem(self, cell: Cell, value: object, message: str, expected: Msg, hint: Msg | None = None) -> None:
+        self.report.add(msg(message), **cell.where(), found=shown(value) if not is_empty(value) else "",
                         expected=expected, hint=hint)
 
     def text(self, row: int, values: list, key: str, required: bool = True) -> str:
         value, cell = self.raw(row, values, key)
         if is_empty(value):
             if required and cell:
-                self.problem(cell, value, "empty cell", f"a value for {key}")
+                self.problem(cell, value, "empty_cell", msg("value_for", column=cell.column))
             return ""
         return text_id(value)
 
@@ -50,12 +51,12 @@ class _Cells:
         value, cell = self.raw(row, values, key)
         if is_empty(value):
             if required and cell:
-                self.problem(cell, value, "empty cell", f"a value for {key}")
+                self.problem(cell, value, "empty_cell", msg("value_for", column=cell.column))
             return default if default is not None or not required else _MISSING
         try:
             return parser(value)
         except CellError as e:
-            self.problem(cell, value, "wrong value", e.expected, e.hint)
+            self.problem(cell, value, "wrong_value", e.expected, e.hint)
             return _MISSING
 
     def amount(self, row: int, values: list, key: str, required: bool = True, default=None):
@@ -66,7 +67,7 @@ class _Cells:
         def parser(value: object) -> str:
             word = schema.enum_value(field, value)
             if word is None:
-                raise CellError(schema.enum_words(field))
+                raise CellError(msg("one_of", words=schema.enum_words(field)))
             return word
         return self.parse(row, values, key, parser, default is None, default)
 
@@ -74,7 +75,7 @@ class _Cells:
 def _non_negative(cells: _Cells, row: int, values: list, key: str, result):
     if isinstance(result, Decimal) and result < 0:
         value, cell = cells.raw(row, values, key)
-        cells.problem(cell, value, "negative amount", "zero or more")
+        cells.problem(cell, value, "negative_amount", msg("zero_or_more"))
         return _MISSING
     return result
 
@@ -87,9 +88,9 @@ def validate(tables: dict[str, Table], report: Report, source: str = "") -> Work
     employees = _employees(tables["Employees"], schemes, report) if "Employees" in tables else {}
     teams = {e.team for e in employees.values()}
     fact_columns = _fact_columns(tables.get("Facts"))
-    plans = _records(tables.get("Plans"), "employee_id", employees.keys(), report, kpis, "unknown employee")
-    team_plans = _records(tables.get("TeamPlans"), "team", teams, report, kpis, "unknown team")
-    facts = _records(tables.get("Facts"), "employee_id", employees.keys(), report, None, "unknown employee")
+    plans = _records(tables.get("Plans"), "employee_id", employees.keys(), report, kpis, "unknown_employee")
+    team_plans = _records(tables.get("TeamPlans"), "team", teams, report, kpis, "unknown_team")
+    facts = _records(tables.get("Facts"), "employee_id", employees.keys(), report, None, "unknown_employee")
     wb = Workbook(employees, kpis, schemes or {}, plans, team_plans, facts, fact_columns, settings, source)
     if "Facts" in tables and "KPIs" in tables:
         _check_metrics(wb, tables["KPIs"], report)
@@ -106,8 +107,8 @@ def _settings(table: Table | None, report: Report) -> Settings:
         raw_key, key_cell = cells.raw(r, values, "key")
         key = None if is_empty(raw_key) else schema.setting_key(raw_key)
         if key is None and not is_empty(raw_key):
-            report.warn("unknown setting, ignored", **key_cell.where(), found=shown(raw_key),
-                        expected=", ".join(schema.SETTING_KEYS))
+            report.warn(msg("unknown_setting"), **key_cell.where(), found=shown(raw_key),
+                        expected=msg("one_of", words=", ".join(schema.SETTING_KEYS)))
         elif key:
             found[key] = (r, values)
     text = {k: cells.text(r, v, "value", required=False) for k, (r, v) in found.items()}
@@ -145,8 +146,8 @@ def _kpis(table: Table, report: Report) -> dict[str, Kpi]:
             try:
                 formula = formulas.parse(text)
             except formulas.FormulaError as e:
-                report.add("formula not allowed", **table.cell(r, table.columns["formula"]).where(), found=text,
-                           expected="numbers, metric names, + − × /, ( ) and min/max/abs", hint=f"It {e}.")
+                report.add(msg("formula_not_allowed"), **table.cell(r, table.columns["formula"]).where(), found=text,
+                           expected=msg("formula_syntax"), hint=e.message)
         got = {field: cells.enum(r, values, field, field, default) for field, default in _KPI_ENUMS.items()}
         group, direction, unit = (_KPI_FALLBACK[f] if v is _MISSING else v for f, v in got.items())
         rows[key] = r  # kept even with a bad cell, so that other sheets' references to it still resolve
@@ -156,12 +157,12 @@ def _kpis(table: Table, report: Report) -> dict[str, Kpi]:
 
 
 def _names(kpis: dict[str, Kpi]) -> str:
-    return ", ".join(k.kpi for k in kpis.values()) or "none"
+    return ", ".join(k.kpi for k in kpis.values()) or msg("_none")
 
 
 def _duplicate(report: Report, cell: Cell, key: str, first_row: int) -> None:
-    report.add("duplicate", **cell.where(), found=key, expected="each value once",
-               hint=f"The first is in row {first_row + 1}.")
+    report.add(msg("duplicate"), **cell.where(), found=key, expected=msg("each_once"),
+               hint=msg("first_in_row", row=first_row + 1))
 
 
 def _schemes(table: Table, kpis: dict[str, Kpi], report: Report) -> dict[str, list[SchemeLine]]:
@@ -171,8 +172,8 @@ def _schemes(table: Table, kpis: dict[str, Kpi], report: Report) -> dict[str, li
         if not name or not kpi_id:
             continue
         if kpi_id not in kpis:
-            cells.problem(table.cell(r, table.columns["kpi"]), kpi_id, "unknown KPI",
-                          "a kpi listed on the KPIs sheet", hint=f"Known: {_names(kpis)}.")
+            cells.problem(table.cell(r, table.columns["kpi"]), kpi_id, "unknown_kpi", msg("kpi_listed"),
+                          hint=msg("known", names=_names(kpis)))
             continue
         if (name, kpi_id) in seen:
             _duplicate(report, table.cell(r, table.columns["kpi"]), f"{name} / {kpi_id}", seen[(name, kpi_id)])
@@ -194,12 +195,12 @@ def _scheme_line(cells: _Cells, r: int, values: list, name: str, kpi_id: str) ->
     accelerator = cells.amount(r, values, "accelerator", required=False, default=Decimal("1.2"))
     cap = cells.amount(r, values, "cap", required=False)
     scope = cells.enum(r, values, "scope", "scope", default="individual")
-    checks = [("cutoff", cutoff, lambda v: 0 <= v <= 1, "a share from 0 to 100%, such as 80% or 0.8"),
-              ("cap", cap, lambda v: v >= 1, "a completion of 100% or more, such as 150% or 1.5"),
-              ("accelerator", accelerator, lambda v: v > 0, "a coefficient above 0, such as 1.2")]
+    checks = [("cutoff", cutoff, lambda v: 0 <= v <= 1, "cutoff_range"),
+              ("cap", cap, lambda v: v >= 1, "cap_range"),
+              ("accelerator", accelerator, lambda v: v > 0, "accelerator_range")]
     for key, value, ok, expected in checks:
         if isinstance(value, Decimal) and not ok(value):
-            cells.problem(cells.raw(r, values, key)[1], cells.raw(r, values, key)[0], "out of range", expected)
+            cells.problem(cells.raw(r, values, key)[1], cells.raw(r, values, key)[0], "out_of_range", msg(expected))
             return None
     if _MISSING in (weight, cutoff, accelerator, cap, scope):
         return None
@@ -212,22 +213,19 @@ def _check_scheme(table: Table, name: str, lines: list[SchemeLine], kpis: dict[s
     where = table.cell(first, table.columns["weight"]).where()
     total = sum((line.weight for line in lines), Decimal(0))
     if total != 1:
-        hint = "The weights look like whole percents: type 40% or 0.4." if total == 100 else None
-        report.add(f"weights of scheme {name} do not add up to 100%", **where, found=_pct(total),
-                   expected="100%", hint=hint)
+        hint = msg("whole_percents") if total == 100 else None
+        report.add(msg("weights_sum", scheme=name), **where, found=_pct(total), expected=msg("hundred"), hint=hint)
     if len(lines) > MAX_KPIS:
-        report.warn(f"scheme {name} has too many KPIs", **where, found=f"{len(lines)} KPIs", expected=f"at most {MAX_KPIS}",
-                    hint="With more, each KPI weighs too little to steer anyone.")
+        report.warn(msg("too_many_kpis", scheme=name), **where, found=msg("kpis_count", n=len(lines)),
+                    expected=msg("at_most", n=MAX_KPIS), hint=msg("too_many_hint"))
     by_group = {g: sum((line.weight for line in lines if kpis[line.kpi].group == g), Decimal(0))
                 for g in ("activity", "result")}
     if by_group["result"] < by_group["activity"]:
-        report.warn(f"scheme {name}: result KPIs weigh less than activity KPIs", **where,
-                    found=f"result {_pct(by_group['result'])}, activity {_pct(by_group['activity'])}",
-                    hint="Results should carry the largest weight.")
+        report.warn(msg("result_below_activity", scheme=name), **where, hint=msg("results_largest"),
+                    found=msg("group_weights", result=_pct(by_group["result"]), activity=_pct(by_group["activity"])))
     team = sum((line.weight for line in lines if line.scope == "team"), Decimal(0))
     if 0 < team < total and not TEAM_SHARE[0] <= team <= TEAM_SHARE[1]:
-        report.warn(f"scheme {name}: the team share is outside 10–20%", **where, found=_pct(team),
-                    expected="10–20% of the bonus")
+        report.warn(msg("team_share", scheme=name), **where, found=_pct(team), expected=msg("team_share_range"))
 
 
 def _pct(value: Decimal) -> str:
@@ -246,8 +244,8 @@ def _employees(table: Table, schemes: dict[str, list[SchemeLine]] | None, report
         rows[emp_id] = r
         scheme = cells.text(r, values, "scheme")
         if scheme and schemes is not None and scheme not in schemes:
-            cells.problem(table.cell(r, table.columns["scheme"]), scheme, "unknown scheme",
-                          "a scheme listed on the Schemes sheet", hint=f"Known: {', '.join(schemes) or 'none'}.")
+            cells.problem(table.cell(r, table.columns["scheme"]), scheme, "unknown_scheme", msg("scheme_listed"),
+                          hint=msg("known", names=", ".join(schemes) or msg("_none")))
         fields = {k: cells.amount(r, values, k) for k in ("salary", "bonus_target")}
         fields["commission_rate"] = cells.amount(r, values, "commission_rate", required=False, default=Decimal(0))
         fields["margin_rate"] = cells.amount(r, values, "margin_rate", required=False)
@@ -282,8 +280,8 @@ def _records(table: Table | None, key_column: str, known: object, report: Report
     if kpis is not None:
         for key, col in table.extra.items():
             if key not in kpis:
-                report.add("unknown KPI", **table.header_cell(col).where(), found=table.headers[col],
-                           expected="a kpi listed on the KPIs sheet", hint=f"Known: {_names(kpis)}.")
+                report.add(msg("unknown_kpi"), **table.header_cell(col).where(), found=table.headers[col],
+                           expected=msg("kpi_listed"), hint=msg("known", names=_names(kpis)))
     value_columns = [(k, c) for k, c in table.extra.items() if kpis is None or k in kpis]
     for r, values in table.rows:
         per = cells.parse(r, values, "period", period)
@@ -291,8 +289,7 @@ def _records(table: Table | None, key_column: str, known: object, report: Report
         if per is _MISSING or not key:
             continue
         if key not in known:
-            cells.problem(table.cell(r, table.columns[key_column]), key, unknown,
-                          "an id listed on the Employees sheet")
+            cells.problem(table.cell(r, table.columns[key_column]), key, unknown, msg("id_listed"))
             continue
         if (per, key) in rows:
             _duplicate(report, table.cell(r, table.columns[key_column]), f"{per} / {key}", rows[(per, key)])
@@ -317,39 +314,37 @@ def _value(cells: _Cells, r: int, col: int, value: object, plan_of: Kpi | None) 
     try:
         amount = number(value)
     except CellError as e:
-        return cells.problem(cell, value, "wrong value", e.expected, e.hint)
+        return cells.problem(cell, value, "wrong_value", e.expected, e.hint)
     if amount < 0:
-        return cells.problem(cell, value, "negative amount", "zero or more")
+        return cells.problem(cell, value, "negative_amount", msg("zero_or_more"))
     if plan_of and amount == 0:
-        return cells.problem(cell, value, "plan is zero", "a plan above 0",
-                             hint="Leave the cell empty if the KPI does not apply this month.")
+        return cells.problem(cell, value, "plan_zero", msg("plan_above_zero"), hint=msg("leave_empty"))
     if plan_of and plan_of.unit == "percent" and amount > 1:
-        return cells.problem(cell, value, "percent plan above 100%", "a share such as 2% or 0.02",
-                             hint=f"Type {shown(value)}% or {amount / 100}.")
+        return cells.problem(cell, value, "percent_plan", msg("share_example"),
+                             hint=msg("type_percent", value=shown(value), share=amount / 100))
     return amount
 
 
 def _check_metrics(wb: Workbook, table: Table, report: Report) -> None:
     """Every metric a formula names, and every KPI without formula, has a Facts column."""
     rows = {norm(text_id(table.value(v, "kpi"))): r for r, v in table.rows if not is_empty(table.value(v, "kpi"))}
-    known = ", ".join(c.column for c in wb.fact_columns.values()) or "none"
+    known = ", ".join(c.column for c in wb.fact_columns.values()) or msg("_none")
     used = {line.kpi for lines in wb.schemes.values() for line in lines} | {wb.settings.commission_kpi}
     for kpi in wb.kpis.values():
         r = rows[kpi.key]
         if kpi.formula:
             for metric in kpi.formula.metrics:
                 if metric not in wb.fact_columns:
-                    report.add("formula names an unknown metric", **table.cell(r, table.columns["formula"]).where(),
-                               found=metric, expected="a column of the Facts sheet", hint=f"Facts has: {known}.")
+                    report.add(msg("unknown_metric"), **table.cell(r, table.columns["formula"]).where(),
+                               found=metric, expected=msg("facts_column"), hint=msg("facts_has", names=known))
         elif kpi.key in used and kpi.key not in wb.fact_columns:
-            report.add("no Facts column for this KPI", **table.cell(r, table.columns["kpi"]).where(), found=kpi.kpi,
-                       expected="a formula, or a Facts column named after the KPI", hint=f"Facts has: {known}.")
+            report.add(msg("no_facts_column"), **table.cell(r, table.columns["kpi"]).where(), found=kpi.kpi,
+                       expected=msg("formula_or_column"), hint=msg("facts_has", names=known))
 
 
 def _check_commission(wb: Workbook, table: Table, report: Report) -> None:
     kpi = wb.settings.commission_kpi
     paid = [e for e in wb.employees.values() if e.commission_rate > 0]
     if paid and kpi not in table.extra:
-        report.add("no Plans column for the commission KPI", sheet=table.sheet, found=kpi,
-                   expected=f"a Plans column {kpi} (Settings commission_kpi)",
-                   hint=f"{len(paid)} employee(s) have a commission_rate.")
+        report.add(msg("no_commission_column"), sheet=table.sheet, found=kpi,
+                   expected=msg("plans_column", kpi=kpi), hint=msg("have_rate", n=len(paid)))

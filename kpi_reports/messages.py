@@ -1,0 +1,58 @@
+"""Every text the tool prints, in English and Russian, from `templates/messages.toml`.
+
+Code never holds a sentence for the user: it names a message and its fields (`msg("no_plan", kpi=…)`),
+and the text is chosen when it is shown, in the reader's language.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+LANGUAGES = ("ru", "en")
+
+
+def templates_dir() -> Path:
+    """`kpi_reports/templates` in an installed wheel; the checkout's `templates/` otherwise."""
+    here = Path(__file__).parent
+    return next(p for p in (here / "templates", here.parent / "templates") if p.is_dir())
+
+
+@functools.cache
+def catalogue() -> dict[str, dict[str, str]]:
+    with open(templates_dir() / "messages.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+@dataclass(frozen=True)
+class Msg:
+    key: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    def text(self, lang: str = "en") -> str:
+        fields = {k: v.text(lang) if isinstance(v, Msg) else v for k, v in self.params}
+        return catalogue()[self.key][lang].format(**fields)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def msg(key: str, **params: object) -> Msg:
+    if key not in catalogue():
+        raise KeyError(f"no message {key!r} in messages.toml")
+    return Msg(key, tuple(params.items()))
+
+
+def text(key: str, lang: str, **params: object) -> str:
+    return msg(key, **params).text(lang)
+
+
+def default_language() -> str:
+    """The system's language when it is English, else Russian (what the first users read)."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "en" if value.lower().startswith("en") else "ru" if value.lower().startswith("ru") else "ru"
+    return "ru"
