@@ -46,8 +46,9 @@ def compute(wb: Workbook, period: str) -> PeriodResult:
 def check(path: str | os.PathLike) -> Report:
     """Every problem of the file: validation, then a computation of every period in it.
 
-    Periods are computed even after validation errors, so that the user sees every problem at once; a
-    cell that already has an error is not reported again for what computing made of it.
+    Periods are computed even after validation errors, so that the user sees every error at once (the
+    warnings of such a computation are mostly echoes of those errors, and are left out); a cell that
+    already has an error is not reported again for what computing made of it.
     """
     wb, report = _read(path)
     if not wb.schemes or not wb.employees:
@@ -61,5 +62,5 @@ def check(path: str | os.PathLike) -> Report:
     invalid = {(p.sheet, p.cell) for p in report.errors if p.cell}
     failed = {(p.sheet, p.cell) for p in found if p.severity == "error" and p.cell}
     report.extend(p for p in found if p not in wb.warnings and (p.sheet, p.cell) not in invalid
-                  and (p.severity == "error" or (p.sheet, p.cell) not in failed))
+                  and (p.severity == "error" or not (invalid or (p.sheet, p.cell) in failed)))
     return report

@@ -9,7 +9,10 @@ import functools
 import os
 import tomllib
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+
+from babel.numbers import format_decimal
 
 LANGUAGES = ("ru", "en")
 
@@ -32,11 +35,19 @@ class Msg:
     params: tuple[tuple[str, object], ...] = ()
 
     def text(self, lang: str = "en") -> str:
-        fields = {k: v.text(lang) if isinstance(v, Msg) else v for k, v in self.params}
+        fields = {k: _field(v, lang) for k, v in self.params}
         return catalogue()[self.key][lang].format(**fields)
 
     def __str__(self) -> str:
         return self.text("en")
+
+
+def _field(value: object, lang: str) -> object:
+    if isinstance(value, Msg):
+        return value.text(lang)
+    if isinstance(value, Decimal):  # 0.02 reads 0,02 in Russian
+        return format_decimal(value, locale="ru_RU" if lang == "ru" else "en_US", decimal_quantization=False)
+    return value
 
 
 def msg(key: str, **params: object) -> Msg:
