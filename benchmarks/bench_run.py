@@ -6,7 +6,7 @@ For each size, a workbook of that many employees (size - 1 managers and a head o
 is generated once into benchmarks/out/, then in this same run:
 
   floor  pandas.read_excel(path, engine="calamine", sheet_name=None): every sheet into DataFrames
-  ours   kpi_reports.load(path) + compute(wb, "2026-10") + render.json.dumps(result) written to a file
+  ours   the command `kpi-reports run PATH --period 2026-10 --json FILE` (its table printed to /dev/null)
 
 both in-process (best of 5, interleaved) and as fresh subprocesses (best of 3, interleaved; imports
 and interpreter start-up included). --check exits 1 when ours exceeds 2x the floor in-process at
@@ -15,6 +15,7 @@ and interpreter start-up included). --check exits 1 when ours exceeds 2x the flo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import subprocess
@@ -25,7 +26,7 @@ from pathlib import Path
 import pandas
 
 import kpi_reports
-from kpi_reports.render import json as json_out
+from kpi_reports import cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate  # noqa: E402
@@ -40,9 +41,9 @@ def floor(path: Path) -> None:
 
 
 def ours(path: Path, json_path: Path) -> None:
-    wb = kpi_reports.load(path)
-    result = kpi_reports.compute(wb, PERIOD)
-    json_path.write_text(json_out.dumps(result), encoding="utf-8")
+    """The command itself, in this process: `kpi-reports run PATH --period P --json FILE`."""
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        cli.main(["run", str(path), "--period", PERIOD, "--json", str(json_path)], standalone_mode=False)
 
 
 def best_of(repeats: int, jobs: dict) -> dict[str, float]:
@@ -92,7 +93,20 @@ def machine() -> str:
     return (f"{len(os.sched_getaffinity(0))} cores (nproc), {platform.processor() or platform.machine()}, "
             f"{platform.system()} {platform.release()}; Python {platform.python_version()}; "
             f"pandas {pandas.__version__}, python-calamine {version('python-calamine')}, "
-            f"kpi-reports {kpi_reports.__version__}")
+            f"kpi-reports {kpi_reports.__version__} at {code_state()}")
+
+
+def code_state() -> str:
+    """The commit measured, and whether the package had uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "kpi_reports"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown commit"
+    return f"commit {commit}" + (" + uncommitted changes" if dirty else "")
 
 
 def main() -> None:
@@ -102,6 +116,8 @@ def main() -> None:
                         help=f"exit 1 if ours exceeds {GOAL_RATIO}x the floor in-process at {GOAL_SIZE:,} employees")
     args = parser.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",")} | ({GOAL_SIZE} if args.check else set()))
+    if sizes[0] < 2:
+        parser.error("every size must be at least 2 (a manager and the head of sales)")
     OUT.mkdir(exist_ok=True)
     results = {}
     for size in sizes:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from typing import Collection
 
 from kpi_reports.engine.compute import compute as _compute
 from kpi_reports.messages import msg
@@ -17,30 +18,40 @@ from kpi_reports.workbook.reader import read_tables
 from kpi_reports.workbook.validate import validate
 
 
-def _read(path: str | os.PathLike) -> tuple[Workbook, Report]:
+def _read(path: str | os.PathLike, periods: Collection[str] | None = None) -> tuple[Workbook, Report]:
     tables, report = read_tables(path)
-    wb = validate(tables, report, source=str(path))
+    wb = validate(tables, report, source=str(path), periods=periods)
     wb.warnings = report.warnings
     report.language = wb.settings.language
     return wb, report
 
 
-def load(path: str | os.PathLike) -> Workbook:
-    """The validated workbook; raises FileProblem or InvalidWorkbook (with every error) on bad input."""
-    wb, report = _read(path)
+def load(path: str | os.PathLike, periods: Collection[str] | None = None) -> Workbook:
+    """The validated workbook; raises FileProblem or InvalidWorkbook (with every error) on bad input.
+
+    With `periods` (YYYY-MM), only those months' Plans, TeamPlans and Facts rows are read and checked,
+    which is faster; everything else is checked in full. `check` reads every month.
+    """
+    wb, report = _read(path, periods and [_period(p) for p in periods])
     report.raise_if_errors()
     return wb
 
 
 def compute(wb: Workbook, period: str) -> PeriodResult:
     """Everyone's results for `period` (YYYY-MM); raises InvalidWorkbook when a figure cannot be computed."""
-    try:
-        period = parse_period(period)
-    except CellError as e:
-        raise UsageError(msg("bad_period_arg", value=period, expected=e.expected)) from None
+    period = _period(period)
     if period not in wb.periods:
         raise UsageError(msg("no_period_rows", period=period, periods=", ".join(wb.periods) or msg("_none")))
+    if wb.loaded is not None and period not in wb.loaded:
+        raise UsageError(msg("period_not_loaded", period=period))
     return _compute(wb, period)
+
+
+def _period(text: str) -> str:
+    try:
+        return parse_period(text)
+    except CellError as e:
+        raise UsageError(msg("bad_period_arg", value=text, expected=e.expected)) from None
 
 
 def check(path: str | os.PathLike) -> Report:

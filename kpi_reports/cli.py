@@ -76,8 +76,8 @@ def check(path: Path, lang: str | None) -> None:
 @handles_errors
 def run(path: Path, period: str | None, json_path: str | None, lang: str | None) -> None:
     """Compute pay for one month: bonus per KPI, commission and totals. The workbook is only read."""
-    wb = kpi_reports.load(path)
-    period = period or max(p for p, _ in wb.facts) if wb.facts else period or ""
+    wb = kpi_reports.load(path, periods=[period] if period else None)
+    period = period or max((p for p, _ in wb.facts), default="")
     result = kpi_reports.compute(wb, period)
     lang = lang or wb.settings.language or default_language()
     if json_path == "-":

@@ -133,14 +133,10 @@ class Workbook:
     source: str = ""
     warnings: list[Problem] = field(default_factory=list)
     """What validation found worth saying that does not stop a computation."""
-
-    @property
-    def periods(self) -> list[str]:
-        return sorted({p for p, _ in self.plans} | {p for p, _ in self.facts})
-
-    def team_members(self, teams: tuple[str, ...]) -> list[Employee]:
-        every = teams == ("*",)
-        return [e for e in self.employees.values() if every or e.team in teams]
+    periods: list[str] = field(default_factory=list)
+    """Every month with a Plans, TeamPlans or Facts row, sorted."""
+    loaded: frozenset[str] | None = None
+    """The months whose rows were read (None: all of them)."""
 
 
 # --- results --------------------------------------------------------------------------------------

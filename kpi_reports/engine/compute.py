@@ -24,12 +24,14 @@ def compute(wb: Workbook, period: str) -> PeriodResult:
     run = _Period(wb, period)
     people = [run.employee(e) for e in wb.employees.values()]
     run.report.raise_if_errors()
-    teams = list(dict.fromkeys(p.employee.team for p in people))
+    teams: dict[str, list[EmployeeResult]] = {}
+    for p in people:
+        teams.setdefault(p.employee.team, []).append(p)
     return PeriodResult(
         period=period,
         currency=wb.settings.currency,
         employees=people,
-        teams=[TeamResult(t, Totals.of([p for p in people if p.employee.team == t])) for t in teams],
+        teams=[TeamResult(t, Totals.of(members)) for t, members in teams.items()],
         totals=Totals.of(people),
         warnings=wb.warnings + run.report.warnings,
     )
@@ -39,6 +41,9 @@ class _Period:
     def __init__(self, wb: Workbook, period: str):
         self.wb, self.period, self.report = wb, period, Report(language=wb.settings.language)
         self._team: dict[tuple, tuple[Decimal | None, Decimal | None]] = {}
+        self._teams: dict[str, list[Employee]] = {}
+        for e in wb.employees.values():
+            self._teams.setdefault(e.team, []).append(e)
 
     # --- one person ---------------------------------------------------------------------------
 
@@ -124,6 +129,13 @@ class _Period:
     def team_key(self, e: Employee) -> tuple[str, ...]:
         return e.manages or (e.team,)
 
+    def members(self, e: Employee) -> list[Employee]:
+        """The people whose totals `e`'s team KPIs use: their team, or the teams they manage (* for all)."""
+        teams = self.team_key(e)
+        if teams == ("*",):
+            return list(self.wb.employees.values())
+        return [m for t in teams for m in self._teams.get(t, [])]
+
     def team_values(self, e: Employee, kpi: Kpi) -> tuple[Decimal | None, Decimal | None]:
         key = (e.team, self.team_key(e), kpi.key)
         if key not in self._team:
@@ -131,7 +143,7 @@ class _Period:
         return self._team[key]
 
     def team_fact(self, e: Employee, kpi: Kpi) -> Decimal | None:
-        rows = [self.wb.facts.get((self.period, m.employee_id)) for m in self.wb.team_members(self.team_key(e))]
+        rows = [self.wb.facts.get((self.period, m.employee_id)) for m in self.members(e)]
         if kpi.formula is None:
             return sum((self.fact(kpi, r) or ZERO for r in rows), ZERO)
         sums = {m: sum((r.get(m) or ZERO for r in rows if r), ZERO) for m in kpi.formula.metrics}
@@ -142,7 +154,7 @@ class _Period:
         if row and row.get(kpi.key) is not None:
             return row.get(kpi.key)
         if kpi.additive:
-            members = self.wb.team_members(self.team_key(e))
+            members = self.members(e)
             plans = [self.wb.plans.get((self.period, m.employee_id)) for m in members]
             given = [p.get(kpi.key) for p in plans if p and p.get(kpi.key) is not None]
             return sum(given, ZERO) if given else None

@@ -34,7 +34,8 @@ def result_dict(result: PeriodResult, lang: str = "en") -> dict:
 
 
 def dumps(result: PeriodResult, lang: str = "en") -> str:
-    return json.dumps(result_dict(result, lang), ensure_ascii=False, indent=2) + "\n"
+    """Compact (one line): Python's fast encoder only works without indentation."""
+    return json.dumps(result_dict(result, lang), ensure_ascii=False) + "\n"
 
 
 def _totals(t: Totals) -> dict:

@@ -43,7 +43,7 @@ class Table:
         return {key: (col, self.headers[col]) for key, col in self.extra.items()}
 
     def cell(self, row: int, col: int) -> Cell:
-        return Cell(self.sheet, a1(row, col), self.headers.get(col, col_letter(col)))
+        return Cell(self.sheet, a1(row, col), self.headers.get(col) or col_letter(col))
 
     def header_cell(self, col: int) -> Cell:
         return self.cell(self.header_row, col)

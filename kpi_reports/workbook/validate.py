@@ -6,13 +6,14 @@ what was found and what is expected, and reading goes on, so that the user sees 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Collection
 
 from kpi_reports.engine import formula as formulas
 from kpi_reports.messages import Msg, msg
 from kpi_reports.model import Cell, Employee, Kpi, Record, SchemeLine, Settings, Workbook
 from kpi_reports.names import norm
-from kpi_reports.problems import Report
+from kpi_reports.problems import Problem, Report
 from kpi_reports.workbook import schema
 from kpi_reports.workbook.cells import CellError, is_empty, number, period, shown, text_id
 from kpi_reports.workbook.reader import Table
@@ -28,35 +29,39 @@ class _Cells:
     def __init__(self, table: Table, report: Report):
         self.table, self.report = table, report
 
-    def raw(self, row: int, values: list, key: str) -> tuple[object, Cell | None]:
+    def raw(self, values: list, key: str) -> tuple[object, int | None]:
+        """The value in column `key` of a row, and that column's index (None when the sheet lacks it)."""
         col = self.table.columns.get(key)
         if col is None:
             return None, None
-        return (values[col] if col < len(values) else None), self.table.cell(row, col)
+        return (values[col] if col < len(values) else None), col
 
-    def problem(self, cell: Cell, value: object, message: str, expected: Msg, hint: Msg | None = None) -> None:
-        self.report.add(msg(message), **cell.where(), found=shown(value) if not is_empty(value) else "",
-                        expected=expected, hint=hint)
+    def problem(self, row: int, col: int, value: object, message: str, expected: Msg, hint: Msg | None = None,
+                severity: str = "error") -> None:
+        """Report a problem at a cell; returns None, so that `return cells.problem(…)` gives no value."""
+        self.report.problems.append(Problem(
+            msg(message), **self.table.cell(row, col).where(), found="" if is_empty(value) else shown(value),
+            expected=expected, hint=hint, severity=severity))
 
     def text(self, row: int, values: list, key: str, required: bool = True) -> str:
-        value, cell = self.raw(row, values, key)
+        value, col = self.raw(values, key)
         if is_empty(value):
-            if required and cell:
-                self.problem(cell, value, "empty_cell", msg("value_for", column=cell.column))
+            if required and col is not None:
+                self.problem(row, col, value, "empty_cell", msg("value_for", column=self.table.headers[col]))
             return ""
         return text_id(value)
 
     def parse(self, row: int, values: list, key: str, parser: Callable[[object], object],
               required: bool = True, default: object = None) -> object:
-        value, cell = self.raw(row, values, key)
+        value, col = self.raw(values, key)
         if is_empty(value):
-            if required and cell:
-                self.problem(cell, value, "empty_cell", msg("value_for", column=cell.column))
+            if required and col is not None:
+                self.problem(row, col, value, "empty_cell", msg("value_for", column=self.table.headers[col]))
             return default if default is not None or not required else _MISSING
         try:
             return parser(value)
         except CellError as e:
-            self.problem(cell, value, "wrong_value", e.expected, e.hint)
+            self.problem(row, col, value, "wrong_value", e.expected, e.hint)
             return _MISSING
 
     def amount(self, row: int, values: list, key: str, required: bool = True, default=None):
@@ -74,24 +79,32 @@ class _Cells:
 
 def _non_negative(cells: _Cells, row: int, values: list, key: str, result):
     if isinstance(result, Decimal) and result < 0:
-        value, cell = cells.raw(row, values, key)
-        cells.problem(cell, value, "negative_amount", msg("zero_or_more"))
+        value, col = cells.raw(values, key)
+        cells.problem(row, col, value, "negative_amount", msg("zero_or_more"))
         return _MISSING
     return result
 
 
-def validate(tables: dict[str, Table], report: Report, source: str = "") -> Workbook:
-    """The workbook as typed objects; problems go into `report` (the caller decides to raise)."""
+def validate(tables: dict[str, Table], report: Report, source: str = "",
+             periods: Collection[str] | None = None) -> Workbook:
+    """The workbook as typed objects; problems go into `report` (the caller decides to raise).
+
+    With `periods`, only the Plans, TeamPlans and Facts rows of those months are read beyond their
+    period cell (what `run` needs); every sheet's structure and every other sheet is checked in full.
+    """
+    seen: set[str] = set()
     settings = _settings(tables.get("Settings"), report)
     kpis = _kpis(tables["KPIs"], report) if "KPIs" in tables else {}
     schemes = _schemes(tables["Schemes"], kpis, report) if {"Schemes", "KPIs"} <= tables.keys() else None
     employees = _employees(tables["Employees"], schemes, report) if "Employees" in tables else {}
     teams = {e.team for e in employees.values()}
     fact_columns = _fact_columns(tables.get("Facts"))
-    plans = _records(tables.get("Plans"), "employee_id", employees.keys(), report, kpis, "unknown_employee")
-    team_plans = _records(tables.get("TeamPlans"), "team", teams, report, kpis, "unknown_team")
-    facts = _records(tables.get("Facts"), "employee_id", employees.keys(), report, None, "unknown_employee")
-    wb = Workbook(employees, kpis, schemes or {}, plans, team_plans, facts, fact_columns, settings, source)
+    rows = _Rows(report, periods, seen)
+    plans = rows.read(tables.get("Plans"), "employee_id", employees.keys(), kpis, "unknown_employee")
+    team_plans = rows.read(tables.get("TeamPlans"), "team", teams, kpis, "unknown_team")
+    facts = rows.read(tables.get("Facts"), "employee_id", employees.keys(), None, "unknown_employee")
+    wb = Workbook(employees, kpis, schemes or {}, plans, team_plans, facts, fact_columns, settings, source,
+                  periods=sorted(seen), loaded=None if periods is None else frozenset(periods))
     if "Facts" in tables and "KPIs" in tables:
         _check_metrics(wb, tables["KPIs"], report)
     if "Plans" in tables:
@@ -104,11 +117,11 @@ def _settings(table: Table | None, report: Report) -> Settings:
         return Settings()
     cells, found = _Cells(table, report), {}
     for r, values in table.rows:
-        raw_key, key_cell = cells.raw(r, values, "key")
+        raw_key, key_col = cells.raw(values, "key")
         key = None if is_empty(raw_key) else schema.setting_key(raw_key)
         if key is None and not is_empty(raw_key):
-            report.warn(msg("unknown_setting"), **key_cell.where(), found=shown(raw_key),
-                        expected=msg("one_of", words=", ".join(schema.SETTING_KEYS)))
+            cells.problem(r, key_col, raw_key, "unknown_setting", severity="warning",
+                          expected=msg("one_of", words=", ".join(schema.SETTING_KEYS)))
         elif key:
             found[key] = (r, values)
     text = {k: cells.text(r, v, "value", required=False) for k, (r, v) in found.items()}
@@ -172,7 +185,7 @@ def _schemes(table: Table, kpis: dict[str, Kpi], report: Report) -> dict[str, li
         if not name or not kpi_id:
             continue
         if kpi_id not in kpis:
-            cells.problem(table.cell(r, table.columns["kpi"]), kpi_id, "unknown_kpi", msg("kpi_listed"),
+            cells.problem(r, table.columns["kpi"], kpi_id, "unknown_kpi", msg("kpi_listed"),
                           hint=msg("known", names=_names(kpis)))
             continue
         if (name, kpi_id) in seen:
@@ -200,7 +213,8 @@ def _scheme_line(cells: _Cells, r: int, values: list, name: str, kpi_id: str) ->
               ("accelerator", accelerator, lambda v: v > 0, "accelerator_range")]
     for key, value, ok, expected in checks:
         if isinstance(value, Decimal) and not ok(value):
-            cells.problem(cells.raw(r, values, key)[1], cells.raw(r, values, key)[0], "out_of_range", msg(expected))
+            raw, col = cells.raw(values, key)
+            cells.problem(r, col, raw, "out_of_range", msg(expected))
             return None
     if _MISSING in (weight, cutoff, accelerator, cap, scope):
         return None
@@ -244,7 +258,7 @@ def _employees(table: Table, schemes: dict[str, list[SchemeLine]] | None, report
         rows[emp_id] = r
         scheme = cells.text(r, values, "scheme")
         if scheme and schemes is not None and scheme not in schemes:
-            cells.problem(table.cell(r, table.columns["scheme"]), scheme, "unknown_scheme", msg("scheme_listed"),
+            cells.problem(r, table.columns["scheme"], scheme, "unknown_scheme", msg("scheme_listed"),
                           hint=msg("known", names=", ".join(schemes) or msg("_none")))
         fields = {k: cells.amount(r, values, k) for k in ("salary", "bonus_target")}
         fields["commission_rate"] = cells.amount(r, values, "commission_rate", required=False, default=Decimal(0))
@@ -271,11 +285,26 @@ def _fact_columns(table: Table | None) -> dict[str, Cell]:
     return {key: table.header_cell(col) for key, col in table.extra.items()}
 
 
-def _records(table: Table | None, key_column: str, known: object, report: Report,
-             kpis: dict[str, Kpi] | None, unknown: str) -> dict[tuple[str, str], Record]:
-    """Plans, TeamPlans or Facts rows by (period, key). With `kpis`, every value column is a KPI's plan."""
-    if table is None:
-        return {}
+@dataclass
+class _Rows:
+    """Reads Plans, TeamPlans and Facts rows: of every month, or of `periods` only; notes the months seen."""
+
+    report: Report
+    periods: Collection[str] | None
+    seen: set[str]
+
+    def read(self, table: Table | None, key_column: str, known: object, kpis: dict[str, Kpi] | None,
+             unknown: str) -> dict[tuple[str, str], Record]:
+        """Rows by (period, key). With `kpis`, every value column is a KPI's plan."""
+        if table is None:
+            return {}
+        records = _records(table, key_column, known, self.report, kpis, unknown, self.periods)
+        self.seen.update(p for p, _ in records)
+        return {k: v for k, v in records.items() if v is not None}
+
+
+def _records(table: Table, key_column: str, known: object, report: Report, kpis: dict[str, Kpi] | None,
+             unknown: str, periods: Collection[str] | None) -> dict[tuple[str, str], Record | None]:
     cells, records, rows = _Cells(table, report), {}, {}
     if kpis is not None:
         for key, col in table.extra.items():
@@ -283,13 +312,25 @@ def _records(table: Table | None, key_column: str, known: object, report: Report
                 report.add(msg("unknown_kpi"), **table.header_cell(col).where(), found=table.headers[col],
                            expected=msg("kpi_listed"), hint=msg("known", names=_names(kpis)))
     value_columns = [(k, c) for k, c in table.extra.items() if kpis is None or k in kpis]
+    months: dict[object, object] = {}  # a period cell's value → its YYYY-MM: the same dozen values repeat
+    period_col = table.columns.get("period")
     for r, values in table.rows:
-        per = cells.parse(r, values, "period", period)
+        raw = values[period_col] if period_col is not None and period_col < len(values) else None
+        per = months.get(raw) if raw.__hash__ else None
+        if per is None:
+            per = months[raw] = cells.parse(r, values, "period", period)
+            if per is _MISSING:
+                del months[raw]  # report each bad cell, not only the first
+        if per is _MISSING:
+            continue
+        if periods is not None and per not in periods:  # another month: noted, its values left for `check`
+            records[(per, "")] = None
+            continue
         key = cells.text(r, values, key_column)
-        if per is _MISSING or not key:
+        if not key:
             continue
         if key not in known:
-            cells.problem(table.cell(r, table.columns[key_column]), key, unknown, msg("id_listed"))
+            cells.problem(r, table.columns[key_column], key, unknown, msg("id_listed"))
             continue
         if (per, key) in rows:
             _duplicate(report, table.cell(r, table.columns[key_column]), f"{per} / {key}", rows[(per, key)])
@@ -301,26 +342,25 @@ def _records(table: Table | None, key_column: str, known: object, report: Report
 
 def _record(cells: _Cells, r: int, values: list, per: str, key: str, columns: list[tuple[str, int]],
             kpis: dict[str, Kpi] | None) -> Record:
-    numbers = {}
+    numbers, n = {}, len(values)
     for name, col in columns:
-        value = values[col] if col < len(values) else None
+        value = values[col] if col < n else None
         numbers[name] = None if is_empty(value) else _value(cells, r, col, value, kpis and kpis[name])
     return Record(per, key, numbers, cells.table.sheet, r, cells.table.locations)
 
 
 def _value(cells: _Cells, r: int, col: int, value: object, plan_of: Kpi | None) -> Decimal | None:
     """A Plans, TeamPlans or Facts number; None after reporting a problem (so nothing computes with it)."""
-    cell = cells.table.cell(r, col)
     try:
         amount = number(value)
     except CellError as e:
-        return cells.problem(cell, value, "wrong_value", e.expected, e.hint)
+        return cells.problem(r, col, value, "wrong_value", e.expected, e.hint)
     if amount < 0:
-        return cells.problem(cell, value, "negative_amount", msg("zero_or_more"))
+        return cells.problem(r, col, value, "negative_amount", msg("zero_or_more"))
     if plan_of and amount == 0:
-        return cells.problem(cell, value, "plan_zero", msg("plan_above_zero"), hint=msg("leave_empty"))
+        return cells.problem(r, col, value, "plan_zero", msg("plan_above_zero"), hint=msg("leave_empty"))
     if plan_of and plan_of.unit == "percent" and amount > 1:
-        return cells.problem(cell, value, "percent_plan", msg("share_example"),
+        return cells.problem(r, col, value, "percent_plan", msg("share_example"),
                              hint=msg("type_percent", value=shown(value), share=amount / 100))
     return amount
 
