@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import format_decimal, format_percent
+import functools
+
+from babel import Locale
+from babel.numbers import NumberPattern, format_percent, parse_pattern
 
 from kpi_reports.messages import LANGUAGES, text  # noqa: F401  (re-exported for the renderers)
 
@@ -12,7 +15,14 @@ LOCALES = {"ru": "ru_RU", "en": "en_US"}
 
 def amount(value: Decimal, lang: str) -> str:
     """119800 → `119 800,00` (ru) or `119,800.00` (en)."""
-    return format_decimal(value, format="#,##0.00", locale=LOCALES[lang], decimal_quantization=True)
+    locale, pattern = _money(lang)
+    return pattern.apply(value, locale)
+
+
+@functools.cache
+def _money(lang: str) -> tuple[Locale, NumberPattern]:
+    """Parsed once: Babel parses the locale and the pattern on every call otherwise."""
+    return Locale.parse(LOCALES[lang]), parse_pattern("#,##0.00")
 
 
 def percent(value: Decimal, lang: str) -> str:

@@ -5,6 +5,7 @@ A `Record` remembers where each value came from, so that later stages can name t
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, Mapping
@@ -58,7 +59,7 @@ class Kpi:
     direction: Direction = "higher"
     unit: Unit = "count"
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         """The id as compared: `Call_to_Meeting` and `call to meeting` are one KPI."""
         return norm(self.kpi)

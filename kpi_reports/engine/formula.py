@@ -7,6 +7,7 @@ refused with a message saying what was found. Arithmetic is exact `Decimal`.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
 from typing import Callable, Mapping
@@ -58,7 +59,12 @@ class Formula:
     def evaluate(self, values: Mapping[str, Decimal | None]) -> Decimal:
         """The formula's value; a missing or empty metric counts as 0. Raises NoValue on x / 0."""
         with localcontext(EXACT):
-            return _eval(self.tree, values)
+            return _eval(self.tree, values, self.keys)
+
+    @functools.cached_property
+    def keys(self) -> dict[str, str]:
+        """Each name as written → its normalised metric key."""
+        return {n.id: norm(n.id) for n in ast.walk(self.tree) if isinstance(n, ast.Name)}
 
 
 def parse(text: str) -> Formula:
@@ -113,19 +119,19 @@ def _describe(node: ast.AST) -> str:
         return type(node).__name__
 
 
-def _eval(node: ast.expr, values: Mapping[str, Decimal | None]) -> Decimal:
+def _eval(node: ast.expr, values: Mapping[str, Decimal | None], keys: dict[str, str]) -> Decimal:
     if isinstance(node, ast.BinOp):
-        left, right = _eval(node.left, values), _eval(node.right, values)
+        left, right = _eval(node.left, values, keys), _eval(node.right, values, keys)
         if isinstance(node.op, ast.Div) and right == 0:
             raise NoValue(node.right)
         return _OPERATORS[type(node.op)](left, right)
     if isinstance(node, ast.UnaryOp):
-        value = _eval(node.operand, values)
+        value = _eval(node.operand, values, keys)
         return -value if isinstance(node.op, ast.USub) else +value
     if isinstance(node, ast.Constant):
         return Decimal(str(node.value))
     if isinstance(node, ast.Name):
-        return values.get(norm(node.id)) or Decimal(0)
+        return values.get(keys[node.id]) or Decimal(0)
     if isinstance(node, ast.Call):
-        return _FUNCTIONS[node.func.id](*(_eval(a, values) for a in node.args))
+        return _FUNCTIONS[node.func.id](*(_eval(a, values, keys) for a in node.args))
     raise AssertionError(f"unchecked node {node!r}")  # parse() refused everything else

@@ -21,9 +21,12 @@ def pay_table(result: PeriodResult, lang: str) -> str:
     L = lambda key: i18n.text(key, lang)  # noqa: E731
     money = lambda v: i18n.amount(v, lang)  # noqa: E731
     rows = [["ID", L("employee"), L("bonus"), L("commission"), L("total")]]
+    members: dict[str, list] = {}
+    for r in result.employees:
+        members.setdefault(r.employee.team, []).append(r)
     for team in result.teams:
         rows.append(["", f"[{team.team}]", "", "", ""])
-        for r in (r for r in result.employees if r.employee.team == team.team):
+        for r in members[team.team]:
             rows.append([r.employee.employee_id, r.employee.name, money(r.bonus), money(r.commission.amount),
                          money(r.total)])
         rows.append(["", L("team_total"), money(team.totals.bonus), money(team.totals.commission),

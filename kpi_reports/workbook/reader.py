@@ -121,8 +121,15 @@ def _table(sheet: str, spec: schema.Sheet, rows: list[list], report: Report) -> 
         if spec.open and i not in columns.values():
             table.extra.setdefault(key, i)
     table.rows = [(r, values) for r, values in enumerate(rows[header_row + 1:], header_row + 1)
-                  if not all(is_empty(v) for v in values)]
+                  if not _blank(values)]
     return table
+
+
+def _blank(values: list) -> bool:
+    for v in values:  # a plain loop: it stops at the first filled cell, usually the first one
+        if v != "" and v is not None and (type(v) is not str or v.strip()):
+            return False
+    return True
 
 
 def _find_header(spec: schema.Sheet, rows: list[list]) -> tuple[int | None, dict[str, int]]:

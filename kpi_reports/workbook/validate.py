@@ -345,7 +345,10 @@ def _record(cells: _Cells, r: int, values: list, per: str, key: str, columns: li
     numbers, n = {}, len(values)
     for name, col in columns:
         value = values[col] if col < n else None
-        numbers[name] = None if is_empty(value) else _value(cells, r, col, value, kpis and kpis[name])
+        if value == "" or value is None or (type(value) is str and not value.strip()):
+            numbers[name] = None
+        else:
+            numbers[name] = _value(cells, r, col, value, kpis and kpis[name])
     return Record(per, key, numbers, cells.table.sheet, r, cells.table.locations)
 
 

@@ -1,0 +1,45 @@
+"""Working days of a month: the country's calendar (public holidays and the official transfers of days
+off, as the `holidays` library knows them), with the workbook's own lists on top."""
+from __future__ import annotations
+
+import calendar as _calendar
+import datetime as dt
+from dataclasses import dataclass, field
+
+import holidays
+
+
+def supported(code: str) -> bool:
+    return code.upper() in holidays.list_supported_countries()
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    country: str = "RU"
+    holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    """Days off besides the country's (Settings holidays)."""
+    workdays: frozenset[dt.date] = field(default_factory=frozenset)
+    """Working days besides the country's, e.g. a working Saturday (Settings workdays)."""
+
+    def is_working(self, day: dt.date) -> bool:
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        return _country(self.country, day.year).is_working_day(day)
+
+    def working_days(self, year: int, month: int, until: dt.date | None = None) -> int:
+        """Working days of the month, or of its first days up to and including `until`."""
+        last = _calendar.monthrange(year, month)[1]
+        end = min(last, until.day) if until else last
+        return sum(self.is_working(dt.date(year, month, d)) for d in range(1, end + 1))
+
+
+_CACHE: dict[tuple[str, int], holidays.HolidayBase] = {}
+
+
+def _country(code: str, year: int) -> holidays.HolidayBase:
+    key = (code.upper(), year)
+    if key not in _CACHE:
+        _CACHE[key] = holidays.country_holidays(key[0], years=year)
+    return _CACHE[key]
