@@ -159,9 +159,10 @@ class _Period:
             given = [p.get(kpi.key) for p in plans if p and p.get(kpi.key) is not None]
             return sum(given, ZERO) if given else None
         cell = row.cell(kpi.key) if row else None
+        missing = msg("no_column") if row else msg("no_row", period=self.period, team=e.team)
         self.report.add(msg("no_team_plan", kpi=kpi.kpi),
                         **(cell.where() if cell else {"sheet": "TeamPlans", "column": kpi.kpi}),
-                        found="" if cell else msg("no_row", period=self.period, team=e.team) if not row else msg("no_column"),
+                        found="" if cell else missing,
                         expected=msg("team_plan_cell", period=self.period, team=e.team, kpi=kpi.kpi))
         return None
 

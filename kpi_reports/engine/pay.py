@@ -49,7 +49,8 @@ def payout(bonus_target: Decimal, weight: Decimal, f: Decimal) -> Decimal:
         return money(bonus_target * weight * f)
 
 
-def commission(rate: Decimal, plan: Decimal | None, fact: Decimal | None, margin_share: Decimal) -> tuple[Decimal, Decimal]:
+def commission(rate: Decimal, plan: Decimal | None, fact: Decimal | None,
+               margin_share: Decimal) -> tuple[Decimal, Decimal]:
     """(base, amount): the base is the fact above plan; zero when below plan or either is missing."""
     base = Decimal(0) if plan is None or fact is None else max(Decimal(0), fact - plan)
     with localcontext(EXACT):

@@ -108,7 +108,8 @@ def _table(sheet: str, spec: schema.Sheet, rows: list[list], report: Report) -> 
     headers = {i: shown(v).strip() for i, v in enumerate(header) if not is_empty(v)}
     for column in required:
         if column.key not in columns:
-            report.add(msg("missing_column"), sheet=sheet, cell=a1(header_row, 0) + ":" + a1(header_row, len(header) - 1),
+            span = a1(header_row, 0) + ":" + a1(header_row, len(header) - 1)
+            report.add(msg("missing_column"), sheet=sheet, cell=span,
                        expected=msg("column_named", en=column.key, ru=column.ru), found=", ".join(headers.values()))
     table = Table(sheet, spec, header_row, columns, headers)
     seen: dict[str, int] = {}
