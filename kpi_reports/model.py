@@ -5,6 +5,7 @@ A `Record` remembers where each value came from, so that later stages can name t
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -65,6 +66,11 @@ class Kpi:
         return norm(self.kpi)
 
     @property
+    def cumulative(self) -> bool:
+        """Grows through the month (counts, money), so a pace can be extrapolated; days and ratios do not."""
+        return self.additive and self.unit in ("count", "money")
+
+    @property
     def additive(self) -> bool:
         """Sums over people make sense: no formula, or a formula that is a single metric."""
         return self.formula is None or self.formula.single_metric is not None
@@ -115,7 +121,14 @@ class Settings:
     commission_kpi: str = "revenue"
     margin_rate: Decimal | None = None
     funnel: tuple[str, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict)
+    """Facts columns in funnel order (normalised); empty: the default calls, meetings, proposals, deals."""
+    weak_stage_gap: Decimal = Decimal("0.2")
+    calendar: str = "RU"
+    holidays: frozenset[dt.date] = frozenset()
+    workdays: frozenset[dt.date] = frozenset()
+    test_mode: bool = False
+    cells: dict[str, Cell] = field(default_factory=dict)
+    """Where each setting's value is, to name it in a message."""
 
 
 @dataclass
@@ -207,9 +220,26 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class GroupKpi:
+    """A KPI over a team or the company: the aggregate (as for team scope) and how many are on plan."""
+
+    kpi: str
+    title: str
+    unit: Unit
+    direction: Direction
+    plan: Decimal | None
+    fact: Decimal | None
+    completion: Decimal | None
+    share_on_plan: Decimal | None
+    """Of the people paid on this KPI with a completion, the share at or above 100%."""
+    people: int
+
+
+@dataclass(frozen=True)
 class TeamResult:
     team: str
     totals: Totals
+    kpis: list[GroupKpi] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -220,4 +250,5 @@ class PeriodResult:
     teams: list[TeamResult]
     totals: Totals
     warnings: list[Problem]
+    company: list[GroupKpi] = field(default_factory=list)
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 from kpi_reports.engine import pay
 from kpi_reports.engine.formula import NoValue
 from kpi_reports.messages import msg
-from kpi_reports.model import (Cell, Commission, Employee, EmployeeResult, Kpi, KpiResult, PeriodResult,
-                               Record, SchemeLine, TeamResult, Totals, Workbook)
+from kpi_reports.model import (Cell, Commission, Employee, EmployeeResult, GroupKpi, Kpi, KpiResult,
+                               PeriodResult, Record, SchemeLine, TeamResult, Totals, Workbook)
 from kpi_reports.problems import Report
 
 ZERO = Decimal(0)
@@ -31,9 +31,10 @@ def compute(wb: Workbook, period: str) -> PeriodResult:
         period=period,
         currency=wb.settings.currency,
         employees=people,
-        teams=[TeamResult(t, Totals.of(members)) for t, members in teams.items()],
+        teams=[TeamResult(t, Totals.of(members), run.view(t, members)) for t, members in teams.items()],
         totals=Totals.of(people),
         warnings=wb.warnings + run.report.warnings,
+        company=run.view(None, people),
     )
 
 
@@ -105,13 +106,16 @@ class _Period:
         value = facts.get(kpi.key)
         return value if value is not None else self.evaluate(kpi, facts.values, facts)
 
-    def evaluate(self, kpi: Kpi, values: dict, facts: Record | None, who: str = "") -> Decimal | None:
+    def evaluate(self, kpi: Kpi, values: dict, facts: Record | None, who: str = "",
+                 quiet: bool = False) -> Decimal | None:
         """The formula's value; with a zero denominator, None and a warning naming the cell and `who`."""
         if kpi.formula is None:
             return ZERO
         try:
             return kpi.formula.evaluate(values)
         except NoValue as zero:
+            if quiet:
+                return None
             cell = self.fact_cell(kpi, facts, zero.metric)
             self.report.warn(msg("zero_denominator", kpi=kpi.kpi, formula=kpi.formula.text, denominator=zero,
                                  who=who or (facts.key if facts else "")),
@@ -143,21 +147,13 @@ class _Period:
         return self._team[key]
 
     def team_fact(self, e: Employee, kpi: Kpi) -> Decimal | None:
-        rows = [self.wb.facts.get((self.period, m.employee_id)) for m in self.members(e)]
-        if kpi.formula is None:
-            return sum((self.fact(kpi, r) or ZERO for r in rows), ZERO)
-        sums = {m: sum((r.get(m) or ZERO for r in rows if r), ZERO) for m in kpi.formula.metrics}
-        return self.evaluate(kpi, sums, None, who=e.team)
+        return self.group_fact(kpi, self.members(e), e.team)
 
     def team_plan(self, e: Employee, kpi: Kpi) -> Decimal | None:
         row = self.wb.team_plans.get((self.period, e.team))
-        if row and row.get(kpi.key) is not None:
-            return row.get(kpi.key)
-        if kpi.additive:
-            members = self.members(e)
-            plans = [self.wb.plans.get((self.period, m.employee_id)) for m in members]
-            given = [p.get(kpi.key) for p in plans if p and p.get(kpi.key) is not None]
-            return sum(given, ZERO) if given else None
+        plan = self.group_plan(kpi, self.members(e), row)
+        if plan is not None or kpi.additive:
+            return plan
         cell = row.cell(kpi.key) if row else None
         missing = msg("no_column") if row else msg("no_row", period=self.period, team=e.team)
         self.report.add(msg("no_team_plan", kpi=kpi.kpi),
@@ -165,6 +161,42 @@ class _Period:
                         found="" if cell else missing,
                         expected=msg("team_plan_cell", period=self.period, team=e.team, kpi=kpi.kpi))
         return None
+
+    def group_fact(self, kpi: Kpi, members: list[Employee], who: str, quiet: bool = False) -> Decimal | None:
+        """The KPI's formula over the members' summed metrics; without formula, the sum of their facts."""
+        rows = [self.wb.facts.get((self.period, m.employee_id)) for m in members]
+        if kpi.formula is None:
+            return sum((self.fact(kpi, r) or ZERO for r in rows), ZERO)
+        sums = {m: sum((r.get(m) or ZERO for r in rows if r), ZERO) for m in kpi.formula.metrics}
+        return self.evaluate(kpi, sums, None, who=who, quiet=quiet)
+
+    def group_plan(self, kpi: Kpi, members: list[Employee], row: Record | None) -> Decimal | None:
+        """The TeamPlans cell; else, for an additive KPI, the sum of the members' plans; else None."""
+        if row and row.get(kpi.key) is not None:
+            return row.get(kpi.key)
+        if not kpi.additive:
+            return None
+        plans = [self.wb.plans.get((self.period, m.employee_id)) for m in members]
+        given = [p.get(kpi.key) for p in plans if p and p.get(kpi.key) is not None]
+        return sum(given, ZERO) if given else None
+
+    def view(self, team: str | None, people: list[EmployeeResult]) -> list[GroupKpi]:
+        """A team's (or, with None, the company's) completion of every KPI its people are paid on."""
+        members = [p.employee for p in people]
+        row = self.wb.team_plans.get((self.period, team)) if team is not None else None
+        keys = dict.fromkeys(line.kpi for m in members for line in self.wb.schemes.get(m.scheme, []))
+        view = []
+        for key in keys:
+            kpi = self.wb.kpis[key]
+            fact = self.group_fact(kpi, members, team or "", quiet=True)
+            plan = self.group_plan(kpi, members, row)
+            c = None
+            if plan is not None and fact is not None and not (kpi.direction == "lower" and fact == 0):
+                c = pay.completion(plan, fact, kpi.direction == "lower")
+            done = [k.completion for p in people for k in p.kpis if k.kpi == kpi.kpi and k.completion is not None]
+            share = pay.ratio(Decimal(sum(x >= 1 for x in done)), Decimal(len(done))) if done else None
+            view.append(GroupKpi(kpi.kpi, kpi.title, kpi.unit, kpi.direction, plan, fact, c, share, len(done)))
+        return view
 
     def team_plan_cell(self, e: Employee, kpi: Kpi) -> Cell | None:
         row = self.wb.team_plans.get((self.period, e.team))

@@ -28,6 +28,11 @@ def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
         return numerator / denominator
 
 
+def product(a: Decimal, b: Decimal) -> Decimal:
+    with localcontext(EXACT):
+        return a * b
+
+
 def completion(plan: Decimal, fact: Decimal, lower_is_better: bool) -> Decimal:
     """The caller handles a lower-is-better fact of 0."""
     return ratio(plan, fact) if lower_is_better else ratio(fact, plan)

@@ -161,9 +161,9 @@ def _month(p: dict, i: int, month: str, rnd: random.Random) -> tuple[list, list]
     calls = rnd.randint(820, 1150)
     conversion = 0.024 - 0.003 * i if p["id"] == "E002" else rnd.uniform(0.016, 0.026)
     meetings = max(1, round(calls * conversion))
-    proposals = max(1, round(meetings * rnd.uniform(0.5, 0.8)))
-    deals = max(1, round(proposals * rnd.uniform(0.4, 0.7)))
     revenue = round(revenue_plan * rnd.uniform(0.7, 1.35), -3)
+    deals = max(1, round(revenue / (avg_plan * rnd.uniform(0.8, 1.2))))
+    proposals = max(deals, min(meetings, round(deals * rnd.uniform(1.4, 2.2))))
     margin = round(revenue * rnd.uniform(0.24, 0.34))
     cycle = rnd.randint(40, 85)
     return plan, [calls, meetings, proposals, deals, revenue, margin, cycle, None, None]

@@ -110,6 +110,7 @@ ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
         "days": ("дни", "дней"),
     },
     "language": {"ru": ("русский",), "en": ("english", "английский")},
+    "mode": {"live": ("рабочий", "боевой", "normal"), "test": ("тест", "тестовый")},
 }
 ENUM_RU = {field: {value: words[0] for value, words in values.items()} for field, values in ENUMS.items()}
 

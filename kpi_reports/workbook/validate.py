@@ -5,6 +5,7 @@ what was found and what is expected, and reading goes on, so that the user sees 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Collection
 
@@ -18,6 +19,7 @@ from kpi_reports.workbook.cells import is_empty, text_id
 from kpi_reports.workbook.fields import MISSING, Fields, duplicate, kpi_names
 from kpi_reports.workbook.reader import Table
 from kpi_reports.workbook.rows import Rows
+from kpi_reports.workbook.settings import read_settings
 
 MAX_KPIS = 7
 TEAM_SHARE = (Decimal("0.10"), Decimal("0.20"))
@@ -31,7 +33,7 @@ def validate(tables: dict[str, Table], report: Report, source: str = "",
     period cell (what `run` needs); every sheet's structure and every other sheet is checked in full.
     """
     seen: set[str] = set()
-    settings = _settings(tables.get("Settings"), report)
+    settings = read_settings(tables.get("Settings"), report)
     kpis = _kpis(tables["KPIs"], report) if "KPIs" in tables else {}
     schemes = _schemes(tables["Schemes"], kpis, report) if {"Schemes", "KPIs"} <= tables.keys() else None
     employees = _employees(tables["Employees"], schemes, report) if "Employees" in tables else {}
@@ -43,38 +45,13 @@ def validate(tables: dict[str, Table], report: Report, source: str = "",
     facts = rows.read(tables.get("Facts"), "employee_id", employees.keys(), None, "unknown_employee")
     wb = Workbook(employees, kpis, schemes or {}, plans, team_plans, facts, fact_columns, settings, source,
                   periods=sorted(seen), loaded=None if periods is None else frozenset(periods))
+    if "Facts" in tables:
+        wb.settings = _funnel(settings, fact_columns, report)
     if "Facts" in tables and "KPIs" in tables:
         _check_metrics(wb, tables["KPIs"], report)
     if "Plans" in tables:
         _check_commission(wb, tables["Plans"], report)
     return wb
-
-
-def _settings(table: Table | None, report: Report) -> Settings:
-    if table is None:
-        return Settings()
-    cells, found = Fields(table, report), {}
-    for r, values in table.rows:
-        raw_key, key_col = cells.raw(values, "key")
-        key = None if is_empty(raw_key) else schema.setting_key(raw_key)
-        if key is None and not is_empty(raw_key):
-            cells.problem(r, key_col, raw_key, "unknown_setting", severity="warning",
-                          expected=msg("one_of", words=", ".join(schema.SETTING_KEYS)))
-        elif key:
-            found[key] = (r, values)
-    text = {k: cells.text(r, v, "value", required=False) for k, (r, v) in found.items()}
-    rate = cells.amount(*found["margin_rate"], "value") if text.get("margin_rate") else None
-    language = cells.enum(*found["language"], "value", "language") if text.get("language") else None
-    known = {"company", "currency", "language", "commission_kpi", "margin_rate", "funnel"}
-    return Settings(
-        company=text.get("company", ""),
-        currency=(text.get("currency") or "RUB").upper(),
-        language=None if language is MISSING else language,
-        commission_kpi=norm(text.get("commission_kpi") or "revenue"),
-        margin_rate=None if rate is MISSING else rate,
-        funnel=tuple(norm(m) for m in text.get("funnel", "").replace(";", ",").split(",") if m.strip()),
-        extra={k: v for k, v in text.items() if k not in known},
-    )
 
 
 _KPI_ENUMS = {"group": None, "direction": "higher", "unit": "count"}
@@ -212,6 +189,22 @@ def _fact_columns(table: Table | None) -> dict[str, Cell]:
     if table is None:
         return {}
     return {key: table.header_cell(col) for key, col in table.extra.items()}
+
+
+DEFAULT_FUNNEL = ("calls", "meetings", "proposals", "deals")
+
+
+def _funnel(settings: Settings, columns: dict[str, Cell], report: Report) -> Settings:
+    """Settings funnel, every stage a Facts column; by default calls → meetings → proposals → deals."""
+    if not settings.funnel:
+        present = tuple(m for m in DEFAULT_FUNNEL if m in columns)
+        return replace(settings, funnel=present if len(present) >= 2 else ())
+    missing = [m for m in settings.funnel if m not in columns]
+    if missing:
+        report.add(msg("unknown_funnel_metric"), **settings.cells["funnel"].where(), found=", ".join(missing),
+                   expected=msg("facts_column"),
+                   hint=msg("facts_has", names=", ".join(c.column for c in columns.values()) or msg("_none")))
+    return settings
 
 
 def _check_metrics(wb: Workbook, table: Table, report: Report) -> None:

@@ -1,0 +1,162 @@
+"""Where each person loses money: KPI shortfalls, sagging funnel stages, and KPIs falling for months.
+
+- A shortfall is a KPI below 100%: how far below plan, and the money at stake — what the KPI would
+  pay at 100% minus what it pays. Below the cut-off the whole share is at stake.
+- A funnel stage is the conversion from one Facts metric to the next (meetings / calls). It is weak
+  when it is at least `weak_stage_gap` (20%) below the median of the same stage in the person's team.
+- A trend is a KPI whose completion fell in each of the last three months.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+
+from kpi_reports.engine import pay
+from kpi_reports.model import EmployeeResult, KpiResult, PeriodResult, Workbook
+
+ONE = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    kpi: KpiResult
+    shortfall: Decimal | None
+    """Plan minus fact (fact minus plan when lower is better), in the KPI's unit; None with no fact."""
+    at_stake: Decimal
+
+    @property
+    def below_cutoff(self) -> bool:
+        return self.kpi.status == "below_cutoff"
+
+
+@dataclass(frozen=True)
+class Stage:
+    source: str
+    target: str
+    conversion: Decimal | None
+    team_median: Decimal | None
+    company_median: Decimal | None
+    gap: Decimal | None
+    """How far below the team median, relative to it: 0.25 is 25% below."""
+    weak: bool
+
+
+@dataclass(frozen=True)
+class Trend:
+    kpi: KpiResult
+    periods: tuple[str, ...]
+    completions: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True)
+class WeakSpots:
+    shortfalls: list[Shortfall]
+    stages: list[Stage]
+    trends: list[Trend]
+
+    @property
+    def weakest(self) -> Stage | None:
+        weak = [s for s in self.stages if s.weak]
+        return max(weak, key=lambda s: s.gap) if weak else None
+
+
+@dataclass(frozen=True)
+class StageCount:
+    """The stage that sags for the most people of a group, and for how many."""
+
+    source: str
+    target: str
+    people: int
+
+
+def shortfalls(r: EmployeeResult) -> list[Shortfall]:
+    found = []
+    for k in r.kpis:
+        if k.status == "no_plan" or (k.completion is not None and k.completion >= ONE):
+            continue
+        full = pay.payout(r.employee.bonus_target, k.weight, ONE)
+        gap = None if k.fact is None else (k.fact - k.plan if k.direction == "lower" else k.plan - k.fact)
+        found.append(Shortfall(k, gap, full - k.payout))
+    return sorted(found, key=lambda s: s.at_stake, reverse=True)
+
+
+def median(values: list[Decimal]) -> Decimal | None:
+    if not values:
+        return None
+    ordered, mid = sorted(values), len(values) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    with localcontext(pay.EXACT):
+        return (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def funnels(wb: Workbook, period: str) -> dict[str, list[Stage]]:
+    """Every person's funnel stages, each against the team's and the company's medians."""
+    pairs = list(zip(wb.settings.funnel, wb.settings.funnel[1:]))
+    conversions = {e.employee_id: [_conversion(wb, period, e.employee_id, a, b) for a, b in pairs]
+                   for e in wb.employees.values()}
+    teams: dict[str, list[str]] = {}
+    for e in wb.employees.values():
+        teams.setdefault(e.team, []).append(e.employee_id)
+    company = [median([c[i] for c in conversions.values() if c[i] is not None]) for i in range(len(pairs))]
+    result = {}
+    for ids in teams.values():
+        medians = [median([conversions[x][i] for x in ids if conversions[x][i] is not None])
+                   for i in range(len(pairs))]
+        for x in ids:
+            if (period, x) not in wb.facts:
+                continue  # no facts row (a head of sales paid on others' totals): no funnel of their own
+            result[x] = [_stage(a, b, conversions[x][i], medians[i], company[i], wb.settings.weak_stage_gap)
+                         for i, (a, b) in enumerate(pairs)]
+    return result
+
+
+def _conversion(wb: Workbook, period: str, employee_id: str, source: str, target: str) -> Decimal | None:
+    row = wb.facts.get((period, employee_id))
+    before = row.get(source) if row else None
+    after = row.get(target) if row else None
+    return pay.ratio(after or Decimal(0), before) if before else None
+
+
+def _stage(source: str, target: str, conversion: Decimal | None, team: Decimal | None, company: Decimal | None,
+           threshold: Decimal) -> Stage:
+    gap = pay.ratio(team - conversion, team) if conversion is not None and team else None
+    return Stage(source, target, conversion, team, company, gap, gap is not None and gap >= threshold)
+
+
+def trends(history: list[PeriodResult], current: EmployeeResult, period: str) -> list[Trend]:
+    """KPIs whose completion fell from each month to the next: the two months of `history`, then `period`."""
+    if len(history) < 2:
+        return []
+    past = [{k.kpi: k for k in _person(h, current.employee.employee_id)} for h in history[-2:]]
+    periods = (history[-2].period, history[-1].period, period)
+    found = []
+    for k in current.kpis:
+        values = [p[k.kpi].completion if k.kpi in p else None for p in past] + [k.completion]
+        if None not in values and values[0] > values[1] > values[2]:
+            found.append(Trend(k, periods, tuple(values)))
+    return found
+
+
+def _person(result: PeriodResult, employee_id: str) -> list[KpiResult]:
+    return next((r.kpis for r in result.employees if r.employee.employee_id == employee_id), [])
+
+
+def weak_spots(wb: Workbook, result: PeriodResult, history: list[PeriodResult]) -> dict[str, WeakSpots]:
+    stages = funnels(wb, result.period)
+    return {r.employee.employee_id: WeakSpots(shortfalls(r), stages.get(r.employee.employee_id, []),
+                                              trends(history, r, result.period))
+            for r in result.employees}
+
+
+def weakest_stage(spots: list[WeakSpots]) -> StageCount | None:
+    """The stage that is weak for the most people (the first in funnel order on a tie)."""
+    counts: dict[tuple[str, str], int] = {}
+    for s in spots:
+        for stage in s.stages:
+            counts.setdefault((stage.source, stage.target), 0)
+            counts[(stage.source, stage.target)] += stage.weak
+    if not counts or max(counts.values()) == 0:
+        return None
+    (source, target), people = max(counts.items(), key=lambda kv: kv[1])
+    return StageCount(source, target, people)
