@@ -3,12 +3,12 @@
 The pipeline is read → validate → compute → lay out → render; `load`, `compute` and `check` are the
 library's entry points, and the CLI is a thin layer over them.
 """
-from kpi_reports.api import check, compute, load
+from kpi_reports.api import check, compute, load, period_report, trend_months
 from kpi_reports.model import EmployeeResult, KpiResult, PeriodResult, Workbook
 from kpi_reports.problems import FileProblem, InvalidWorkbook, KpiError, Problem, Report, UsageError
 
 __all__ = [
-    "check", "compute", "load",
+    "check", "compute", "load", "period_report", "trend_months",
     "EmployeeResult", "KpiResult", "PeriodResult", "Workbook",
     "FileProblem", "InvalidWorkbook", "KpiError", "Problem", "Report", "UsageError",
 ]

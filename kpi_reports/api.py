@@ -6,10 +6,13 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Collection
 
 from kpi_reports.engine.compute import compute as _compute
+from kpi_reports.engine.report import PeriodReport, months_before
+from kpi_reports.engine.report import period_report as _period_report
 from kpi_reports.messages import msg
 from kpi_reports.model import PeriodResult, Workbook
 from kpi_reports.problems import InvalidWorkbook, Problem, Report, UsageError
@@ -39,12 +42,16 @@ def load(path: str | os.PathLike, periods: Collection[str] | None = None) -> Wor
 
 def compute(wb: Workbook, period: str) -> PeriodResult:
     """Everyone's results for `period` (YYYY-MM); raises InvalidWorkbook when a figure cannot be computed."""
-    period = _period(period)
+    return _compute(wb, _known_period(wb, period))
+
+
+def _known_period(wb: Workbook, text: str) -> str:
+    period = _period(text)
     if period not in wb.periods:
         raise UsageError(msg("no_period_rows", period=period, periods=", ".join(wb.periods) or msg("_none")))
     if wb.loaded is not None and period not in wb.loaded:
         raise UsageError(msg("period_not_loaded", period=period))
-    return _compute(wb, period)
+    return period
 
 
 def _period(text: str) -> str:
@@ -52,6 +59,24 @@ def _period(text: str) -> str:
         return parse_period(text)
     except CellError as e:
         raise UsageError(msg("bad_period_arg", value=text, expected=e.expected)) from None
+
+
+def period_report(wb: Workbook, period: str, as_of: dt.date | None = None,
+                  test_mode: bool | None = None) -> PeriodReport:
+    """Pay, weak spots, trends, the department view and, with `as_of`, the forecast to month end.
+
+    Trends need the two months before `period` loaded too (`load(path, periods=trend_months(period))`).
+    """
+    period = _known_period(wb, period)
+    if as_of is not None and as_of.strftime("%Y-%m") != period:
+        raise UsageError(msg("as_of_outside", as_of=as_of.isoformat(), period=period))
+    return _period_report(wb, period, as_of, test_mode)
+
+
+def trend_months(period: str) -> list[str]:
+    """The months `period_report` reads: `period` and the two before it."""
+    period = _period(period)
+    return [*months_before(period, 2), period]
 
 
 def check(path: str | os.PathLike) -> Report:

@@ -37,7 +37,7 @@ def handles_errors(command):
             if ctx.obj.get("debug"):
                 raise
             lang = kwargs.get("lang") or e.report.language or default_language()
-            click.echo(terminal.report_text(e.report, lang), err=True)
+            click.echo(terminal.problems_text(e.report, lang), err=True)
             ctx.exit(1)
         except KpiError as e:
             if ctx.obj.get("debug"):
@@ -64,7 +64,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 def check(path: Path, lang: str | None) -> None:
     """Check the workbook at PATH: every problem at once, with sheet and cell. Exit 1 on errors."""
     report = kpi_reports.check(path)
-    click.echo(terminal.report_text(report, lang or report.language or default_language()))
+    click.echo(terminal.problems_text(report, lang or report.language or default_language()))
     sys.exit(1 if report.errors else 0)
 
 
@@ -72,21 +72,28 @@ def check(path: Path, lang: str | None) -> None:
 @click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--period", metavar="YYYY-MM", help="The month to compute (default: the latest one with facts).")
 @click.option("--json", "json_path", metavar="FILE|-", help="Write the results as JSON to FILE, or - for stdout.")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Facts are month-to-date on this day: forecast each KPI and the pay to month end.")
+@click.option("--test-mode", is_flag=True, default=None,
+              help="Mark every output as test mode, not a basis for payment (or Settings mode = test).")
 @lang_option()
 @handles_errors
-def run(path: Path, period: str | None, json_path: str | None, lang: str | None) -> None:
-    """Compute pay for one month: bonus per KPI, commission and totals. The workbook is only read."""
-    wb = kpi_reports.load(path, periods=[period] if period else None)
+def run(path: Path, period: str | None, json_path: str | None, as_of: dt.datetime | None, test_mode: bool | None,
+        lang: str | None) -> None:
+    """Compute pay for one month: bonus per KPI, commission, totals, weak spots; with --as-of, the
+    forecast. The workbook is only read."""
+    period = period or (as_of.strftime("%Y-%m") if as_of else None)
+    wb = kpi_reports.load(path, periods=kpi_reports.trend_months(period) if period else None)
     period = period or max((p for p, _ in wb.facts), default="")
-    result = kpi_reports.compute(wb, period)
+    report = kpi_reports.period_report(wb, period, as_of.date() if as_of else None, test_mode or None)
     lang = lang or wb.settings.language or default_language()
     if json_path == "-":
-        click.echo(json_out.dumps(result, lang), nl=False)
+        click.echo(json_out.dumps(report, lang), nl=False)
         return
     if json_path:
         with atomic_path(json_path) as tmp:
-            tmp.write_text(json_out.dumps(result, lang), encoding="utf-8")
-    click.echo(terminal.pay_table(result, lang))
+            tmp.write_text(json_out.dumps(report, lang), encoding="utf-8")
+    click.echo(terminal.report_text(report, lang))
 
 
 @main.command()

@@ -155,7 +155,8 @@ class Workbook:
 
 # --- results --------------------------------------------------------------------------------------
 
-Status = Literal["no_plan", "no_fact", "below_cutoff", "proportional", "accelerated", "capped"]
+Rule = Literal["no_plan", "no_fact", "below_cutoff", "proportional", "accelerated", "capped"]
+"""Which rule of pay applied to a KPI."""
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ class KpiResult:
     completion: Decimal | None
     factor: Decimal
     payout: Decimal
-    status: Status
+    rule: Rule
 
 
 @dataclass(frozen=True)

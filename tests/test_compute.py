@@ -41,7 +41,7 @@ def test_russian_and_english_workbooks_give_identical_results():
     def figures(sample):
         data = result_dict(kpi_reports.compute(kpi_reports.load(SAMPLES / sample), "2026-10"))
         return [(e["employee_id"], e["salary"], e["bonus"], e["commission"], e["total"],
-                 [(k["plan"], k["fact"], k["completion"], k["factor"], k["payout"], k["status"]) for k in e["kpis"]])
+                 [(k["plan"], k["fact"], k["completion"], k["factor"], k["payout"], k["rule"]) for k in e["kpis"]])
                 for e in data["employees"]], data["totals"], len(data["warnings"])
     assert figures("sales_team.xlsx") == figures("sales_team_ru.xlsx")
 
@@ -76,7 +76,7 @@ def test_zero_denominator_gives_no_fact_no_payout_and_a_warning(example, write):
     cell = put(example, "Facts", "calls", 0, employee_id="E002", period="2026-10")
     result = kpi_reports.compute(kpi_reports.load(write(example)), "2026-10")
     k = kpi(person(result, "E002"), "call_to_meeting")
-    assert (k.fact, k.completion, k.factor, k.payout, k.status) == (None, None, 0, D("0.00"), "no_fact")
+    assert (k.fact, k.completion, k.factor, k.payout, k.rule) == (None, None, 0, D("0.00"), "no_fact")
     assert any(w.sheet == "Facts" and w.cell == cell and "calls is 0" in w.text() for w in result.warnings)
     data = result_dict(result)["employees"][1]["kpis"]
     assert next(k for k in data if k["kpi"] == "call_to_meeting")["fact"] is None
@@ -86,7 +86,7 @@ def test_empty_plan_pays_nothing_and_is_listed(example, write):
     cell = put(example, "Plans", "calls", None, employee_id="E002", period="2026-10")
     result = kpi_reports.compute(kpi_reports.load(write(example)), "2026-10")
     k = kpi(person(result, "E002"), "calls")
-    assert (k.plan, k.completion, k.payout, k.status) == (None, None, D("0.00"), "no_plan")
+    assert (k.plan, k.completion, k.payout, k.rule) == (None, None, D("0.00"), "no_plan")
     assert any(w.cell == cell and w.sheet == "Plans" and "no plan" in w.text() for w in result.warnings)
 
 
@@ -106,7 +106,7 @@ def test_lower_is_better_completion_and_cap(example, write):
     assert (k.completion, k.factor, k.payout) == (D("1.2"), D("1.32"), D("8910.00"))  # 45,000 × 15% × 1.32
     put(example, "Facts", "cycle_days", 0, employee_id="E005", period="2026-10")
     k = kpi(person(kpi_reports.compute(kpi_reports.load(write(example)), "2026-10"), "E005"), "cycle_days")
-    assert (k.completion, k.factor, k.status) == (D("1.3"), D("1.43"), "capped")
+    assert (k.completion, k.factor, k.rule) == (D("1.3"), D("1.43"), "capped")
 
 
 def sums(example, column, ids, period="2026-10", sheet="Facts"):

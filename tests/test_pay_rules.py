@@ -63,3 +63,9 @@ def test_commission_is_on_fact_above_plan_only():
     assert pay.commission(D("0.02"), D(3000000), D(3300000), D("0.3")) == (D(300000), D("1800.00"))
     assert pay.commission(D("0.02"), D(3000000), D(2900000), D("0.3")) == (D(0), D("0.00"))
     assert pay.commission(D("0.02"), None, D(2900000), D("0.3")) == (D(0), D("0.00"))
+
+
+def test_json_keeps_every_digit_of_an_exact_ratio():
+    from kpi_reports.render.json import number
+    assert number(pay.ratio(D(20), D(950))) == "0.02105263157894736842105263157894736842105"
+    assert number(D("3000000.0")) == "3000000" and number(D("1.10")) == "1.1" and number(D("-0")) == "0"

@@ -74,12 +74,12 @@ class _Period:
             plan = plans.get(kpi.key) if plans else None
             fact = self.fact(kpi, facts)
             where = plans.cell(kpi.key) if plans else None
-        c, status = self.completion(e, kpi, line, plan, fact, where, facts)
-        f, rule = (ZERO, status) if c is None else pay.factor(c, line)
-        status = status if status == "capped" else rule  # a lower-is-better 0 counts as the cap
+        c, rule = self.completion(e, kpi, line, plan, fact, where, facts)
+        f, applied = (ZERO, rule) if c is None else pay.factor(c, line)
+        rule = rule if rule == "capped" else applied  # a lower-is-better 0 counts as the cap
         return KpiResult(kpi.kpi, kpi.title, kpi.group, line.scope, kpi.unit, kpi.direction, line.weight,
                          line.cutoff, line.accelerator, line.cap, plan, fact, c, f,
-                         pay.payout(e.bonus_target, line.weight, f), status)
+                         pay.payout(e.bonus_target, line.weight, f), rule)
 
     def completion(self, e: Employee, kpi: Kpi, line: SchemeLine, plan, fact, where: Cell | None,
                    facts: Record | None):

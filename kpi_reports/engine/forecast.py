@@ -69,6 +69,6 @@ def _scaled(row: Record, scale: Decimal, levels: set[str]) -> Record:
 
 def _kpi(k: KpiResult) -> KpiForecast:
     if k.completion is None:
-        return KpiForecast(k.kpi, k.fact, None, "no_plan" if k.status == "no_plan" else "no_fact")
+        return KpiForecast(k.kpi, k.fact, None, "no_plan" if k.rule == "no_plan" else "no_fact")
     status = "ahead" if k.completion >= AHEAD else "on_track" if k.completion >= ON_TRACK else "behind"
     return KpiForecast(k.kpi, k.fact, k.completion, status)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 
-from kpi_reports.model import SchemeLine, Status
+from kpi_reports.model import Rule, SchemeLine
 
 CENT = Decimal("0.01")
 EXACT = Context(prec=40, rounding=ROUND_HALF_EVEN)
@@ -38,7 +38,7 @@ def completion(plan: Decimal, fact: Decimal, lower_is_better: bool) -> Decimal:
     return ratio(plan, fact) if lower_is_better else ratio(fact, plan)
 
 
-def factor(c: Decimal, line: SchemeLine) -> tuple[Decimal, Status]:
+def factor(c: Decimal, line: SchemeLine) -> tuple[Decimal, Rule]:
     if c < line.cutoff:
         return Decimal(0), "below_cutoff"
     if c <= ONE:

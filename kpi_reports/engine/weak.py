@@ -26,13 +26,16 @@ class Shortfall:
 
     @property
     def below_cutoff(self) -> bool:
-        return self.kpi.status == "below_cutoff"
+        return self.kpi.rule == "below_cutoff"
 
 
 @dataclass(frozen=True)
 class Stage:
     source: str
     target: str
+    source_label: str
+    target_label: str
+    """The Facts headers as written: `calls`, `Звонки`."""
     conversion: Decimal | None
     team_median: Decimal | None
     company_median: Decimal | None
@@ -64,15 +67,14 @@ class WeakSpots:
 class StageCount:
     """The stage that sags for the most people of a group, and for how many."""
 
-    source: str
-    target: str
+    stage: Stage
     people: int
 
 
 def shortfalls(r: EmployeeResult) -> list[Shortfall]:
     found = []
     for k in r.kpis:
-        if k.status == "no_plan" or (k.completion is not None and k.completion >= ONE):
+        if k.rule == "no_plan" or (k.completion is not None and k.completion >= ONE):
             continue
         full = pay.payout(r.employee.bonus_target, k.weight, ONE)
         gap = None if k.fact is None else (k.fact - k.plan if k.direction == "lower" else k.plan - k.fact)
@@ -98,6 +100,7 @@ def funnels(wb: Workbook, period: str) -> dict[str, list[Stage]]:
     teams: dict[str, list[str]] = {}
     for e in wb.employees.values():
         teams.setdefault(e.team, []).append(e.employee_id)
+    labels = {k: c.column for k, c in wb.fact_columns.items()}
     company = [median([c[i] for c in conversions.values() if c[i] is not None]) for i in range(len(pairs))]
     result = {}
     for ids in teams.values():
@@ -106,8 +109,8 @@ def funnels(wb: Workbook, period: str) -> dict[str, list[Stage]]:
         for x in ids:
             if (period, x) not in wb.facts:
                 continue  # no facts row (a head of sales paid on others' totals): no funnel of their own
-            result[x] = [_stage(a, b, conversions[x][i], medians[i], company[i], wb.settings.weak_stage_gap)
-                         for i, (a, b) in enumerate(pairs)]
+            result[x] = [_stage(a, b, conversions[x][i], medians[i], company[i], wb.settings.weak_stage_gap,
+                                labels) for i, (a, b) in enumerate(pairs)]
     return result
 
 
@@ -119,9 +122,10 @@ def _conversion(wb: Workbook, period: str, employee_id: str, source: str, target
 
 
 def _stage(source: str, target: str, conversion: Decimal | None, team: Decimal | None, company: Decimal | None,
-           threshold: Decimal) -> Stage:
+           threshold: Decimal, labels: dict[str, str]) -> Stage:
     gap = pay.ratio(team - conversion, team) if conversion is not None and team else None
-    return Stage(source, target, conversion, team, company, gap, gap is not None and gap >= threshold)
+    return Stage(source, target, labels.get(source, source), labels.get(target, target), conversion, team, company,
+                 gap, gap is not None and gap >= threshold)
 
 
 def trends(history: list[PeriodResult], current: EmployeeResult, period: str) -> list[Trend]:
@@ -152,11 +156,13 @@ def weak_spots(wb: Workbook, result: PeriodResult, history: list[PeriodResult]) 
 def weakest_stage(spots: list[WeakSpots]) -> StageCount | None:
     """The stage that is weak for the most people (the first in funnel order on a tie)."""
     counts: dict[tuple[str, str], int] = {}
+    first: dict[tuple[str, str], Stage] = {}
     for s in spots:
         for stage in s.stages:
-            counts.setdefault((stage.source, stage.target), 0)
-            counts[(stage.source, stage.target)] += stage.weak
+            key = (stage.source, stage.target)
+            first.setdefault(key, stage)
+            counts[key] = counts.get(key, 0) + stage.weak
     if not counts or max(counts.values()) == 0:
         return None
-    (source, target), people = max(counts.items(), key=lambda kv: kv[1])
-    return StageCount(source, target, people)
+    key, people = max(counts.items(), key=lambda kv: kv[1])
+    return StageCount(first[key], people)

@@ -7,35 +7,62 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from kpi_reports.model import EmployeeResult, KpiResult, PeriodResult, Totals
+from kpi_reports.engine.forecast import Forecast
+from kpi_reports.engine.pay import EXACT
+from kpi_reports.engine.report import PeriodReport
+from kpi_reports.engine.weak import Stage, StageCount, WeakSpots
+from kpi_reports.model import EmployeeResult, GroupKpi, KpiResult, PeriodResult, Totals
+from kpi_reports.render import explain
 
 
 def number(value: Decimal | None) -> str | None:
     """Exact, without exponent or trailing zeros: 1.10 → "1.1", 3E+6 → "3000000"."""
     if value is None:
         return None
-    text = format(value.normalize(), "f")
+    text = format(value.normalize(EXACT), "f")  # normalize() rounds to its context: keep all 40 digits
     return "0" if text in ("-0", "0") else text
 
 
-def money(value: Decimal) -> str:
-    return f"{value:.2f}"
+def money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
 
 
 def result_dict(result: PeriodResult, lang: str = "en") -> dict:
+    """The pay of a period: what `compute` gives."""
     return {
         "period": result.period,
         "currency": result.currency,
         "employees": [_employee(e) for e in result.employees],
-        "teams": [{"team": t.team, **_totals(t.totals)} for t in result.teams],
+        "teams": [{"team": t.team, **_totals(t.totals), "kpis": [_group_kpi(k) for k in t.kpis]}
+                  for t in result.teams],
         "totals": _totals(result.totals),
+        "company": {**_totals(result.totals), "kpis": [_group_kpi(k) for k in result.company]},
         "warnings": [w.as_json(lang) for w in result.warnings],
     }
 
 
-def dumps(result: PeriodResult, lang: str = "en") -> str:
+def report_dict(report: PeriodReport, lang: str = "en") -> dict:
+    """Everything `run` shows: pay, weak spots, the department view, the forecast, the mode."""
+    data = result_dict(report.result, lang)
+    f = report.forecast
+    data.update({
+        "mode": "test" if report.test_mode else "live",
+        "as_of": f.as_of.isoformat() if f else None,
+        "working_days": {"month": f.working_days, "elapsed": f.elapsed} if f else None,
+        "warnings": [w.as_json(lang) for w in report.warnings],
+    })
+    for person in data["employees"]:
+        _analysis(person, report.weak_spots[person["employee_id"]], f, lang)
+    for team in data["teams"]:
+        team["weakest_stage"] = _stage_count(report.team_stages.get(team["team"]))
+    data["company"]["weakest_stage"] = _stage_count(report.company_stage)
+    return data
+
+
+def dumps(report: PeriodReport | PeriodResult, lang: str = "en") -> str:
     """Compact (one line): Python's fast encoder only works without indentation."""
-    return json.dumps(result_dict(result, lang), ensure_ascii=False) + "\n"
+    data = report_dict(report, lang) if isinstance(report, PeriodReport) else result_dict(report, lang)
+    return json.dumps(data, ensure_ascii=False) + "\n"
 
 
 def _totals(t: Totals) -> dict:
@@ -61,5 +88,43 @@ def _kpi(k: KpiResult) -> dict:
         "direction": k.direction, "weight": number(k.weight), "cutoff": number(k.cutoff),
         "accelerator": number(k.accelerator), "cap": number(k.cap), "plan": number(k.plan),
         "fact": number(k.fact), "completion": number(k.completion), "factor": number(k.factor),
-        "payout": money(k.payout), "status": k.status,
+        "payout": money(k.payout), "rule": k.rule,
     }
+
+
+def _group_kpi(k: GroupKpi) -> dict:
+    return {"kpi": k.kpi, "title": k.title, "unit": k.unit, "plan": number(k.plan), "fact": number(k.fact),
+            "completion": number(k.completion), "share_on_plan": number(k.share_on_plan), "people": k.people}
+
+
+def _analysis(person: dict, spots: WeakSpots, forecast: Forecast | None, lang: str) -> None:
+    """Adds weak spots and funnel to a person's entry; with a forecast, its fields per KPI and in total."""
+    weakest = spots.weakest
+    stages = sorted((s for s in spots.stages if s.weak), key=lambda s: s.gap, reverse=True)
+    person["weak_spots"] = (
+        [{"kind": "kpi", "kpi": s.kpi.kpi, "completion": number(s.kpi.completion), "shortfall": number(s.shortfall),
+          "at_stake": money(s.at_stake), "below_cutoff": s.below_cutoff, "text": explain.shortfall(s, lang)}
+         for s in spots.shortfalls]
+        + [{"kind": "stage", **_stage(s), "weakest": s is weakest, "text": explain.stage(s, lang)} for s in stages]
+        + [{"kind": "trend", "kpi": t.kpi.kpi, "periods": list(t.periods),
+            "completions": [number(c) for c in t.completions], "text": explain.trend(t, lang)} for t in spots.trends])
+    person["funnel"] = [_stage(s) for s in spots.stages]
+    mine = forecast.people.get(person["employee_id"]) if forecast else None
+    person["forecast_bonus"] = money(mine.bonus) if mine else None
+    person["forecast_total"] = money(mine.total) if mine else None
+    by_kpi = {k.kpi: k for k in mine.kpis} if mine else {}
+    for k in person["kpis"]:
+        f = by_kpi.get(k["kpi"])
+        k["forecast"] = number(f.forecast) if f else None
+        k["forecast_completion"] = number(f.completion) if f else None
+        k["status"] = f.status if f else None
+
+
+def _stage(s: Stage) -> dict:
+    return {"from": s.source_label, "to": s.target_label, "conversion": number(s.conversion),
+            "team_median": number(s.team_median), "company_median": number(s.company_median),
+            "gap": number(s.gap), "weak": s.weak}
+
+
+def _stage_count(c: StageCount | None) -> dict | None:
+    return None if c is None else {"from": c.stage.source_label, "to": c.stage.target_label, "people": c.people}

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from kpi_reports import i18n
+from kpi_reports.engine.report import PeriodReport
 from kpi_reports.model import PeriodResult
+from kpi_reports.render import explain
 from kpi_reports.problems import Problem, Report
 
 
@@ -17,7 +19,50 @@ def table(rows: list[list[str]], right: set[int]) -> str:
     return "\n".join(lines)
 
 
-def pay_table(result: PeriodResult, lang: str) -> str:
+TOP_SPOTS = 3
+
+
+def report_text(report: PeriodReport, lang: str) -> str:
+    """What `run` prints: the pay table, each person's main weak spots, the forecast, the warnings."""
+    parts = [pay_table(report.result, lang, warnings=False), weak_spots_text(report, lang)]
+    if report.forecast:
+        parts.append(forecast_table(report, lang))
+    if report.warnings:
+        parts.append(problems_table(report.warnings, lang, title=i18n.text("warnings", lang)))
+    if report.test_mode:
+        banner = "*** " + i18n.text("test_banner", lang) + " ***"
+        parts = [banner, *parts, banner]
+    return "\n\n".join(p for p in parts if p)
+
+
+def weak_spots_text(report: PeriodReport, lang: str) -> str:
+    lines = []
+    for r in report.result.employees:
+        spots = report.weak_spots[r.employee.employee_id]
+        texts = [explain.shortfall(s, lang) for s in spots.shortfalls]
+        texts += [explain.stage(spots.weakest, lang)] if spots.weakest else []
+        texts += [explain.trend(t, lang) for t in spots.trends]
+        if texts:
+            lines.append(f"{r.employee.employee_id}  {r.employee.name}")
+            lines += [f"    · {t}" for t in texts[:TOP_SPOTS]]
+    return (i18n.text("weak_spots", lang) + ":\n" + "\n".join(lines)) if lines else ""
+
+
+def forecast_table(report: PeriodReport, lang: str) -> str:
+    f = report.forecast
+    titles = {k.kpi: k.title for r in report.result.employees for k in r.kpis}
+    rows = [["ID", i18n.text("employee", lang), i18n.text("forecast_bonus", lang), i18n.text("forecast_total", lang),
+             i18n.text("behind", lang)]]
+    for r in report.result.employees:
+        mine = f.people[r.employee.employee_id]
+        behind = ", ".join(titles[k.kpi] for k in mine.kpis if k.status == "behind")
+        rows.append([r.employee.employee_id, r.employee.name, i18n.amount(mine.bonus, lang),
+                     i18n.amount(mine.total, lang), behind])
+    title = i18n.text("forecast_title", lang, as_of=f.as_of.isoformat(), elapsed=f.elapsed, days=f.working_days)
+    return title + "\n\n" + table(rows, right={2, 3})
+
+
+def pay_table(result: PeriodResult, lang: str, warnings: bool = True) -> str:
     L = lambda key: i18n.text(key, lang)  # noqa: E731
     money = lambda v: i18n.amount(v, lang)  # noqa: E731
     rows = [["ID", L("employee"), L("bonus"), L("commission"), L("total")]]
@@ -35,7 +80,7 @@ def pay_table(result: PeriodResult, lang: str) -> str:
     rows.append(["", L("grand_total"), money(t.bonus), money(t.commission), money(t.total)])
     head = f"{L('period')} {result.period}, {result.currency}"
     text = head + "\n\n" + table(rows, right={2, 3, 4})
-    if result.warnings:
+    if warnings and result.warnings:
         text += "\n\n" + problems_table(result.warnings, lang, title=L("warnings"))
     return text
 
@@ -46,7 +91,7 @@ def problems_table(problems: list[Problem], lang: str, title: str = "") -> str:
     return (title + ":\n" if title else "") + table(rows, right=set())
 
 
-def report_text(report: Report, lang: str) -> str:
+def problems_text(report: Report, lang: str) -> str:
     summary = i18n.text("summary", lang, errors=len(report.errors), warnings=len(report.warnings))
     if not report.problems:
         return i18n.text("no_problems", lang)

@@ -1,0 +1,62 @@
+"""Everything `run` shows for a month: pay, weak spots, the department view and, mid-month, the forecast."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from kpi_reports.engine.compute import compute
+from kpi_reports.engine.forecast import Forecast, forecast
+from kpi_reports.engine.weak import StageCount, WeakSpots, weak_spots, weakest_stage
+from kpi_reports.messages import msg
+from kpi_reports.model import PeriodResult, Workbook
+from kpi_reports.problems import InvalidWorkbook, Problem
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    result: PeriodResult
+    weak_spots: dict[str, WeakSpots]
+    """By employee id."""
+    team_stages: dict[str, StageCount | None]
+    """Each team's weakest funnel stage: the one that sags for most of its people."""
+    company_stage: StageCount | None
+    forecast: Forecast | None
+    test_mode: bool
+    warnings: list[Problem]
+
+
+def months_before(period: str, n: int) -> list[str]:
+    """The n months before `period`, oldest first: months_before("2026-01", 2) == ["2025-11", "2025-12"]."""
+    year, month = int(period[:4]), int(period[5:])
+    index = year * 12 + month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - n, index)]
+
+
+def period_report(wb: Workbook, period: str, as_of: dt.date | None = None,
+                  test_mode: bool | None = None) -> PeriodReport:
+    result = compute(wb, period)
+    history, warnings = _history(wb, period)
+    spots = weak_spots(wb, result, history)
+    teams: dict[str, list[WeakSpots]] = {}
+    for r in result.employees:
+        teams.setdefault(r.employee.team, []).append(spots[r.employee.employee_id])
+    return PeriodReport(
+        result=result,
+        weak_spots=spots,
+        team_stages={team: weakest_stage(s) for team, s in teams.items()},
+        company_stage=weakest_stage(list(spots.values())),
+        forecast=forecast(wb, period, as_of) if as_of else None,
+        test_mode=wb.settings.test_mode if test_mode is None else test_mode,
+        warnings=result.warnings + warnings,
+    )
+
+
+def _history(wb: Workbook, period: str) -> tuple[list[PeriodResult], list[Problem]]:
+    """The two months before, for trends: both or neither."""
+    months = months_before(period, 2)
+    if any(m not in wb.periods or (wb.loaded is not None and m not in wb.loaded) for m in months):
+        return [], []
+    try:
+        return [compute(wb, m) for m in months], []
+    except InvalidWorkbook:
+        return [], [Problem(msg("no_trends", months=", ".join(months)), severity="warning")]

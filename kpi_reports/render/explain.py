@@ -1,0 +1,62 @@
+"""One line per weak spot, in the reader's language: the texts are in templates/messages.toml and the
+funnel advice in templates/advice.toml, so they can be edited without touching code."""
+from __future__ import annotations
+
+import functools
+import tomllib
+from decimal import Decimal
+
+from kpi_reports import i18n
+from kpi_reports.engine.weak import Shortfall, Stage, Trend
+from kpi_reports.messages import templates_dir, text
+from kpi_reports.model import Unit
+from kpi_reports.names import norm
+
+
+def shortfall(s: Shortfall, lang: str) -> str:
+    k = s.kpi
+    fields = dict(title=k.title, completion=_pct(k.completion, lang), stake=i18n.amount(s.at_stake, lang))
+    if k.completion is None:
+        return text("spot_kpi_no_fact", lang, **fields)
+    if s.below_cutoff:
+        return text("spot_kpi_cutoff", lang, cutoff=_pct(k.cutoff, lang), **fields)
+    return text("spot_kpi", lang, short=quantity(s.shortfall, k.unit, lang), **fields)
+
+
+def stage(s: Stage, lang: str) -> str:
+    return text("spot_stage", lang, source=s.source_label, target=s.target_label,
+                conversion=_pct(s.conversion, lang), team=_pct(s.team_median, lang),
+                gap=i18n.percent(-s.gap, lang, signed=True) if s.gap is not None else "—",
+                advice=advice(s, lang))
+
+
+def trend(t: Trend, lang: str) -> str:
+    return text("spot_trend", lang, title=t.kpi.title, values=" → ".join(_pct(c, lang) for c in t.completions))
+
+
+def advice(s: Stage, lang: str) -> str:
+    for entry in _advice()["stage"]:
+        if s.source in map(norm, entry["from"]) and s.target in map(norm, entry["to"]):
+            return entry[lang]
+    return _advice()["default"][lang].format(source=s.source_label, target=s.target_label)
+
+
+@functools.cache
+def _advice() -> dict:
+    with open(templates_dir() / "advice.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def quantity(value: Decimal | None, unit: Unit, lang: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "money":
+        return i18n.amount(value, lang)
+    if unit == "percent":
+        return i18n.percent(value, lang)
+    number = i18n.number(value, lang)
+    return text("days_unit", lang, n=number) if unit == "days" else number
+
+
+def _pct(value: Decimal | None, lang: str) -> str:
+    return "—" if value is None else i18n.percent(value, lang)
