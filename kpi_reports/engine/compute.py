@@ -38,6 +38,18 @@ def compute(wb: Workbook, period: str) -> PeriodResult:
     )
 
 
+def completions(wb: Workbook, period: str) -> dict[str, dict[str, Decimal | None]]:
+    """Only each person's KPI completions (by KPI id): what trends need of past months. Problems of
+    that month are not reported here (`check` does); a figure that cannot be computed is None."""
+    run = _Period(wb, period)
+    found = {}
+    for e in wb.employees.values():
+        plans, facts = wb.plans.get((period, e.employee_id)), wb.facts.get((period, e.employee_id))
+        found[e.employee_id] = {wb.kpis[line.kpi].kpi: run.measure(e, line, plans, facts)[3]
+                                for line in wb.schemes.get(e.scheme, [])}
+    return found
+
+
 class _Period:
     def __init__(self, wb: Workbook, period: str):
         self.wb, self.period, self.report = wb, period, Report(language=wb.settings.language)
@@ -65,25 +77,28 @@ class _Period:
         salary = pay.money(e.salary)
         return EmployeeResult(e, kpis, commission, salary, bonus, salary + bonus + commission.amount)
 
-    def kpi(self, e: Employee, line: SchemeLine, plans: Record | None, facts: Record | None) -> KpiResult:
+    def measure(self, e: Employee, line: SchemeLine, plans: Record | None, facts: Record | None):
+        """(kpi, plan, fact, completion, rule so far) of one scheme line."""
         kpi = self.wb.kpis[line.kpi]
         if line.scope == "team":
             plan, fact = self.team_values(e, kpi)
-            where = self.team_plan_cell(e, kpi)
         else:
             plan = plans.get(kpi.key) if plans else None
             fact = self.fact(kpi, facts)
-            where = plans.cell(kpi.key) if plans else None
-        c, rule = self.completion(e, kpi, line, plan, fact, where, facts)
+        return (kpi, plan, fact, *self.completion(e, kpi, line, plan, fact, plans, facts))
+
+    def kpi(self, e: Employee, line: SchemeLine, plans: Record | None, facts: Record | None) -> KpiResult:
+        kpi, plan, fact, c, rule = self.measure(e, line, plans, facts)
         f, applied = (ZERO, rule) if c is None else pay.factor(c, line)
         rule = rule if rule == "capped" else applied  # a lower-is-better 0 counts as the cap
         return KpiResult(kpi.kpi, kpi.title, kpi.group, line.scope, kpi.unit, kpi.direction, line.weight,
                          line.cutoff, line.accelerator, line.cap, plan, fact, c, f,
                          pay.payout(e.bonus_target, line.weight, f), rule)
 
-    def completion(self, e: Employee, kpi: Kpi, line: SchemeLine, plan, fact, where: Cell | None,
+    def completion(self, e: Employee, kpi: Kpi, line: SchemeLine, plan, fact, plans: Record | None,
                    facts: Record | None):
         if plan is None:
+            where = self.team_plan_cell(e, kpi) if line.scope == "team" else plans.cell(kpi.key) if plans else None
             if where is not None and not self.report.has_error_at(where.sheet, where.ref):  # said once
                 self.report.warn(msg("no_plan", kpi=kpi.kpi), **where.where(), found="")
             return None, "no_plan"

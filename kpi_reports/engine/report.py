@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from kpi_reports.engine.compute import compute
+from decimal import Decimal
+
+from kpi_reports.engine.compute import completions, compute
 from kpi_reports.engine.forecast import Forecast, forecast
 from kpi_reports.engine.weak import StageCount, WeakSpots, weak_spots, weakest_stage
-from kpi_reports.messages import msg
 from kpi_reports.model import PeriodResult, Workbook
-from kpi_reports.problems import InvalidWorkbook, Problem
+from kpi_reports.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,7 @@ def months_before(period: str, n: int) -> list[str]:
 def period_report(wb: Workbook, period: str, as_of: dt.date | None = None,
                   test_mode: bool | None = None) -> PeriodReport:
     result = compute(wb, period)
-    history, warnings = _history(wb, period)
-    spots = weak_spots(wb, result, history)
+    spots = weak_spots(wb, result, _history(wb, period))
     teams: dict[str, list[WeakSpots]] = {}
     for r in result.employees:
         teams.setdefault(r.employee.team, []).append(spots[r.employee.employee_id])
@@ -47,16 +47,13 @@ def period_report(wb: Workbook, period: str, as_of: dt.date | None = None,
         company_stage=weakest_stage(list(spots.values())),
         forecast=forecast(wb, period, as_of) if as_of else None,
         test_mode=wb.settings.test_mode if test_mode is None else test_mode,
-        warnings=result.warnings + warnings,
+        warnings=result.warnings,
     )
 
 
-def _history(wb: Workbook, period: str) -> tuple[list[PeriodResult], list[Problem]]:
-    """The two months before, for trends: both or neither."""
+def _history(wb: Workbook, period: str) -> list[tuple[str, dict[str, dict[str, Decimal | None]]]]:
+    """The completions of the two months before, for trends: both or neither."""
     months = months_before(period, 2)
     if any(m not in wb.periods or (wb.loaded is not None and m not in wb.loaded) for m in months):
-        return [], []
-    try:
-        return [compute(wb, m) for m in months], []
-    except InvalidWorkbook:
-        return [], [Problem(msg("no_trends", months=", ".join(months)), severity="warning")]
+        return []
+    return [(m, completions(wb, m)) for m in months]

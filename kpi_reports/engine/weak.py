@@ -128,25 +128,25 @@ def _stage(source: str, target: str, conversion: Decimal | None, team: Decimal |
                  gap, gap is not None and gap >= threshold)
 
 
-def trends(history: list[PeriodResult], current: EmployeeResult, period: str) -> list[Trend]:
+History = list[tuple[str, dict[str, dict[str, Decimal | None]]]]
+"""Past months, oldest first: (period, completions by employee id and KPI id)."""
+
+
+def trends(history: History, current: EmployeeResult, period: str) -> list[Trend]:
     """KPIs whose completion fell from each month to the next: the two months of `history`, then `period`."""
     if len(history) < 2:
         return []
-    past = [{k.kpi: k for k in _person(h, current.employee.employee_id)} for h in history[-2:]]
-    periods = (history[-2].period, history[-1].period, period)
+    past = [months.get(current.employee.employee_id, {}) for _, months in history[-2:]]
+    periods = (history[-2][0], history[-1][0], period)
     found = []
     for k in current.kpis:
-        values = [p[k.kpi].completion if k.kpi in p else None for p in past] + [k.completion]
+        values = [p.get(k.kpi) for p in past] + [k.completion]
         if None not in values and values[0] > values[1] > values[2]:
             found.append(Trend(k, periods, tuple(values)))
     return found
 
 
-def _person(result: PeriodResult, employee_id: str) -> list[KpiResult]:
-    return next((r.kpis for r in result.employees if r.employee.employee_id == employee_id), [])
-
-
-def weak_spots(wb: Workbook, result: PeriodResult, history: list[PeriodResult]) -> dict[str, WeakSpots]:
+def weak_spots(wb: Workbook, result: PeriodResult, history: History) -> dict[str, WeakSpots]:
     stages = funnels(wb, result.period)
     return {r.employee.employee_id: WeakSpots(shortfalls(r), stages.get(r.employee.employee_id, []),
                                               trends(history, r, result.period))

@@ -4,6 +4,7 @@ The field names are a contract: later versions add fields, never rename them.
 """
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
 
@@ -17,8 +18,12 @@ from kpi_reports.render import explain
 
 def number(value: Decimal | None) -> str | None:
     """Exact, without exponent or trailing zeros: 1.10 → "1.1", 3E+6 → "3000000"."""
-    if value is None:
-        return None
+    return None if value is None else _number(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _number(value: Decimal) -> str:
+    """Cached: weights, cut-offs, plans and rates repeat across thousands of people."""
     text = format(value.normalize(EXACT), "f")  # normalize() rounds to its context: keep all 40 digits
     return "0" if text in ("-0", "0") else text
 

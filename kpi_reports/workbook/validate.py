@@ -14,7 +14,6 @@ from kpi_reports.messages import msg
 from kpi_reports.model import Cell, Employee, Kpi, SchemeLine, Settings, Workbook
 from kpi_reports.names import norm
 from kpi_reports.problems import Report
-from kpi_reports.workbook import schema
 from kpi_reports.workbook.cells import is_empty, text_id
 from kpi_reports.workbook.fields import MISSING, Fields, duplicate, kpi_names
 from kpi_reports.workbook.reader import Table
