@@ -111,3 +111,16 @@ def test_python_m_runs_the_same_cli():
     out = subprocess.run([sys.executable, "-m", "kpi_reports", "run", str(SAMPLES / "sales_team.xlsx"),
                           "--period", "2026-10", "--json", "-"], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)["employees"][0]["total"] == "119800.00"
+
+
+def test_a_new_json_file_gets_the_usual_permissions_and_a_replaced_one_keeps_its_own(tmp_path):
+    import os
+    import stat
+    out = tmp_path / "out.json"
+    invoke("run", SAMPLES / "sales_team.xlsx", "--period", "2026-10", "--json", out)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+    out.chmod(0o640)
+    invoke("run", SAMPLES / "sales_team.xlsx", "--period", "2026-10", "--json", out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
