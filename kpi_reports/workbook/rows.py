@@ -8,7 +8,7 @@ from typing import Collection
 from kpi_reports.messages import msg
 from kpi_reports.model import Kpi, Record
 from kpi_reports.problems import Report
-from kpi_reports.workbook.cells import CellError, number, period, shown
+from kpi_reports.workbook.cells import LIMIT_FLOAT, CellError, number, period, shown
 from kpi_reports.workbook.fields import MISSING, Fields, duplicate, kpi_names
 from kpi_reports.workbook.reader import Table
 
@@ -73,7 +73,10 @@ def _record(cells: Fields, r: int, values: list, per: str, key: str, columns: li
     numbers, n = {}, len(values)
     for name, col in columns:
         value = values[col] if col < n else None
-        if value == "" or value is None or (type(value) is str and not value.strip()):
+        whole = type(value) is float and 0 < value < LIMIT_FLOAT and value.is_integer()
+        if whole and (kpis is None or value == 1 or kpis[name].unit != "percent"):
+            numbers[name] = Decimal(int(value))  # the common case, with nothing to check: a whole positive number
+        elif value == "" or value is None or (type(value) is str and not value.strip()):
             numbers[name] = None
         else:
             numbers[name] = _value(cells, r, col, value, kpis and kpis[name])
