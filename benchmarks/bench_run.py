@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import platform
 import subprocess
@@ -51,6 +52,7 @@ def best_of(repeats: int, jobs: dict) -> dict[str, float]:
     best = dict.fromkeys(jobs, float("inf"))
     for _ in range(repeats):
         for name, job in jobs.items():
+            gc.collect()  # start each run from the same heap: the garbage of the previous one is not its cost
             start = time.perf_counter()
             job()
             best[name] = min(best[name], time.perf_counter() - start)

@@ -10,7 +10,7 @@ from babel import Locale
 from kpi_reports.messages import LANGUAGES, text  # noqa: F401  (re-exported for the renderers)
 
 LOCALES = {"ru": "ru_RU", "en": "en_US"}
-CENT, TENTH = Decimal("0.01"), Decimal("0.1")
+CENT = Decimal("0.01")
 
 
 @functools.cache
@@ -29,9 +29,9 @@ def amount(value: Decimal, lang: str) -> str:
     return _local(f"{value.quantize(CENT, ROUND_HALF_UP):,f}", lang)
 
 
-def percent(value: Decimal, lang: str, signed: bool = False) -> str:
-    """0.018 → `1.8%` (en) or `1,8%` (ru); signed: `−25.0%`, `+5.0%`."""
-    shown = _local(f"{(value * 100).quantize(TENTH, ROUND_HALF_UP):,f}%", lang)
+def percent(value: Decimal, lang: str, signed: bool = False, places: int = 1) -> str:
+    """0.018 → `1.8%` (en) or `1,8%` (ru); signed: `−25.0%`, `+5.0%`; places: decimals shown."""
+    shown = _local(f"{(value * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP):,f}%", lang)
     return "+" + shown if signed and value > 0 else shown
 
 

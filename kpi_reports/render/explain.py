@@ -52,8 +52,8 @@ def quantity(value: Decimal | None, unit: Unit, lang: str) -> str:
         return "—"
     if unit == "money":
         return i18n.amount(value, lang)
-    if unit == "percent":
-        return i18n.percent(value, lang)
+    if unit == "percent":  # a gap in percentage points: 2% − 1.87% shows as 0.13%
+        return i18n.percent(value, lang, places=2)
     number = i18n.number(value, lang)
     return text("days_unit", lang, n=number) if unit == "days" else number
 
