@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 
 import kpi_reports
-from kpi_reports import i18n
+from kpi_reports import i18n, layout
 from kpi_reports.messages import default_language, msg, text
 from kpi_reports.problems import InvalidWorkbook, KpiError
 from kpi_reports.render import json as json_out
-from kpi_reports.render import terminal
+from kpi_reports.render import terminal, xlsx
 from kpi_reports.render.atomic import atomic_path
 from kpi_reports.workbook.example import example_data
 from kpi_reports.workbook.template import write_workbook
@@ -72,14 +72,16 @@ def check(path: Path, lang: str | None) -> None:
 @click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--period", metavar="YYYY-MM", help="The month to compute (default: the latest one with facts).")
 @click.option("--json", "json_path", metavar="FILE|-", help="Write the results as JSON to FILE, or - for stdout.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a new workbook holding the payslips, the summary and the problems.")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Facts are month-to-date on this day: forecast each KPI and the pay to month end.")
 @click.option("--test-mode", is_flag=True, default=None,
               help="Mark every output as test mode, not a basis for payment (or Settings mode = test).")
 @lang_option()
 @handles_errors
-def run(path: Path, period: str | None, json_path: str | None, as_of: dt.datetime | None, test_mode: bool | None,
-        lang: str | None) -> None:
+def run(path: Path, period: str | None, json_path: str | None, out_path: Path | None, as_of: dt.datetime | None,
+        test_mode: bool | None, lang: str | None) -> None:
     """Compute pay for one month: bonus per KPI, commission, totals, weak spots; with --as-of, the
     forecast. The workbook is only read."""
     period = period or (as_of.strftime("%Y-%m") if as_of else None)
@@ -87,6 +89,8 @@ def run(path: Path, period: str | None, json_path: str | None, as_of: dt.datetim
     period = period or max((p for p, _ in wb.facts), default="")
     report = kpi_reports.period_report(wb, period, as_of.date() if as_of else None, test_mode or None)
     lang = lang or wb.settings.language or default_language()
+    if out_path:
+        xlsx.write_workbook(out_path, layout.sheets(report, lang, wb.settings.company))
     if json_path == "-":
         click.echo(json_out.dumps(report, lang), nl=False)
         return

@@ -1,5 +1,5 @@
 """The rules of pay on plain values: cut-off, proportional band, accelerator, cap, rounding."""
-from decimal import Decimal as D
+from decimal import Decimal as D, localcontext
 
 import pytest
 
@@ -69,3 +69,11 @@ def test_json_keeps_every_digit_of_an_exact_ratio():
     from kpi_reports.render.json import number
     assert number(pay.ratio(D(20), D(950))) == "0.02105263157894736842105263157894736842105"
     assert number(D("3000000.0")) == "3000000" and number(D("1.10")) == "1.1" and number(D("-0")) == "0"
+
+
+def test_a_half_kopeck_reached_through_a_repeating_fraction_rounds_up():
+    fact = pay.ratio(D(4604000), D(24))  # an average check: 191,833.333…
+    c = pay.completion(D(200000), fact, lower_is_better=False)  # 0.95916666…
+    with localcontext(pay.EXACT):
+        assert D(45000) * D("0.15") * c == D("6474.374999999999999999999999999999999999")  # 40 digits…
+    assert pay.payout(D(45000), D("0.15"), c) == D("6474.38")  # …yet exactly 6,474.375, half-up

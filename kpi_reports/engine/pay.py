@@ -17,9 +17,19 @@ EXACT = Context(prec=40, rounding=ROUND_HALF_EVEN)
 ONE = Decimal(1)
 
 
+SNAP = Decimal("1e-20")
+
+
 def money(amount: Decimal) -> Decimal:
-    """Half-up to kopecks: 0.005 → 0.01, −0.005 → −0.01."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    """Half-up to kopecks: 0.005 → 0.01, −0.005 → −0.01.
+
+    An amount computed through a repeating fraction carries its 40th digit: 45,000 × 0.15 × (191,833.33… /
+    200,000) is exactly 6,474.375 but computes as 6,474.37499…9. Snapping to 1e-20 first restores the
+    exact half (no realistic amount lies that close to a half-kopeck without being on it), so the
+    kopeck is the one exact arithmetic gives — and the one a spreadsheet's ROUND shows.
+    """
+    with localcontext(EXACT):
+        return amount.quantize(SNAP, rounding=ROUND_HALF_EVEN).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:

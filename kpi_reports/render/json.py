@@ -13,7 +13,7 @@ from kpi_reports.engine.pay import EXACT
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.weak import Stage, StageCount, WeakSpots
 from kpi_reports.model import EmployeeResult, GroupKpi, KpiResult, PeriodResult, Totals
-from kpi_reports.render import explain
+from kpi_reports import explain
 
 
 def number(value: Decimal | None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from kpi_reports import i18n
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.model import PeriodResult
-from kpi_reports.render import explain
+from kpi_reports import explain
 from kpi_reports.problems import Problem, Report
 
 

@@ -1,0 +1,187 @@
+"""The payslips sheet: one printable block per employee, each a small calculator of its own cells.
+
+Plans and facts are values; completion, the rule applied, each payout, the bonus, the commission and
+the total are formulas over the block's cells, cached with the engine's figures. A manager who types
+another fact sees the pay change (the method: pay you can estimate in 30 seconds).
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from kpi_reports import explain
+from kpi_reports.engine.report import PeriodReport
+from kpi_reports.layout.model import Page, Sheet
+from kpi_reports.messages import text
+from kpi_reports.model import EmployeeResult, KpiResult
+from kpi_reports.names import a1
+from kpi_reports.workbook import schema
+
+COLUMNS = 8  # KPI | group | plan | fact | completion | weight | rule | payout
+WIDTHS = {0: 30, 1: 13, 2: 14, 3: 14, 4: 12, 5: 9, 6: 26, 7: 14}
+TOP_SPOTS = 3
+
+
+def payslips(report: PeriodReport, lang: str, company: str = "") -> Sheet:
+    sheet = Sheet(text("sheet_payslips", lang, period=report.result.period), widths=dict(WIDTHS), kind="payslips")
+    row, breaks = 0, []
+    for r in report.result.employees:
+        if row:
+            breaks.append(row)
+        row = _block(sheet, row, r, report, lang, company) + 1
+    sheet.page = Page(fit_width=True, row_breaks=tuple(breaks), print_area=(0, 0, max(row - 2, 0), COLUMNS - 1),
+                      footer=text("page_footer", lang))
+    return sheet
+
+
+def _block(sheet: Sheet, row: int, r: EmployeeResult, report: PeriodReport, lang: str, company: str) -> int:
+    """Writes one employee's block from `row`; returns the row after it."""
+    e, period = r.employee, report.result.period
+    if report.test_mode:
+        sheet.merge(row, 0, COLUMNS - 1, text("test_banner", lang), "banner")
+        row += 1
+    title = text("payslip_title", lang, company=company, period=period) if company else \
+        text("payslip_title_plain", lang, period=period)
+    sheet.merge(row, 0, COLUMNS - 1, title, "title")
+    sheet.put(row + 1, 0, text("employee", lang), style="label")
+    sheet.merge(row + 1, 1, 3, f"{e.name} ({e.employee_id})")
+    sheet.put(row + 1, 4, text("position", lang), style="label")
+    sheet.merge(row + 1, 5, 7, e.position)
+    sheet.put(row + 2, 0, text("team", lang), style="label")
+    sheet.merge(row + 2, 1, 3, e.team)
+    sheet.put(row + 2, 4, text("bonus_target", lang), style="label")
+    target = a1(row + 2, 5)
+    sheet.put(row + 2, 5, e.bonus_target, style="money")
+    row += 4
+    for col, key in enumerate(("kpi", "group", "plan", "fact", "completion", "weight", "rule", "payout")):
+        sheet.put(row, col, text(key, lang), style="header")
+    first, refs = row + 1, {}
+    for k in r.kpis:
+        row += 1
+        _kpi_row(sheet, row, k, target, lang, refs)
+    payouts = f"{a1(first, 7)}:{a1(row, 7)}" if r.kpis else None
+    row += 2
+    row = _pay(sheet, row, r, payouts, lang, refs)
+    sheet.anchors[e.employee_id] = refs
+    row = _weak_spots(sheet, row, report, e.employee_id, lang)
+    row += 2
+    for col, key in ((0, "signature_employee"), (3, "signature_head"), (6, "signature_accountant")):
+        sheet.put(row, col, text(key, lang), style="signature")
+    return row + 1
+
+
+def _kpi_row(sheet: Sheet, row: int, k: KpiResult, target: str, lang: str, refs: dict[str, str]) -> None:
+    plan, fact, c, weight = (a1(row, col) for col in (2, 3, 4, 5))
+    title = text("team_scope", lang, title=k.title) if k.scope == "team" else k.title
+    sheet.put(row, 0, title, style="text")
+    sheet.put(row, 1, schema.ENUM_RU["group"][k.group] if lang == "ru" else k.group, style="text")
+    style = "percent" if k.unit == "percent" else "money" if k.unit == "money" else "number"
+    sheet.put(row, 2, k.plan, style=style)
+    sheet.put(row, 3, k.fact, style=style)
+    sheet.put(row, 4, k.completion if k.completion is not None else "", _completion(k, plan, fact), "percent")
+    refs[f"kpi:{k.kpi}"] = c
+    sheet.put(row, 5, k.weight, style="percent")
+    sheet.put(row, 6, rule_text(k, lang), _rule_formula(k, c, lang), "text")
+    sheet.put(row, 7, k.payout, _payout_formula(k, c, target, weight), "money")
+
+
+def _completion(k: KpiResult, plan: str, fact: str) -> str:
+    if k.direction == "lower":
+        zero = _num(k.cap) if k.cap is not None else '""'
+        return f'=IF(AND(ISNUMBER({plan}),ISNUMBER({fact})),IF({fact}=0,{zero},{plan}/{fact}),"")'
+    return f'=IF(AND(ISNUMBER({plan}),ISNUMBER({fact}),N({plan})>0),{fact}/{plan},"")'
+
+
+def _factor(k: KpiResult, c: str) -> str:
+    capped = f"MIN({c},{_num(k.cap)})" if k.cap is not None else c
+    return f"IF({c}<{_num(k.cutoff)},0,IF({c}<=1,{c},{capped}*{_num(k.accelerator)}))"
+
+
+def _payout_formula(k: KpiResult, c: str, target: str, weight: str) -> str:
+    return f"=IF(ISNUMBER({c}),ROUND({target}*{weight}*{_factor(k, c)},2),0)"
+
+
+def _rule_formula(k: KpiResult, c: str, lang: str) -> str:
+    def q(s: str) -> str:
+        return '"' + s.replace('"', '""') + '"'
+    pct = f'TEXT({c},"0%")'
+    no_value = q(text("rule_no_plan" if k.plan is None else "rule_no_fact", lang))
+    below = f'{pct}&{q(text("rule_below", lang, c="", cutoff=_pct(k.cutoff)))}'
+    proportional = f'{pct}&{q(text("rule_proportional", lang, c=""))}'
+    accelerated = f'{pct}&{q(text("rule_accelerated", lang, c="", accelerator=_plain(k.accelerator, lang)))}'
+    over = accelerated
+    if k.cap is not None:
+        capped = q(text("rule_capped", lang, cap=_pct(k.cap), accelerator=_plain(k.accelerator, lang)))
+        over = f"IF({c}>{_num(k.cap)},{capped},{accelerated})"
+    return (f'=IF(ISNUMBER({c}),IF({c}<{_num(k.cutoff)},{below},IF({c}<=1,{proportional},{over})),'
+            f'{no_value})')
+
+
+def rule_text(k: KpiResult, lang: str) -> str:
+    """What the rule formula shows for the engine's figures."""
+    if k.completion is None:
+        return text("rule_no_plan" if k.plan is None else "rule_no_fact", lang)
+    c = _pct(k.completion)
+    if k.completion < k.cutoff:
+        return text("rule_below", lang, c=c, cutoff=_pct(k.cutoff))
+    if k.completion <= 1:
+        return text("rule_proportional", lang, c=c)
+    if k.cap is not None and k.completion > k.cap:
+        return text("rule_capped", lang, cap=_pct(k.cap), accelerator=_plain(k.accelerator, lang))
+    return text("rule_accelerated", lang, c=c, accelerator=_plain(k.accelerator, lang))
+
+
+def _pay(sheet: Sheet, row: int, r: EmployeeResult, payouts: str | None, lang: str, refs: dict[str, str]) -> int:
+    c = r.commission
+    sheet.merge(row, 0, 1, text("commission_on", lang, kpi=c.kpi), "header")
+    for col, key in enumerate(("plan", "fact", "margin_share", "rate", "base", "commission"), 2):
+        sheet.put(row, col, text(key, lang), style="header")
+    row += 1
+    plan, fact, share, rate, base = (a1(row, col) for col in (2, 3, 4, 5, 6))
+    sheet.put(row, 2, c.plan, style="money")
+    sheet.put(row, 3, c.fact, style="money")
+    sheet.put(row, 4, c.margin_share, style="percent")
+    sheet.put(row, 5, c.rate, style="percent")
+    sheet.put(row, 6, c.base, f"=IF(AND(ISNUMBER({plan}),ISNUMBER({fact})),MAX(0,{fact}-{plan}),0)", "money")
+    commission = a1(row, 7)
+    sheet.put(row, 7, c.amount, f"=ROUND({rate}*{base}*{share},2)", "money")
+    row += 2
+    refs.update({key: a1(row + i, 7) for i, key in enumerate(("salary", "bonus", "commission", "total"))})
+    lines = [("salary", r.salary, None), ("kpi_bonus", r.bonus, f"=SUM({payouts})" if payouts else None),
+             ("commission", c.amount, f"={commission}"),
+             ("total", r.total, f"={refs['salary']}+{refs['bonus']}+{refs['commission']}")]
+    for i, (key, value, formula) in enumerate(lines):
+        last = i == len(lines) - 1
+        sheet.put(row + i, 6, text(key, lang), style="total_label" if last else "label")
+        sheet.put(row + i, 7, value, formula, "total" if last else "money_bold")
+    return row + len(lines)
+
+
+def _weak_spots(sheet: Sheet, row: int, report: PeriodReport, employee_id: str, lang: str) -> int:
+    spots = report.weak_spots.get(employee_id)
+    if not spots:
+        return row
+    texts = [explain.shortfall(s, lang) for s in spots.shortfalls]
+    texts += [explain.stage(spots.weakest, lang)] if spots.weakest else []
+    texts += [explain.trend(t, lang) for t in spots.trends]
+    if texts:
+        row += 1
+        sheet.put(row, 0, text("weak_spots", lang), style="label")
+    for t in texts[:TOP_SPOTS]:
+        row += 1
+        sheet.merge(row, 0, COLUMNS - 1, "• " + t)
+    return row
+
+
+def _num(value: Decimal) -> str:
+    """A constant in a formula: plain decimal text (formulas always use the point)."""
+    return format(value.normalize(), "f")
+
+
+def _pct(value: Decimal) -> str:
+    """As TEXT(x, "0%") shows it: 110%, 95%."""
+    return f"{(value * 100).quantize(Decimal(1), ROUND_HALF_UP)}%"
+
+
+def _plain(value: Decimal, lang: str) -> str:
+    shown = _num(value)
+    return shown.replace(".", ",") if lang == "ru" else shown
