@@ -69,7 +69,7 @@ def values(path: Path) -> dict[str, list[list]]:
 def edge_cases(example):
     """Every branch of the formulas: below the cut-off, no plan, the cap, a lower-is-better fact of 0."""
     put(example, "Facts", "calls", 790, employee_id="E001", period=PERIOD)
-    cell = put(example, "Plans", "calls", None, employee_id="E002", period=PERIOD)
+    put(example, "Plans", "calls", None, employee_id="E002", period=PERIOD)
     put(example, "Facts", "revenue", 9000000, employee_id="E006", period=PERIOD)
     put(example, "Facts", "cycle_days", 0, employee_id="E005", period=PERIOD)
     return example
