@@ -7,10 +7,21 @@ import tomllib
 from decimal import Decimal
 
 from kpi_reports import i18n
-from kpi_reports.engine.weak import Shortfall, Stage, Trend
+from kpi_reports.engine.weak import Shortfall, Stage, Trend, WeakSpots
 from kpi_reports.messages import templates_dir, text
 from kpi_reports.model import Unit
 from kpi_reports.names import norm
+
+
+def main(spots: WeakSpots | None, lang: str, most: int | None = None) -> list[str]:
+    """A person's weak spots, most important first: shortfalls (largest money first), the weakest
+    funnel stage, falling trends; at most `most` of them."""
+    if spots is None:
+        return []
+    texts = [shortfall(s, lang) for s in spots.shortfalls[:most]]
+    texts += [stage(spots.weakest, lang)] if spots.weakest else []
+    texts += [trend(t, lang) for t in spots.trends[:most]]
+    return texts[:most]
 
 
 def shortfall(s: Shortfall, lang: str) -> str:

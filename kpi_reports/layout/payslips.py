@@ -157,16 +157,11 @@ def _pay(sheet: Sheet, row: int, r: EmployeeResult, payouts: str | None, lang: s
 
 
 def _weak_spots(sheet: Sheet, row: int, report: PeriodReport, employee_id: str, lang: str) -> int:
-    spots = report.weak_spots.get(employee_id)
-    if not spots:
-        return row
-    texts = [explain.shortfall(s, lang) for s in spots.shortfalls]
-    texts += [explain.stage(spots.weakest, lang)] if spots.weakest else []
-    texts += [explain.trend(t, lang) for t in spots.trends]
+    texts = explain.main(report.weak_spots.get(employee_id), lang, TOP_SPOTS)
     if texts:
         row += 1
         sheet.put(row, 0, text("weak_spots", lang), style="label")
-    for t in texts[:TOP_SPOTS]:
+    for t in texts:
         row += 1
         sheet.merge(row, 0, COLUMNS - 1, "• " + t)
     return row

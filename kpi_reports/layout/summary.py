@@ -79,14 +79,7 @@ def summary(report: PeriodReport, payslips: Sheet, lang: str) -> Sheet:
 
 
 def _main_spot(report: PeriodReport, employee_id: str, lang: str) -> str:
-    spots = report.weak_spots.get(employee_id)
-    if not spots:
-        return ""
-    if spots.shortfalls:
-        return explain.shortfall(spots.shortfalls[0], lang)
-    if spots.weakest:
-        return explain.stage(spots.weakest, lang)
-    return explain.trend(spots.trends[0], lang) if spots.trends else ""
+    return next(iter(explain.main(report.weak_spots.get(employee_id), lang, 1)), "")
 
 
 def _chart(sheet: Sheet, report: PeriodReport, main: tuple[str, str], index: int, names: list[int], row: int,

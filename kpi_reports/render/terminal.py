@@ -38,13 +38,10 @@ def report_text(report: PeriodReport, lang: str) -> str:
 def weak_spots_text(report: PeriodReport, lang: str) -> str:
     lines = []
     for r in report.result.employees:
-        spots = report.weak_spots[r.employee.employee_id]
-        texts = [explain.shortfall(s, lang) for s in spots.shortfalls]
-        texts += [explain.stage(spots.weakest, lang)] if spots.weakest else []
-        texts += [explain.trend(t, lang) for t in spots.trends]
+        texts = explain.main(report.weak_spots.get(r.employee.employee_id), lang, TOP_SPOTS)
         if texts:
             lines.append(f"{r.employee.employee_id}  {r.employee.name}")
-            lines += [f"    · {t}" for t in texts[:TOP_SPOTS]]
+            lines += [f"    · {t}" for t in texts]
     return (i18n.text("weak_spots", lang) + ":\n" + "\n".join(lines)) if lines else ""
 
 
