@@ -21,10 +21,16 @@ A4 = 9
 def write_workbook(path: str | os.PathLike, sheets: list[Sheet]) -> None:
     """A new workbook at `path` (atomically) holding only `sheets`."""
     with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                              "strings_to_urls": False})
-        draw(book, sheets)
-        book.close()
+        render(tmp, sheets)
+
+
+def render(path: str | os.PathLike, sheets: list[Sheet]) -> None:
+    """Draws `sheets` into a new workbook at `path`. Constant-memory mode: rows are written in order and
+    strings inline, so the sheets can be added to another workbook without touching its shared strings."""
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
+                                           "strings_to_urls": False, "constant_memory": True})
+    draw(book, sheets)
+    book.close()
 
 
 def draw(book: xlsxwriter.Workbook, sheets: list[Sheet]) -> None:
@@ -35,12 +41,14 @@ def draw(book: xlsxwriter.Workbook, sheets: list[Sheet]) -> None:
 
 def _sheet(book, ws, sheet: Sheet, formats: dict) -> None:
     cells = {(c.row, c.col): c for c in sheet.cells}
-    for m in sheet.merges:
-        first = cells.get((m.first_row, m.first_col))
-        ws.merge_range(m.first_row, m.first_col, m.last_row, m.last_col, "",
-                       formats.get(first.style) if first and first.style else None)
-    for cell in cells.values():
-        _cell(ws, cell, formats.get(cell.style) if cell.style else None)
+    merges = {(m.first_row, m.first_col): m for m in sheet.merges}
+    for key in sorted(cells.keys() | merges.keys()):  # row by row, as constant-memory mode needs
+        cell, m = cells.get(key), merges.get(key)
+        fmt = formats.get(cell.style) if cell and cell.style else None
+        if m:
+            ws.merge_range(m.first_row, m.first_col, m.last_row, m.last_col, "", fmt)
+        if cell:
+            _cell(ws, cell, fmt)
     for col, width in sheet.widths.items():
         ws.set_column(col, col, width)
     if sheet.freeze:

@@ -1,0 +1,361 @@
+"""Adding generated sheets to someone else's workbook without losing anything of theirs.
+
+The generated sheets are drawn by XlsxWriter into a workbook of their own (inline strings, so the
+user's shared strings need no change); their parts are then added to the user's package under names
+of their own. Every original part is copied unchanged; only the indexes change, and keep every entry
+they had: the workbook (new <sheet>s and defined names), its relationships, the content types and the
+styles (the generated fonts, fills, borders, number formats, cell formats and conditional formats are
+appended, and the generated sheets' style numbers shifted to match). A hidden sheet-local defined name
+marks each generated sheet, so a re-run replaces exactly those and never a sheet of the user's.
+"""
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from defusedxml import ElementTree as ET
+
+from kpi_reports.messages import msg
+from kpi_reports.problems import FileProblem
+
+MARKER = "_kpi_reports_sheet"
+LOCAL = "@local-sheet-id@"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WORKSHEET = R_NS + "/worksheet"
+CT = {
+    "sheet": "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
+    "drawing": "application/vnd.openxmlformats-officedocument.drawing+xml",
+    "chart": "application/vnd.openxmlformats-officedocument.drawingml.chart+xml",
+}
+
+
+@dataclass
+class Part:
+    name: str
+    data: bytes
+
+
+def splice(original: Path, generated: Path, target: Path) -> None:
+    """Writes to `target` the user's workbook `original` with the sheets of `generated` added after the
+    user's own (replacing those a previous run added). Raises FileProblem when a user's sheet has the
+    name of a generated one."""
+    with zipfile.ZipFile(original) as src, zipfile.ZipFile(generated) as gen:
+        parts = {i.filename: src.read(i) for i in src.infolist()}
+        order = [i.filename for i in src.infolist()]
+        book = _Book(parts)
+        book.remove_generated()
+        new = _Generated(gen)
+        book.check_names(new.names, original)
+        maps = book.merge_styles(new.styles)
+        for index, name in enumerate(new.names):
+            book.add_sheet(name, new.sheet_parts(index, maps, book.unique))
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        names = ["[Content_Types].xml"] + [n for n in order if n in book.parts and n != "[Content_Types].xml"]
+        names += [n for n in book.parts if n not in names]
+        for name in names:
+            out.writestr(name, book.parts[name])
+
+
+class _Book:
+    """The user's package, its index parts held as text and edited in place."""
+
+    def __init__(self, parts: dict[str, bytes]):
+        self.parts = parts
+        if "xl/workbook.xml" not in parts:
+            raise FileProblem(msg("not_xlsx"))
+        self.workbook = parts["xl/workbook.xml"].decode("utf-8")
+        if "purl.oclc.org/ooxml" in self.workbook[:2000]:
+            raise FileProblem(msg("strict_ooxml"))
+        self.rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
+        self.types = parts["[Content_Types].xml"].decode("utf-8")
+        self.r = _prefix(self.workbook, R_NS) or "r"
+        self.counter = 0
+
+    def unique(self, stem: str, ext: str) -> str:
+        while True:
+            self.counter += 1
+            name = f"{stem}{self.counter}.{ext}"
+            if not any(p.endswith("/" + name) for p in self.parts):
+                return name
+
+    # --- sheets -----------------------------------------------------------------------------
+
+    def sheets(self) -> list[tuple[str, str, str]]:
+        """(name, r:id, the whole <sheet/> element) in order."""
+        found = []
+        for m in re.finditer(r"<(?:\w+:)?sheet\b[^>]*/>", self.workbook):
+            tag = m.group(0)
+            name = html.unescape(re.search(r'\bname="([^"]*)"', tag).group(1))
+            rid = re.search(rf'\b{self.r}:id="([^"]*)"', tag).group(1)
+            found.append((name, rid, tag))
+        return found
+
+    def generated(self) -> set[int]:
+        """Positions of the sheets a previous run added (the marker name is local to each)."""
+        return {int(m.group(1)) for m in re.finditer(
+            rf'<(?:\w+:)?definedName\b[^>]*name="{MARKER}"[^>]*localSheetId="(\d+)"', self.workbook)} | \
+            {int(m.group(1)) for m in re.finditer(
+                rf'<(?:\w+:)?definedName\b[^>]*localSheetId="(\d+)"[^>]*name="{MARKER}"', self.workbook)}
+
+    def check_names(self, names: list[str], path: Path) -> None:
+        mine = {n.casefold() for n, _, _ in self.sheets()}
+        for name in names:
+            if name.casefold() in mine:
+                raise FileProblem(msg("sheet_taken", sheet=name), path)
+
+    def remove_generated(self) -> None:
+        doomed = sorted(self.generated(), reverse=True)
+        for index in doomed:
+            name, rid, tag = self.sheets()[index]
+            target = re.search(rf'<Relationship\b[^>]*Id="{rid}"[^>]*/>', self.rels).group(0)
+            part = "xl/" + re.search(r'Target="([^"]*)"', target).group(1).lstrip("/").removeprefix("xl/")
+            self._drop_part(part)
+            self.rels = self.rels.replace(target, "")
+            self.workbook = self.workbook.replace(tag, "")
+            self._shift_local_names(index)
+        if doomed:
+            self._drop_calc_chain()
+
+    def _drop_part(self, part: str) -> None:
+        rels = _rels_of(part)
+        if rels in self.parts:
+            for target in re.findall(r'Target="([^"]*)"', self.parts[rels].decode("utf-8")):
+                if not target.startswith(("http:", "https:", "file:", "mailto:")):
+                    self._drop_part(_resolve(part, target))
+            del self.parts[rels]
+        self.parts.pop(part, None)
+        self.types = re.sub(rf'<Override\b[^>]*PartName="/{re.escape(part)}"[^>]*/>', "", self.types)
+
+    def _shift_local_names(self, removed: int) -> None:
+        def fix(m: re.Match) -> str:
+            tag = m.group(0)
+            local = re.search(r'localSheetId="(\d+)"', tag)
+            if local is None:
+                return tag
+            i = int(local.group(1))
+            if i == removed:
+                return ""
+            return tag.replace(local.group(0), f'localSheetId="{i - 1}"') if i > removed else tag
+        self.workbook = re.sub(r"<(?:\w+:)?definedName\b[^>]*>.*?</(?:\w+:)?definedName>", fix, self.workbook,
+                               flags=re.S)
+        self.workbook = re.sub(r"<(?:\w+:)?definedNames>\s*</(?:\w+:)?definedNames>", "", self.workbook)
+        active = re.search(r'activeTab="(\d+)"', self.workbook)
+        if active and int(active.group(1)) >= removed and int(active.group(1)) > 0:
+            self.workbook = self.workbook.replace(active.group(0), f'activeTab="{int(active.group(1)) - 1}"')
+
+    def _drop_calc_chain(self) -> None:
+        """It may point into the removed sheets; Excel rebuilds it."""
+        self.parts.pop("xl/calcChain.xml", None)
+        self.rels = re.sub(r'<Relationship\b[^>]*Target="/?(?:xl/)?calcChain\.xml"[^>]*/>', "", self.rels)
+        self.types = re.sub(r'<Override\b[^>]*PartName="/xl/calcChain\.xml"[^>]*/>', "", self.types)
+
+    def add_sheet(self, name: str, parts: list[tuple[str, bytes, str, list[str]]]) -> None:
+        """parts: (part name, data, content type, defined names with LOCAL for the sheet's position)."""
+        sheet_part, _, _, names = parts[0]
+        for part, data, content_type, _ in parts:
+            self.parts[part] = data
+            if content_type:  # relationship parts are typed by their extension
+                self.types = self.types.replace("</Types>", f'<Override PartName="/{part}" '
+                                                            f'ContentType="{content_type}"/></Types>')
+        rid = self._new_rid()
+        self.rels = self.rels.replace("</Relationships>", f'<Relationship Id="{rid}" Type="{WORKSHEET}" '
+                                                          f'Target="/{sheet_part}"/></Relationships>')
+        ids = [int(i) for i in re.findall(r'<(?:\w+:)?sheet\b[^>]*\bsheetId="(\d+)"', self.workbook)]
+        index = len(self.sheets())
+        element = (f'<sheet name="{html.escape(name)}" sheetId="{max(ids, default=0) + 1}" '
+                   f'{self.r}:id="{rid}"/>')
+        self.workbook = re.sub(r"(</(?:\w+:)?sheets>)", lambda m: element + m.group(1), self.workbook, count=1)
+        defined = "".join(n.replace(LOCAL, str(index)) for n in names)
+        defined += f'<definedName name="{MARKER}" localSheetId="{index}" hidden="1">TRUE</definedName>'
+        if re.search(r"</(?:\w+:)?definedNames>", self.workbook):
+            self.workbook = re.sub(r"(</(?:\w+:)?definedNames>)", lambda m: defined + m.group(1), self.workbook,
+                                   count=1)
+        else:
+            block = f"<definedNames>{defined}</definedNames>"
+            anchor = re.search(r"<(?:\w+:)?(calcPr|oleSize|customWorkbookViews|pivotCaches|smartTagPr|"
+                               r"smartTagTypes|webPublishing|fileRecoveryPr|webPublishObjects|extLst)\b",
+                               self.workbook)
+            if anchor:
+                self.workbook = self.workbook[:anchor.start()] + block + self.workbook[anchor.start():]
+            else:
+                self.workbook = re.sub(r"(</(?:\w+:)?workbook>)", lambda m: block + m.group(1), self.workbook)
+        self.parts["xl/workbook.xml"] = self.workbook.encode("utf-8")
+        self.parts["xl/_rels/workbook.xml.rels"] = self.rels.encode("utf-8")
+        self.parts["[Content_Types].xml"] = self.types.encode("utf-8")
+
+    def _new_rid(self) -> str:
+        used = set(re.findall(r'Id="([^"]*)"', self.rels))
+        n = 1
+        while f"rIdKpi{n}" in used:
+            n += 1
+        return f"rIdKpi{n}"
+
+    # --- styles -------------------------------------------------------------------------------
+
+    def merge_styles(self, generated: str) -> dict[str, dict[int, int]]:
+        """Adds the generated styles to the user's; returns, per list, generated index → index in the book.
+
+        An entry equal to one the book has (the user's, or a previous run's) is reused, so re-runs add
+        nothing; the others are appended, so the user's entries keep their numbers.
+        """
+        styles = self.parts["xl/styles.xml"].decode("utf-8")
+        mine = {f.group(2): int(f.group(1)) for f in re.finditer(
+            r'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', _block(styles, "numFmts") or "")}
+        next_id = max([163, *mine.values()]) + 1
+        maps: dict[str, dict[int, int]] = {"numFmt": {}}
+        added = []
+        for f in re.finditer(r'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"/>', _block(generated, "numFmts") or ""):
+            if f.group(2) not in mine:
+                mine[f.group(2)] = next_id
+                added.append(f'<numFmt numFmtId="{next_id}" formatCode="{f.group(2)}"/>')
+                next_id += 1
+            maps["numFmt"][int(f.group(1))] = mine[f.group(2)]
+        styles = _append(styles, "numFmts", added)
+        for key in ("fonts", "fills", "borders", "dxfs", "cellXfs"):
+            items = [_remap(i, maps) for i in _items(_block(generated, key), key)]
+            existing = _items(_block(styles, key), key)
+            maps[key], added = {}, []
+            for n, item in enumerate(items):
+                if item not in existing and item not in added:
+                    added.append(item)
+                maps[key][n] = existing.index(item) if item in existing else len(existing) + added.index(item)
+            styles = _append(styles, key, added)
+        self.parts["xl/styles.xml"] = styles.encode("utf-8")
+        return maps
+
+
+_REFS = {"numFmtId": "numFmt", "fontId": "fonts", "fillId": "fills", "borderId": "borders"}
+
+
+def _remap(item: str, maps: dict[str, dict[int, int]]) -> str:
+    """Rewrites numFmtId / fontId / fillId / borderId through the maps made so far (built-in formats stay)."""
+    def fix(m: re.Match) -> str:
+        key, value = m.group(1), int(m.group(2))
+        return f'{key}="{maps.get(_REFS[key], {}).get(value, value)}"'
+    return re.sub(r'\b(numFmtId|fontId|fillId|borderId)="(\d+)"', fix, item)
+
+
+class _Generated:
+    """The workbook XlsxWriter drew: its sheets' parts, renamed and restyled for the user's package."""
+
+    def __init__(self, zf: zipfile.ZipFile):
+        self.zf = zf
+        workbook = zf.read("xl/workbook.xml").decode("utf-8")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+        targets = dict(re.findall(r'Id="([^"]*)"[^>]*Target="([^"]*)"', rels))
+        self.names, self.paths = [], []
+        for m in re.finditer(r'<sheet name="([^"]*)" sheetId="\d+" r:id="([^"]*)"/>', workbook):
+            self.names.append(html.unescape(m.group(1)))
+            self.paths.append("xl/" + targets[m.group(2)])
+        self.defined = [(int(m.group(1)), m.group(0)) for m in re.finditer(
+            r'<definedName [^>]*localSheetId="(\d+)"[^>]*>.*?</definedName>', workbook)]
+        self.styles = zf.read("xl/styles.xml").decode("utf-8")
+
+    def sheet_parts(self, index: int, maps: dict[str, dict[int, int]],
+                    unique) -> list[tuple[str, bytes, str, list[str]]]:
+        path = self.paths[index]
+        sheet = self.zf.read(path).decode("utf-8")
+        sheet = _restyle(sheet, maps).replace(' tabSelected="1"', "")
+        sheet_name = "xl/worksheets/" + unique("kpiSheet", "xml")
+        names = [name.replace(f'localSheetId="{index}"', f'localSheetId="{LOCAL}"')
+                 for i, name in self.defined if i == index]
+        parts = [(sheet_name, sheet.encode("utf-8"), CT["sheet"], names)]
+        rels_path = _rels_of(path)
+        if rels_path in self.zf.namelist():
+            rels = self.zf.read(rels_path).decode("utf-8")
+            for target in re.findall(r'Target="([^"]*)"', rels):
+                drawing = _resolve(path, target)
+                new_drawing = "xl/drawings/" + unique("kpiDrawing", "xml")
+                rels = rels.replace(f'Target="{target}"', f'Target="/{new_drawing}"')
+                parts += self._drawing(drawing, new_drawing, unique)
+            parts.append((_rels_of(sheet_name), rels.encode("utf-8"), "", []))
+        return [p for p in parts if p[2]] + [p for p in parts if not p[2]]
+
+    def _drawing(self, path: str, new: str, unique) -> list[tuple[str, bytes, str, list[str]]]:
+        parts = [(new, self.zf.read(path), CT["drawing"], [])]
+        rels_path = _rels_of(path)
+        if rels_path in self.zf.namelist():
+            rels = self.zf.read(rels_path).decode("utf-8")
+            for target in re.findall(r'Target="([^"]*)"', rels):
+                chart = "xl/charts/" + unique("kpiChart", "xml")
+                rels = rels.replace(f'Target="{target}"', f'Target="/{chart}"')
+                parts.append((chart, self.zf.read(_resolve(path, target)), CT["chart"], []))
+            parts.append((_rels_of(new), rels.encode("utf-8"), "", []))
+        return parts
+
+
+def _restyle(sheet: str, maps: dict[str, dict[int, int]]) -> str:
+    """Renumbers style references on cell, row and column tags, and in conditional formats (text never
+    contains `<`, so matching whole tags is safe)."""
+    xf, dxf = maps["cellXfs"], maps["dxfs"]
+
+    def tag(m: re.Match) -> str:
+        return re.sub(r'\b(s|style)="(\d+)"', lambda a: f'{a.group(1)}="{xf[int(a.group(2))]}"', m.group(0))
+    sheet = re.sub(r"<(?:c|row|col)\b[^>]*>", tag, sheet)
+    return re.sub(r"<cfRule\b[^>]*>", lambda m: re.sub(r'dxfId="(\d+)"', lambda a: f'dxfId="{dxf[int(a.group(1))]}"',
+                                                       m.group(0)), sheet)
+
+
+def _block(styles: str, key: str) -> str | None:
+    m = re.search(rf"<(\w+:)?{key}\b[^>]*?(/>|>.*?</(\w+:)?{key}>)", styles, re.S)
+    return m.group(0) if m else None
+
+
+def _items(block: str | None, key: str) -> list[str]:
+    if not block:
+        return []
+    child = {"numFmts": "numFmt", "fonts": "font", "fills": "fill", "borders": "border", "cellXfs": "xf",
+             "dxfs": "dxf"}[key]
+    return re.findall(rf"<(?:\w+:)?{child}\b(?:[^>]*/>|.*?</(?:\w+:)?{child}>)", block, re.S)
+
+
+def _append(styles: str, key: str, items: list[str]) -> str:
+    if not items:
+        return styles
+    block = _block(styles, key)
+    if block is None:
+        new = f'<{key} count="{len(items)}">{"".join(items)}</{key}>'
+        before = {"numFmts": "fonts", "dxfs": "tableStyles"}.get(key, "cellStyles")
+        m = re.search(rf"<(\w+:)?{before}\b", styles)
+        return styles[:m.start()] + new + styles[m.start():] if m else styles.replace("</styleSheet>",
+                                                                                       new + "</styleSheet>")
+    prefix = re.match(r"<(\w+:)?", block).group(1) or ""
+    count = len(_items(block, key)) + len(items)
+    if block.endswith("/>"):
+        new = re.sub(r'\s*count="\d+"', "", block[:-2]) + f' count="{count}">{"".join(items)}</{prefix}{key}>'
+    else:
+        head = re.match(rf"<(?:\w+:)?{key}\b[^>]*>", block).group(0)
+        new_head = re.sub(r'count="\d+"', f'count="{count}"', head) if "count=" in head else \
+            head[:-1] + f' count="{count}">'
+        new = new_head + block[len(head):-len(f"</{prefix}{key}>")] + "".join(items) + f"</{prefix}{key}>"
+    return styles.replace(block, new, 1)
+
+
+def _prefix(xml: str, namespace: str) -> str | None:
+    m = re.search(rf'xmlns:(\w+)="{re.escape(namespace)}"', xml)
+    return m.group(1) if m else None
+
+
+def _rels_of(part: str) -> str:
+    folder, _, name = part.rpartition("/")
+    return f"{folder}/_rels/{name}.rels"
+
+
+def _resolve(part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    folder = part.rpartition("/")[0].split("/")
+    for piece in target.split("/"):
+        if piece == "..":
+            folder.pop()
+        elif piece != ".":
+            folder.append(piece)
+    return "/".join(folder)
+
+
+def parse_check(data: bytes) -> None:
+    """Every index part written must still be well-formed XML (defusedxml refuses entities)."""
+    ET.fromstring(data)
