@@ -44,7 +44,7 @@ def floor(path: Path) -> None:
 def ours(path: Path, json_path: Path) -> None:
     """The command itself, in this process: `kpi-reports run PATH --period P --json FILE`."""
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-        cli.main(["run", str(path), "--period", PERIOD, "--json", str(json_path)], standalone_mode=False)
+        cli.main(["run", "--dry-run", str(path), "--period", PERIOD, "--json", str(json_path)], standalone_mode=False)
 
 
 def best_of(repeats: int, jobs: dict) -> dict[str, float]:
@@ -72,7 +72,7 @@ def measure(size: int) -> dict[str, dict[str, float]]:
     floor_code = f"import pandas; pandas.read_excel({str(path)!r}, engine='calamine', sheet_name=None)"
     subprocesses = best_of(3, {
         "floor": command([sys.executable, "-c", floor_code]),
-        "ours": command([sys.executable, "-m", "kpi_reports", "run", str(path), "--period", PERIOD,
+        "ours": command([sys.executable, "-m", "kpi_reports", "run", "--dry-run", str(path), "--period", PERIOD,
                          "--json", str(json_path)]),
     })
     return {"in-process": in_process, "subprocess": subprocesses}

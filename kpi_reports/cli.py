@@ -13,7 +13,7 @@ from kpi_reports import i18n, layout
 from kpi_reports.messages import default_language, msg, text
 from kpi_reports.problems import InvalidWorkbook, KpiError
 from kpi_reports.render import json as json_out
-from kpi_reports.render import terminal, xlsx
+from kpi_reports.render import terminal, writeback, xlsx
 from kpi_reports.render.atomic import atomic_path
 from kpi_reports.workbook.example import example_data
 from kpi_reports.workbook.template import write_workbook
@@ -73,31 +73,39 @@ def check(path: Path, lang: str | None) -> None:
 @click.option("--period", metavar="YYYY-MM", help="The month to compute (default: the latest one with facts).")
 @click.option("--json", "json_path", metavar="FILE|-", help="Write the results as JSON to FILE, or - for stdout.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write a new workbook holding the payslips, the summary and the problems.")
+              help="Write the generated sheets to a new workbook FILE instead of into PATH.")
+@click.option("--dry-run", is_flag=True, help="Compute and print, write no sheet anywhere.")
+@click.option("--backup", is_flag=True, help="Keep the previous PATH as NAME.bak.xlsx.")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Facts are month-to-date on this day: forecast each KPI and the pay to month end.")
 @click.option("--test-mode", is_flag=True, default=None,
               help="Mark every output as test mode, not a basis for payment (or Settings mode = test).")
 @lang_option()
 @handles_errors
-def run(path: Path, period: str | None, json_path: str | None, out_path: Path | None, as_of: dt.datetime | None,
-        test_mode: bool | None, lang: str | None) -> None:
-    """Compute pay for one month: bonus per KPI, commission, totals, weak spots; with --as-of, the
-    forecast. The workbook is only read."""
+def run(path: Path, period: str | None, json_path: str | None, out_path: Path | None, dry_run: bool,
+        backup: bool, as_of: dt.datetime | None, test_mode: bool | None, lang: str | None) -> None:
+    """Compute pay for one month — bonus per KPI, commission, totals, weak spots; with --as-of, the
+    forecast — and add payslips, a summary and the problems to the workbook at PATH, replacing the
+    sheets an earlier run added. Nothing else in the workbook changes."""
+    read_as = writeback.fingerprint(path) if path.is_file() else None
     period = period or (as_of.strftime("%Y-%m") if as_of else None)
     wb = kpi_reports.load(path, periods=kpi_reports.trend_months(period) if period else None)
     period = period or max((p for p, _ in wb.facts), default="")
     report = kpi_reports.period_report(wb, period, as_of.date() if as_of else None, test_mode or None)
     lang = lang or wb.settings.language or default_language()
-    if out_path:
-        xlsx.write_workbook(out_path, layout.sheets(report, lang, wb.settings.company))
     if json_path == "-":
         click.echo(json_out.dumps(report, lang), nl=False)
-        return
-    if json_path:
-        with atomic_path(json_path) as tmp:
-            tmp.write_text(json_out.dumps(report, lang), encoding="utf-8")
-    click.echo(terminal.report_text(report, lang))
+    else:
+        if json_path:
+            with atomic_path(json_path) as tmp:
+                tmp.write_text(json_out.dumps(report, lang), encoding="utf-8")
+        click.echo(terminal.report_text(report, lang))
+    if not dry_run:
+        sheets = layout.sheets(report, lang, wb.settings.company)
+        saved = writeback.write_back(path, sheets, read_as, backup) if out_path is None else \
+            xlsx.write_workbook(out_path, sheets)
+        done = text("written_sheets", lang, path=out_path or path, sheets=", ".join(s.name for s in sheets))
+        click.echo(done + (f"; {text('backup_kept', lang, backup=saved)}" if saved else ""), err=True)
 
 
 @main.command()

@@ -20,8 +20,8 @@ def invoke(*args):
 
 
 def test_run_prints_the_pay_table_in_the_workbook_language():
-    en = invoke("run", SAMPLES / "sales_team.xlsx", "--period", "2026-10")
-    ru = invoke("run", SAMPLES / "sales_team_ru.xlsx", "--period", "2026-10")
+    en = invoke("run", "--dry-run", SAMPLES / "sales_team.xlsx", "--period", "2026-10")
+    ru = invoke("run", "--dry-run", SAMPLES / "sales_team_ru.xlsx", "--period", "2026-10")
     assert en.exit_code == 0 and ru.exit_code == 0
     assert re.search(r"E001\s+Ivan Ivanov\s+58,000\.00\s+1,800\.00\s+119,800\.00", en.output)
     assert re.search(r"E001\s+Иванов Иван Петрович\s+58\s000,00\s+1\s800,00\s+119\s800,00", ru.output)
@@ -29,12 +29,12 @@ def test_run_prints_the_pay_table_in_the_workbook_language():
 
 
 def test_lang_option_overrides_the_workbook_language():
-    result = invoke("run", SAMPLES / "sales_team.xlsx", "--period", "2026-10", "--lang", "ru")
+    result = invoke("run", "--dry-run", SAMPLES / "sales_team.xlsx", "--period", "2026-10", "--lang", "ru")
     assert "119\u00a0800,00" in result.output
 
 
 def test_run_json_to_stdout_follows_the_documented_format():
-    result = invoke("run", SAMPLES / "sales_team.xlsx", "--period", "2026-10", "--json", "-")
+    result = invoke("run", "--dry-run", SAMPLES / "sales_team.xlsx", "--period", "2026-10", "--json", "-")
     data = json.loads(result.output)
     assert set(data) >= {"period", "currency", "employees", "teams", "totals", "warnings"}
     assert (data["period"], data["currency"]) == ("2026-10", "RUB")
@@ -59,19 +59,19 @@ def test_run_json_to_stdout_follows_the_documented_format():
 def test_run_json_file_is_written_and_the_workbook_is_untouched(tmp_path):
     before = digest(SAMPLES / "sales_team.xlsx")
     out = tmp_path / "out.json"
-    result = invoke("run", SAMPLES / "sales_team.xlsx", "--period", "2026-10", "--json", out)
+    result = invoke("run", "--dry-run", SAMPLES / "sales_team.xlsx", "--period", "2026-10", "--json", out)
     assert result.exit_code == 0 and "119,800.00" in result.output
     assert json.loads(out.read_text("utf-8"))["employees"][0]["total"] == "119800.00"
     assert digest(SAMPLES / "sales_team.xlsx") == before
 
 
 def test_run_without_period_takes_the_latest_month_with_facts():
-    data = json.loads(invoke("run", SAMPLES / "sales_team.xlsx", "--json", "-").output)
+    data = json.loads(invoke("run", "--dry-run", SAMPLES / "sales_team.xlsx", "--json", "-").output)
     assert data["period"] == "2026-12"
 
 
 def test_run_with_an_unknown_period_says_which_periods_exist():
-    result = CliRunner().invoke(main, ["run", str(SAMPLES / "sales_team.xlsx"), "--period", "2030-01"])
+    result = CliRunner().invoke(main, ["run", "--dry-run", str(SAMPLES / "sales_team.xlsx"), "--period", "2030-01"])
     assert result.exit_code == 1
     assert "no Plans or Facts rows for period 2030-01" in result.output and "2026-07" in result.output
     assert "Traceback" not in result.output
@@ -108,7 +108,7 @@ def test_init_refuses_to_overwrite_without_force(tmp_path):
 
 
 def test_python_m_runs_the_same_cli():
-    out = subprocess.run([sys.executable, "-m", "kpi_reports", "run", str(SAMPLES / "sales_team.xlsx"),
+    out = subprocess.run([sys.executable, "-m", "kpi_reports", "run", "--dry-run", str(SAMPLES / "sales_team.xlsx"),
                           "--period", "2026-10", "--json", "-"], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)["employees"][0]["total"] == "119800.00"
 
@@ -117,10 +117,10 @@ def test_a_new_json_file_gets_the_usual_permissions_and_a_replaced_one_keeps_its
     import os
     import stat
     out = tmp_path / "out.json"
-    invoke("run", SAMPLES / "sales_team.xlsx", "--period", "2026-10", "--json", out)
+    invoke("run", "--dry-run", SAMPLES / "sales_team.xlsx", "--period", "2026-10", "--json", out)
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
     out.chmod(0o640)
-    invoke("run", SAMPLES / "sales_team.xlsx", "--period", "2026-10", "--json", out)
+    invoke("run", "--dry-run", SAMPLES / "sales_team.xlsx", "--period", "2026-10", "--json", out)
     assert stat.S_IMODE(out.stat().st_mode) == 0o640

@@ -2,7 +2,10 @@
 JSON example names only fields the tool writes."""
 import json
 import re
-import shlex
+import shutil
+import subprocess
+
+import openpyxl
 
 from click.testing import CliRunner
 
@@ -25,10 +28,14 @@ def test_readme_gives_exactly_two_set_up_commands_and_ci_runs_the_test_one():
     assert install_and_test in ci.splitlines()
 
 
-def test_readme_main_job_command_runs():
-    command = shell_blocks()[0].split("&& kpi-reports ")[-1]
-    result = CliRunner().invoke(main, shlex.split(command), catch_exceptions=False)
-    assert result.exit_code == 0 and "119,800.00" in result.output
+def test_readme_main_job_command_runs(tmp_path):
+    """The part after `pip install .`, run as written in a folder holding the samples."""
+    command = shell_blocks()[0].split("pip install . && ", 1)[1]
+    shutil.copytree(ROOT / "samples", tmp_path / "samples")
+    done = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "119,800.00" in done.stdout and "written Payslips 2026-10, Summary 2026-10" in done.stderr
+    assert openpyxl.load_workbook(tmp_path / "my_team.xlsx").sheetnames[-2:] == ["Payslips 2026-10", "Summary 2026-10"]
 
 
 def test_every_command_is_documented():
@@ -37,8 +44,8 @@ def test_every_command_is_documented():
 
 
 def run_json(*extra):
-    result = CliRunner().invoke(main, ["run", str(ROOT / "samples/sales_team.xlsx"), "--period", "2026-10",
-                                       "--json", "-", *extra])
+    result = CliRunner().invoke(main, ["run", "--dry-run", str(ROOT / "samples/sales_team.xlsx"), "--period",
+                                       "2026-10", "--json", "-", *extra])
     return json.loads(result.output)
 
 

@@ -100,7 +100,7 @@ def test_settings_holidays_and_workdays_override_the_calendar(november, write):
 
 def test_json_and_terminal_carry_the_forecast(november, write):
     path = write(november)
-    data = json.loads(CliRunner().invoke(main, ["run", str(path), "--as-of", "2025-11-05", "--json", "-"]).output)
+    data = json.loads(CliRunner().invoke(main, ["run", str(path), "--as-of", "2025-11-05", "--json", "-"]).stdout)
     assert (data["as_of"], data["working_days"], data["period"]) == ("2025-11-05", {"month": 19, "elapsed": 2},
                                                                     PERIOD)
     calls = next(k for k in data["employees"][0]["kpis"] if k["kpi"] == "calls")

@@ -57,6 +57,6 @@ def test_file_problems_follow_the_system_language(monkeypatch, tmp_path):
 
 def test_json_warnings_are_in_the_output_language(tmp_path):
     import json
-    data = json.loads(CliRunner().invoke(main, ["run", str(SAMPLES / "sales_team.xlsx"), "--period", "2026-10",
+    data = json.loads(CliRunner().invoke(main, ["run", "--dry-run", str(SAMPLES / "sales_team.xlsx"), "--period", "2026-10",
                                                 "--json", "-", "--lang", "ru"]).output)
     assert data["employees"][0]["total"] == "119800.00"

@@ -132,8 +132,8 @@ def test_department_view_aggregates_like_team_scope_and_counts_people_on_plan(ex
 def test_texts_explain_each_weak_spot_in_both_languages(example, write):
     funnel_of(example, E001=(1000, 18), E002=(1000, 24), E003=(1000, 24), E004=(1000, 30))
     path = write(example)
-    en = json.loads(CliRunner().invoke(main, ["run", str(path), "--period", PERIOD, "--json", "-"]).output)
-    ru = json.loads(CliRunner().invoke(main, ["run", str(path), "--period", PERIOD, "--json", "-", "--lang", "ru"]).output)
+    en = json.loads(CliRunner().invoke(main, ["run", str(path), "--period", PERIOD, "--json", "-"]).stdout)
+    ru = json.loads(CliRunner().invoke(main, ["run", str(path), "--period", PERIOD, "--json", "-", "--lang", "ru"]).stdout)
     texts = [s["text"] for s in en["employees"][0]["weak_spots"]]
     assert "Average check: 95.0% of plan, 7,500.00 short; 500.00 at stake" in texts
     assert ("calls→meetings 1.8% vs team 2.4% (−25.0%): meetings are lost on the phone — review the call script."
@@ -148,10 +148,10 @@ def test_test_mode_marks_the_terminal_and_the_json(example, write, how):
     if how == "setting":
         example.sheets["Settings"].rows.append(["mode", "test"])
     path = write(example)
-    terminal = CliRunner().invoke(main, ["run", str(path), "--period", PERIOD, *args]).output
+    terminal = CliRunner().invoke(main, ["run", str(path), "--period", PERIOD, *args]).stdout
     lines = terminal.strip().splitlines()
     assert "TEST MODE — not a basis for payment" in lines[0] and "TEST MODE — not a basis for payment" in lines[-1]
-    data = json.loads(CliRunner().invoke(main, ["run", str(path), "--period", PERIOD, "--json", "-", *args]).output)
+    data = json.loads(CliRunner().invoke(main, ["run", str(path), "--period", PERIOD, "--json", "-", *args]).stdout)
     assert data["mode"] == "test"
     ru = CliRunner().invoke(main, ["run", str(path), "--period", PERIOD, "--lang", "ru", *args]).output
     assert "ТЕСТОВЫЙ РЕЖИМ — не является основанием для выплаты" in ru
@@ -160,7 +160,7 @@ def test_test_mode_marks_the_terminal_and_the_json(example, write, how):
 def test_live_mode_is_not_marked(example, write):
     path = write(example)
     assert "TEST MODE" not in CliRunner().invoke(main, ["run", str(path), "--period", PERIOD]).output
-    data = json.loads(CliRunner().invoke(main, ["run", str(path), "--period", PERIOD, "--json", "-"]).output)
+    data = json.loads(CliRunner().invoke(main, ["run", str(path), "--period", PERIOD, "--json", "-"]).stdout)
     assert data["mode"] == "live"
 
 

@@ -1,0 +1,61 @@
+"""Writing the generated sheets back into the user's workbook: atomically, and only if the file is
+still the one that was read. Killed at any moment, the path holds the whole old file or the whole new
+one; on any error it is left byte-identical."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from kpi_reports.layout.model import Sheet
+from kpi_reports.messages import msg
+from kpi_reports.problems import FileProblem
+from kpi_reports.render.atomic import atomic_path
+from kpi_reports.render.splice import splice
+from kpi_reports.render.xlsx import render
+
+STALE = 600
+"""Seconds after which a temporary file left by a killed run is removed."""
+
+
+def fingerprint(path: str | os.PathLike) -> tuple[int, int]:
+    stat = Path(path).stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def write_back(path: str | os.PathLike, sheets: list[Sheet], read_as: tuple[int, int] | None = None,
+               backup: bool = False) -> Path | None:
+    """Adds `sheets` to the workbook at `path` (replacing those of an earlier run); returns the backup."""
+    target = Path(os.path.realpath(path))
+    if not writable(target):
+        raise FileProblem(msg("read_only"), target)
+    _clean_stale(target)
+    with tempfile.TemporaryDirectory(prefix="kpi-reports-") as folder:
+        generated = Path(folder) / "generated.xlsx"
+        render(generated, sheets)
+        if read_as is not None and fingerprint(target) != read_as:
+            raise FileProblem(msg("changed_meanwhile"), target)
+        saved = None
+        if backup:
+            saved = target.with_name(target.stem + ".bak" + target.suffix)
+            with atomic_path(saved) as tmp:
+                shutil.copyfile(target, tmp)
+        with atomic_path(target) as tmp:
+            splice(target, generated, tmp)
+        return saved
+
+
+def writable(path: Path) -> bool:
+    """Not marked read-only: the owner's write bit, which even root should respect here."""
+    return bool(path.stat().st_mode & 0o200) and os.access(path, os.W_OK)
+
+
+def _clean_stale(target: Path) -> None:
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+        try:
+            if time.time() - leftover.stat().st_mtime > STALE:
+                leftover.unlink()
+        except OSError:
+            pass

@@ -1,0 +1,132 @@
+"""`run PATH` writes the generated sheets into PATH: atomically, idempotently, never over a user's sheet,
+never into a read-only file, and a process killed at any moment leaves the old file or the new one."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from types import SimpleNamespace
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLES, digest
+from kpi_reports.cli import main
+from kpi_reports.render import atomic, writeback
+
+GENERATED = ["Payslips 2026-10", "Summary 2026-10"]
+
+
+@pytest.fixture
+def book(tmp_path):
+    path = tmp_path / "team.xlsx"
+    shutil.copyfile(SAMPLES / "sales_team.xlsx", path)
+    return path
+
+
+def run(path, *extra):
+    return CliRunner().invoke(main, ["run", str(path), "--period", "2026-10", *extra])
+
+
+def parts(path):
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_run_adds_the_sheets_and_the_workbook_still_checks(book):
+    result = run(book)
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(book).sheetnames[-2:] == GENERATED
+    assert CliRunner().invoke(main, ["check", str(book)]).exit_code == 0
+
+
+def test_running_twice_gives_the_same_file(book):
+    run(book)
+    first = parts(book)
+    run(book)
+    assert parts(book) == first
+
+
+def test_backup_keeps_the_previous_version(book):
+    before = book.read_bytes()
+    result = run(book, "--backup")
+    assert result.exit_code == 0
+    assert (book.parent / "team.bak.xlsx").read_bytes() == before
+
+
+def test_out_leaves_the_input_alone(book, tmp_path):
+    before = digest(book)
+    assert run(book, "--out", str(tmp_path / "new.xlsx")).exit_code == 0
+    assert digest(book) == before
+    assert openpyxl.load_workbook(tmp_path / "new.xlsx").sheetnames == GENERATED
+
+
+def test_a_users_sheet_with_a_generated_name_stops_the_run(book):
+    wb = openpyxl.load_workbook(book)
+    wb.create_sheet("summary 2026-10")["A1"] = "my notes"
+    wb.save(book)
+    before = digest(book)
+    result = run(book)
+    assert result.exit_code == 1 and "has a sheet of its own named Summary 2026-10" in result.output
+    assert digest(book) == before
+
+
+def test_a_read_only_file_is_refused(book):
+    book.chmod(0o444)
+    before = digest(book)
+    result = run(book)
+    assert result.exit_code == 1 and "is read-only; nothing was written" in result.output
+    assert digest(book) == before and "Traceback" not in result.output
+
+
+def test_a_file_changed_while_the_tool_ran_is_not_overwritten(book, monkeypatch):
+    render = writeback.render
+
+    def meanwhile(path, sheets):
+        render(path, sheets)
+        os.utime(book, ns=(time.time_ns(), time.time_ns() + 10**9))  # someone saves the workbook
+    monkeypatch.setattr(writeback, "render", meanwhile)
+    before = book.read_bytes()
+    result = run(book)
+    assert result.exit_code == 1 and "changed while the tool was running" in result.output
+    assert book.read_bytes() == before
+
+
+def test_a_folder_that_cannot_be_written_is_a_clear_error(book, monkeypatch):
+    before = digest(book)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(atomic, "tempfile", SimpleNamespace(mkstemp=refuse))
+    result = run(book)
+    assert result.exit_code == 1 and "cannot write in" in result.output and "Permission denied" in result.output
+    assert digest(book) == before
+
+
+def test_killed_at_any_moment_the_file_is_whole_old_or_whole_new(book, tmp_path):
+    original = book.read_bytes()
+    command = [sys.executable, "-m", "kpi_reports", "run", str(book), "--period", "2026-10"]
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    full = time.perf_counter() - start
+    outcomes = set()
+    for i in range(24):  # bounded: 24 kills spread over the whole run
+        book.write_bytes(original)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(full * i / 24)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        data = book.read_bytes()
+        if data == original:
+            outcomes.add("old")
+            continue
+        with zipfile.ZipFile(book) as z:
+            assert z.testzip() is None
+        assert openpyxl.load_workbook(book).sheetnames[-2:] == GENERATED
+        outcomes.add("new")
+    assert outcomes == {"old", "new"}  # both ends were reached, and nothing in between was ever seen
