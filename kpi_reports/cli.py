@@ -15,6 +15,7 @@ from kpi_reports.problems import InvalidWorkbook, KpiError
 from kpi_reports.render import json as json_out
 from kpi_reports.render import terminal, writeback, xlsx
 from kpi_reports.render.atomic import atomic_path
+from kpi_reports.render.progress import Progress
 from kpi_reports.workbook.example import example_data
 from kpi_reports.workbook.template import write_workbook
 
@@ -87,12 +88,19 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
     """Compute pay for one month — bonus per KPI, commission, totals, weak spots; with --as-of, the
     forecast — and add payslips, a summary and the problems to the workbook at PATH, replacing the
     sheets an earlier run added. Nothing else in the workbook changes."""
-    read_as = writeback.fingerprint(path) if path.is_file() else None
-    period = period or (as_of.strftime("%Y-%m") if as_of else None)
-    wb = kpi_reports.load(path, periods=kpi_reports.trend_months(period) if period else None)
-    period = period or max((p for p, _ in wb.facts), default="")
-    report = kpi_reports.period_report(wb, period, as_of.date() if as_of else None, test_mode or None)
-    lang = lang or wb.settings.language or default_language()
+    with Progress() as progress:
+        progress.stage(text("progress_read", lang or default_language()))
+        read_as = writeback.fingerprint(path) if path.is_file() else None
+        period = period or (as_of.strftime("%Y-%m") if as_of else None)
+        wb = kpi_reports.load(path, periods=kpi_reports.trend_months(period) if period else None)
+        lang = lang or wb.settings.language or default_language()
+        progress.stage(text("progress_compute", lang))
+        period = period or max((p for p, _ in wb.facts), default="")
+        report = kpi_reports.period_report(wb, period, as_of.date() if as_of else None, test_mode or None)
+        note = ""
+        if not dry_run:
+            progress.stage(text("progress_write", lang))
+            note = _write_sheets(report, wb, path, out_path, read_as, backup, lang)
     if json_path == "-":
         click.echo(json_out.dumps(report, lang), nl=False)
     else:
@@ -100,12 +108,19 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
             with atomic_path(json_path) as tmp:
                 tmp.write_text(json_out.dumps(report, lang), encoding="utf-8")
         click.echo(terminal.report_text(report, lang))
-    if not dry_run:
-        sheets = layout.sheets(report, lang, wb.settings.company)
-        saved = writeback.write_back(path, sheets, read_as, backup) if out_path is None else \
-            xlsx.write_workbook(out_path, sheets)
-        done = text("written_sheets", lang, path=out_path or path, sheets=", ".join(s.name for s in sheets))
-        click.echo(done + (f"; {text('backup_kept', lang, backup=saved)}" if saved else ""), err=True)
+    if note:
+        click.echo(note, err=True)
+
+
+def _write_sheets(report, wb, path: Path, out_path: Path | None, read_as, backup: bool, lang: str) -> str:
+    """Into PATH, or a new workbook at --out; returns the line that says what was written."""
+    sheets = layout.sheets(report, lang, wb.settings.company)
+    if out_path is None:
+        saved = writeback.write_back(path, sheets, read_as, backup)
+    else:
+        saved = xlsx.write_workbook(out_path, sheets)
+    done = text("written_sheets", lang, path=out_path or path, sheets=", ".join(s.name for s in sheets))
+    return done + (f"; {text('backup_kept', lang, backup=saved)}" if saved else "")
 
 
 @main.command()

@@ -130,3 +130,18 @@ def test_killed_at_any_moment_the_file_is_whole_old_or_whole_new(book, tmp_path)
         assert openpyxl.load_workbook(book).sheetnames[-2:] == GENERATED
         outcomes.add("new")
     assert outcomes == {"old", "new"}  # both ends were reached, and nothing in between was ever seen
+
+
+def test_progress_shows_the_stage_only_after_a_moment():
+    import io
+
+    from kpi_reports.render.progress import Progress
+    slow, fast = io.StringIO(), io.StringIO()
+    with Progress(slow, after=0.05, enabled=True) as progress:
+        progress.stage("Writing the sheets")
+        time.sleep(0.4)
+    with Progress(fast, after=5, enabled=True) as progress:
+        progress.stage("Writing the sheets")
+    assert "\rWriting the sheets… 0." in slow.getvalue() and slow.getvalue().endswith("\r")
+    assert fast.getvalue() == ""
+    assert not Progress(io.StringIO()).enabled  # not a terminal: nothing is drawn
