@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from defusedxml import ElementTree as ET
@@ -32,12 +31,6 @@ CT = {
 }
 
 
-@dataclass
-class Part:
-    name: str
-    data: bytes
-
-
 def splice(original: Path, generated: Path, target: Path) -> None:
     """Writes to `target` the user's workbook `original` with the sheets of `generated` added after the
     user's own (replacing those a previous run added). Raises FileProblem when a user's sheet has the
@@ -52,6 +45,8 @@ def splice(original: Path, generated: Path, target: Path) -> None:
         maps = book.merge_styles(new.styles)
         for index, name in enumerate(new.names):
             book.add_sheet(name, new.sheet_parts(index, maps, book.unique))
+        for index_part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"):
+            _well_formed(book.parts[index_part], index_part, original)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         names = ["[Content_Types].xml"] + [n for n in order if n in book.parts and n != "[Content_Types].xml"]
         names += [n for n in book.parts if n not in names]
@@ -356,6 +351,9 @@ def _resolve(part: str, target: str) -> str:
     return "/".join(folder)
 
 
-def parse_check(data: bytes) -> None:
-    """Every index part written must still be well-formed XML (defusedxml refuses entities)."""
-    ET.fromstring(data)
+def _well_formed(data: bytes, part: str, path: Path) -> None:
+    """An index part edited here must still parse (defusedxml, entities refused) before anything is written."""
+    try:
+        ET.fromstring(data)
+    except Exception as e:  # ParseError and defusedxml's refusals alike
+        raise FileProblem(msg("damaged_part", part=part, reason=e), path) from None
