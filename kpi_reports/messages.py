@@ -56,7 +56,9 @@ def msg(key: str, **params: object) -> Msg:
     return Msg(key, tuple(params.items()))
 
 
+@functools.lru_cache(maxsize=8192)
 def text(key: str, lang: str, **params: object) -> str:
+    """Cached: a payslip per person repeats the same labels and rules thousands of times."""
     return msg(key, **params).text(lang)
 
 

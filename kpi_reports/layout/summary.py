@@ -90,9 +90,9 @@ def _chart(sheet: Sheet, report: PeriodReport, main: tuple[str, str], index: int
     sheet.put(row, 2, title, style="header")
     sheet.put(row, 3, text("plan_line", lang), style="header")
     first = row + 1
+    cells = {(c.row, c.col): c for c in sheet.cells}
     for i, source in enumerate(names):
-        completion = next((c for c in sheet.cells if c.row == source and c.col == 2 + index), None)
-        name = next(c for c in sheet.cells if c.row == source and c.col == 1)
+        completion, name = cells.get((source, 2 + index)), cells[(source, 1)]
         sheet.put(first + i, 1, name.value, f"={a1(source, 1)}", "text")
         value = completion.value if completion is not None else ""
         sheet.put(first + i, 2, value, f"={a1(source, 2 + index)}" if completion is not None else None, "percent")
