@@ -6,6 +6,7 @@ cells are named (A1).
 """
 from __future__ import annotations
 
+import functools
 import re
 
 _IGNORED = re.compile(r"[\s_\-.]+")
@@ -15,6 +16,7 @@ def norm(name: object) -> str:
     return _IGNORED.sub("", str(name)).casefold().replace("ё", "е")
 
 
+@functools.lru_cache(maxsize=None)
 def col_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
     letters = ""

@@ -183,3 +183,10 @@ def test_user_text_is_written_as_text_never_as_a_formula(example, write, tmp_pat
     with zipfile.ZipFile(out) as z:
         sheets = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
     assert not re.search(rb"<f>[^<]*(HYPERLINK|SUM\(A1\)|1\+1|2\+3)", sheets)
+
+
+def test_text_is_stored_the_way_excel_stores_it():
+    from kpi_reports.render.xlsx import _text
+    assert _text('a & b <c> "q"') == 'a &amp; b &lt;c&gt; "q"'
+    assert _text("tab\there, bell\x07") == "tab\there, bell_x0007_"  # a control character cannot be XML
+    assert _text("_x0041_") == "_x005F_x0041_"  # a literal escape stays literal

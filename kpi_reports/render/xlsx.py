@@ -107,13 +107,17 @@ def _cell_xml(cell: Cell, styles: dict[str, int]) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 def _text(text: str) -> str:
     """As Excel stores text: XML-escaped, control characters as _xHHHH_ (and a literal _xHHHH_ kept so)."""
-    text = _ESCAPED.sub(r"_x005F\1", _escape(text))
-    return _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+    text = _escape(text)
+    if "_x" in text:
+        text = _ESCAPED.sub(r"_x005F\1", text)
+    return _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text) if _CONTROL.search(text) else text
 
 
 def _fill(path: str | os.PathLike, sheets: list[tuple[str, str]]) -> None:
