@@ -85,12 +85,12 @@ def test_a_read_only_file_is_refused(book):
 
 
 def test_a_file_changed_while_the_tool_ran_is_not_overwritten(book, monkeypatch):
-    render = writeback.render
+    splice = writeback.splice
 
-    def meanwhile(path, sheets):
-        render(path, sheets)
+    def meanwhile(original, sheets, target):
+        splice(original, sheets, target)
         os.utime(book, ns=(time.time_ns(), time.time_ns() + 10**9))  # someone saves the workbook
-    monkeypatch.setattr(writeback, "render", meanwhile)
+    monkeypatch.setattr(writeback, "splice", meanwhile)
     before = book.read_bytes()
     result = run(book)
     assert result.exit_code == 1 and "changed while the tool was running" in result.output

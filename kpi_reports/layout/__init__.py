@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.layout.model import Sheet
-from kpi_reports.layout.payslips import payslips
+from kpi_reports.layout.payslips import payslips, spot_texts
 from kpi_reports.layout.problems import problems
 from kpi_reports.layout.summary import summary
 
 
 def sheets(report: PeriodReport, lang: str, company: str = "") -> list[Sheet]:
-    slips = payslips(report, lang, company)
-    found = [slips, summary(report, slips, lang)]
+    spots = spot_texts(report, lang)
+    slips = payslips(report, lang, company, spots)
+    found = [slips, summary(report, slips, lang, spots)]
     if report.warnings:
         found.append(problems(report.result.period, report.warnings, lang))
     return found

@@ -10,7 +10,7 @@ from typing import Literal
 Value = str | Decimal | int | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Cell:
     row: int
     col: int
@@ -20,7 +20,7 @@ class Cell:
     style: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Merge:
     first_row: int
     first_col: int
@@ -78,10 +78,8 @@ class Sheet:
     """Where other sheets find this one's figures: for payslips, employee id → {salary, bonus, …: A1}."""
 
     def put(self, row: int, col: int, value: Value = None, formula: str | None = None,
-            style: str | None = None) -> Cell:
-        cell = Cell(row, col, value, formula, style)
-        self.cells.append(cell)
-        return cell
+            style: str | None = None) -> None:
+        self.cells.append(Cell(row, col, value, formula, style))
 
     def merge(self, row: int, first_col: int, last_col: int, value: Value, style: str | None = None) -> None:
         self.put(row, first_col, value, style=style)

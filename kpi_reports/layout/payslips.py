@@ -6,6 +6,7 @@ another fact sees the pay change (the method: pay you can estimate in 30 seconds
 """
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 from kpi_reports import explain
@@ -19,21 +20,30 @@ from kpi_reports.workbook import schema
 COLUMNS = 8  # KPI | group | plan | fact | completion | weight | rule | payout
 WIDTHS = {0: 30, 1: 13, 2: 14, 3: 14, 4: 12, 5: 9, 6: 26, 7: 14}
 TOP_SPOTS = 3
+R, T = "\0", "\1"
+"""Stand-ins, in cached formula templates, for a KPI row's number and the bonus target's cell."""
 
 
-def payslips(report: PeriodReport, lang: str, company: str = "") -> Sheet:
+def spot_texts(report: PeriodReport, lang: str) -> dict[str, list[str]]:
+    """Each employee's top weak spots in words, most important first (the summary shows the first)."""
+    return {r.employee.employee_id: explain.main(report.weak_spots.get(r.employee.employee_id), lang, TOP_SPOTS)
+            for r in report.result.employees}
+
+
+def payslips(report: PeriodReport, lang: str, company: str, spots: dict[str, list[str]]) -> Sheet:
     sheet = Sheet(text("sheet_payslips", lang, period=report.result.period), widths=dict(WIDTHS), kind="payslips")
     row, breaks = 0, []
     for r in report.result.employees:
         if row:
             breaks.append(row)
-        row = _block(sheet, row, r, report, lang, company) + 1
+        row = _block(sheet, row, r, report, lang, company, spots[r.employee.employee_id]) + 1
     sheet.page = Page(fit_width=True, row_breaks=tuple(breaks), print_area=(0, 0, max(row - 2, 0), COLUMNS - 1),
                       footer=text("page_footer", lang))
     return sheet
 
 
-def _block(sheet: Sheet, row: int, r: EmployeeResult, report: PeriodReport, lang: str, company: str) -> int:
+def _block(sheet: Sheet, row: int, r: EmployeeResult, report: PeriodReport, lang: str, company: str,
+           spots: list[str]) -> int:
     """Writes one employee's block from `row`; returns the row after it."""
     e, period = r.employee, report.result.period
     if report.test_mode:
@@ -62,7 +72,7 @@ def _block(sheet: Sheet, row: int, r: EmployeeResult, report: PeriodReport, lang
     row += 2
     row = _pay(sheet, row, r, payouts, lang, refs)
     sheet.anchors[e.employee_id] = refs
-    row = _weak_spots(sheet, row, report, e.employee_id, lang)
+    row = _weak_spots(sheet, row, spots, lang)
     row += 2
     for col, key in ((0, "signature_employee"), (3, "signature_head"), (6, "signature_accountant")):
         sheet.put(row, col, text(key, lang), style="signature")
@@ -70,50 +80,51 @@ def _block(sheet: Sheet, row: int, r: EmployeeResult, report: PeriodReport, lang
 
 
 def _kpi_row(sheet: Sheet, row: int, k: KpiResult, target: str, lang: str, refs: dict[str, str]) -> None:
-    plan, fact, c, weight = (a1(row, col) for col in (2, 3, 4, 5))
+    n = row + 1
+    c = f"E{n}"
     title = text("team_scope", lang, title=k.title) if k.scope == "team" else k.title
     sheet.put(row, 0, title, style="text")
     sheet.put(row, 1, schema.ENUM_RU["group"][k.group] if lang == "ru" else k.group, style="text")
     style = "percent" if k.unit == "percent" else "money" if k.unit == "money" else "number"
     sheet.put(row, 2, k.plan, style=style)
     sheet.put(row, 3, k.fact, style=style)
-    sheet.put(row, 4, k.completion if k.completion is not None else "", _completion(k, plan, fact), "percent")
+    completion, rule, payout = _formulas(k.direction, k.cap, k.cutoff, k.accelerator, k.plan is None, lang)
+    sheet.put(row, 4, k.completion if k.completion is not None else "", completion.replace(R, str(n)), "percent")
     refs[f"kpi:{k.kpi}"] = c
     sheet.put(row, 5, k.weight, style="percent")
-    sheet.put(row, 6, rule_text(k, lang), _rule_formula(k, c, lang), "text")
-    sheet.put(row, 7, k.payout, _payout_formula(k, c, target, weight), "money")
+    sheet.put(row, 6, rule_text(k, lang), rule.replace(R, str(n)), "text")
+    sheet.put(row, 7, k.payout, payout.replace(R, str(n)).replace(T, target), "money")
 
 
-def _completion(k: KpiResult, plan: str, fact: str) -> str:
-    if k.direction == "lower":
-        zero = _num(k.cap) if k.cap is not None else '""'
-        return f'=IF(AND(ISNUMBER({plan}),ISNUMBER({fact})),IF({fact}=0,{zero},{plan}/{fact}),"")'
-    return f'=IF(AND(ISNUMBER({plan}),ISNUMBER({fact}),N({plan})>0),{fact}/{plan},"")'
+@functools.lru_cache(maxsize=256)
+def _formulas(direction: str, cap: Decimal | None, cutoff: Decimal, accelerator: Decimal, no_plan: bool,
+              lang: str) -> tuple[str, str, str]:
+    """The completion, rule and payout formulas of a KPI row, with R for the row's number (the columns
+    are fixed: C plan, D fact, E completion, F weight) and T for the bonus target's cell."""
+    if direction == "lower":
+        zero = _num(cap) if cap is not None else '""'
+        completion = f'=IF(AND(ISNUMBER(C{R}),ISNUMBER(D{R})),IF(D{R}=0,{zero},C{R}/D{R}),"")'
+    else:
+        completion = f'=IF(AND(ISNUMBER(C{R}),ISNUMBER(D{R}),N(C{R})>0),D{R}/C{R},"")'
+    capped = f"MIN(E{R},{_num(cap)})" if cap is not None else f"E{R}"
+    factor = f"IF(E{R}<{_num(cutoff)},0,IF(E{R}<=1,E{R},{capped}*{_num(accelerator)}))"
+    payout = f"=IF(ISNUMBER(E{R}),ROUND({T}*F{R}*{factor},2),0)"
+    return completion, _rule_formula(cap, cutoff, accelerator, no_plan, lang), payout
 
 
-def _factor(k: KpiResult, c: str) -> str:
-    capped = f"MIN({c},{_num(k.cap)})" if k.cap is not None else c
-    return f"IF({c}<{_num(k.cutoff)},0,IF({c}<=1,{c},{capped}*{_num(k.accelerator)}))"
-
-
-def _payout_formula(k: KpiResult, c: str, target: str, weight: str) -> str:
-    return f"=IF(ISNUMBER({c}),ROUND({target}*{weight}*{_factor(k, c)},2),0)"
-
-
-def _rule_formula(k: KpiResult, c: str, lang: str) -> str:
+def _rule_formula(cap: Decimal | None, cutoff: Decimal, accelerator: Decimal, no_plan: bool, lang: str) -> str:
     def q(s: str) -> str:
         return '"' + s.replace('"', '""') + '"'
-    pct = f'TEXT({c},"0%")'
-    no_value = q(text("rule_no_plan" if k.plan is None else "rule_no_fact", lang))
-    below = f'{pct}&{q(text("rule_below", lang, c="", cutoff=_pct(k.cutoff)))}'
+    pct = f'TEXT(E{R},"0%")'
+    no_value = q(text("rule_no_plan" if no_plan else "rule_no_fact", lang))
+    below = f'{pct}&{q(text("rule_below", lang, c="", cutoff=_pct(cutoff)))}'
     proportional = f'{pct}&{q(text("rule_proportional", lang, c=""))}'
-    accelerated = f'{pct}&{q(text("rule_accelerated", lang, c="", accelerator=_plain(k.accelerator, lang)))}'
+    accelerated = f'{pct}&{q(text("rule_accelerated", lang, c="", accelerator=_plain(accelerator, lang)))}'
     over = accelerated
-    if k.cap is not None:
-        capped = q(text("rule_capped", lang, cap=_pct(k.cap), accelerator=_plain(k.accelerator, lang)))
-        over = f"IF({c}>{_num(k.cap)},{capped},{accelerated})"
-    return (f'=IF(ISNUMBER({c}),IF({c}<{_num(k.cutoff)},{below},IF({c}<=1,{proportional},{over})),'
-            f'{no_value})')
+    if cap is not None:
+        capped = q(text("rule_capped", lang, cap=_pct(cap), accelerator=_plain(accelerator, lang)))
+        over = f"IF(E{R}>{_num(cap)},{capped},{accelerated})"
+    return f'=IF(ISNUMBER(E{R}),IF(E{R}<{_num(cutoff)},{below},IF(E{R}<=1,{proportional},{over})),{no_value})'
 
 
 def rule_text(k: KpiResult, lang: str) -> str:
@@ -156,8 +167,7 @@ def _pay(sheet: Sheet, row: int, r: EmployeeResult, payouts: str | None, lang: s
     return row + len(lines)
 
 
-def _weak_spots(sheet: Sheet, row: int, report: PeriodReport, employee_id: str, lang: str) -> int:
-    texts = explain.main(report.weak_spots.get(employee_id), lang, TOP_SPOTS)
+def _weak_spots(sheet: Sheet, row: int, texts: list[str], lang: str) -> int:
     if texts:
         row += 1
         sheet.put(row, 0, text("weak_spots", lang), style="label")

@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import html
 import re
+import tempfile
 import zipfile
 from pathlib import Path
+from typing import Iterator
 
 from defusedxml import ElementTree as ET
 
+from kpi_reports.layout.model import Sheet
 from kpi_reports.messages import msg
 from kpi_reports.problems import FileProblem
+from kpi_reports.render.package import PackageWriter
+from kpi_reports.render.xlsx import Frame, draw, sheet_xml
 
 MARKER = "_kpi_reports_sheet"
 LOCAL = "@local-sheet-id@"
@@ -31,49 +36,73 @@ CT = {
 }
 
 
-def splice(original: Path, generated: Path, target: Path) -> None:
-    """Writes to `target` the user's workbook `original` with the sheets of `generated` added after the
-    user's own (replacing those a previous run added). Raises FileProblem when a user's sheet has the
-    name of a generated one."""
-    with zipfile.ZipFile(original) as src, zipfile.ZipFile(generated) as gen:
-        parts = {i.filename: src.read(i) for i in src.infolist()}
-        order = [i.filename for i in src.infolist()]
-        book = _Book(parts)
-        book.remove_generated()
-        new = _Generated(gen)
-        book.check_names(new.names, original)
-        maps = book.merge_styles(new.styles)
-        for index, name in enumerate(new.names):
-            book.add_sheet(name, new.sheet_parts(index, maps, book.unique))
-        for index_part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"):
-            _well_formed(book.parts[index_part], index_part, original)
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-        names = ["[Content_Types].xml"] + [n for n in order if n in book.parts and n != "[Content_Types].xml"]
-        names += [n for n in book.parts if n not in names]
-        for name in names:
-            out.writestr(name, book.parts[name])
+def splice(original: Path, sheets: list[Sheet], target: Path) -> None:
+    """Writes to `target` the user's workbook `original` with `sheets` added after the user's own
+    (replacing those a previous run added). Raises FileProblem when a user's sheet has the name of a
+    generated one."""
+    with tempfile.TemporaryDirectory(prefix="kpi-reports-") as folder:
+        frame = draw(Path(folder) / "frame.xlsx", sheets)
+        with zipfile.ZipFile(original) as src, zipfile.ZipFile(frame.path) as gen:
+            book = _Book(src)
+            book.remove_generated()
+            new = _Generated(gen, frame)
+            book.check_names(new.names, original)
+            maps = book.merge_styles(new.styles)
+            styles = {name: maps["cellXfs"][number] for name, number in frame.styles.items()}
+            for index, name in enumerate(new.names):
+                book.add_sheet(name, new.sheet_parts(index, sheets[index], maps, styles, book.unique))
+            for index_part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml",
+                               "xl/styles.xml"):
+                _well_formed(book.parts[index_part], index_part, original)
+            book.write(target)
 
 
 class _Book:
-    """The user's package, its index parts held as text and edited in place."""
+    """The user's package: its index parts held as text and edited in place, the parts added, the parts
+    dropped; every other part is copied as it is stored."""
 
-    def __init__(self, parts: dict[str, bytes]):
-        self.parts = parts
-        if "xl/workbook.xml" not in parts:
+    def __init__(self, src: zipfile.ZipFile):
+        self.src = src
+        self.order = [i.filename for i in src.infolist()]
+        self.dropped: set[str] = set()
+        self.parts: dict[str, bytes | Iterator[str]] = {}
+        if "xl/workbook.xml" not in self.order:
             raise FileProblem(msg("not_xlsx"))
-        self.workbook = parts["xl/workbook.xml"].decode("utf-8")
+        self.workbook = src.read("xl/workbook.xml").decode("utf-8")
         if "purl.oclc.org/ooxml" in self.workbook[:2000]:
             raise FileProblem(msg("strict_ooxml"))
-        self.rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
-        self.types = parts["[Content_Types].xml"].decode("utf-8")
+        self.rels = src.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+        self.types = src.read("[Content_Types].xml").decode("utf-8")
+        self.parts["xl/styles.xml"] = src.read("xl/styles.xml")
         self.r = _prefix(self.workbook, R_NS) or "r"
         self.counter = 0
+
+    def exists(self, part: str) -> bool:
+        return part in self.parts or (part in self.order and part not in self.dropped)
+
+    def read(self, part: str) -> bytes:
+        data = self.parts.get(part)
+        return data if isinstance(data, bytes) else self.src.read(part)
+
+    def write(self, target: Path) -> None:
+        """[Content_Types].xml first, then the original parts in their order, then the new ones."""
+        with PackageWriter(target) as out:
+            names = ["[Content_Types].xml"] + [n for n in self.order if n != "[Content_Types].xml"]
+            names += [n for n in self.parts if n not in names]
+            for name in names:
+                data = self.parts.get(name)
+                if isinstance(data, bytes):
+                    out.add(name, data)
+                elif data is not None:
+                    out.stream(name, data)
+                elif name not in self.dropped:
+                    out.copy(self.src, self.src.getinfo(name))
 
     def unique(self, stem: str, ext: str) -> str:
         while True:
             self.counter += 1
             name = f"{stem}{self.counter}.{ext}"
-            if not any(p.endswith("/" + name) for p in self.parts):
+            if not any(p.endswith("/" + name) and self.exists(p) for p in (*self.order, *self.parts)):
                 return name
 
     # --- sheets -----------------------------------------------------------------------------
@@ -116,12 +145,12 @@ class _Book:
 
     def _drop_part(self, part: str) -> None:
         rels = _rels_of(part)
-        if rels in self.parts:
-            for target in re.findall(r'Target="([^"]*)"', self.parts[rels].decode("utf-8")):
+        if self.exists(rels):
+            for target in re.findall(r'Target="([^"]*)"', self.read(rels).decode("utf-8")):
                 if not target.startswith(("http:", "https:", "file:", "mailto:")):
                     self._drop_part(_resolve(part, target))
-            del self.parts[rels]
-        self.parts.pop(part, None)
+            self._drop(rels)
+        self._drop(part)
         self.types = re.sub(rf'<Override\b[^>]*PartName="/{re.escape(part)}"[^>]*/>', "", self.types)
 
     def _shift_local_names(self, removed: int) -> None:
@@ -141,13 +170,17 @@ class _Book:
         if active and int(active.group(1)) >= removed and int(active.group(1)) > 0:
             self.workbook = self.workbook.replace(active.group(0), f'activeTab="{int(active.group(1)) - 1}"')
 
+    def _drop(self, part: str) -> None:
+        self.parts.pop(part, None)
+        self.dropped.add(part)
+
     def _drop_calc_chain(self) -> None:
         """It may point into the removed sheets; Excel rebuilds it."""
-        self.parts.pop("xl/calcChain.xml", None)
+        self._drop("xl/calcChain.xml")
         self.rels = re.sub(r'<Relationship\b[^>]*Target="/?(?:xl/)?calcChain\.xml"[^>]*/>', "", self.rels)
         self.types = re.sub(r'<Override\b[^>]*PartName="/xl/calcChain\.xml"[^>]*/>', "", self.types)
 
-    def add_sheet(self, name: str, parts: list[tuple[str, bytes, str, list[str]]]) -> None:
+    def add_sheet(self, name: str, parts: list[tuple[str, bytes | Iterator[str], str, list[str]]]) -> None:
         """parts: (part name, data, content type, defined names with LOCAL for the sheet's position)."""
         sheet_part, _, _, names = parts[0]
         for part, data, content_type, _ in parts:
@@ -236,8 +269,8 @@ def _remap(item: str, maps: dict[str, dict[int, int]]) -> str:
 class _Generated:
     """The workbook XlsxWriter drew: its sheets' parts, renamed and restyled for the user's package."""
 
-    def __init__(self, zf: zipfile.ZipFile):
-        self.zf = zf
+    def __init__(self, zf: zipfile.ZipFile, frame: Frame):
+        self.zf, self.frame = zf, frame
         workbook = zf.read("xl/workbook.xml").decode("utf-8")
         rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
         targets = dict(re.findall(r'Id="([^"]*)"[^>]*Target="([^"]*)"', rels))
@@ -249,15 +282,16 @@ class _Generated:
             r'<definedName [^>]*localSheetId="(\d+)"[^>]*>.*?</definedName>', workbook)]
         self.styles = zf.read("xl/styles.xml").decode("utf-8")
 
-    def sheet_parts(self, index: int, maps: dict[str, dict[int, int]],
-                    unique) -> list[tuple[str, bytes, str, list[str]]]:
+    def sheet_parts(self, index: int, sheet: Sheet, maps: dict[str, dict[int, int]], styles: dict[str, int],
+                    unique) -> list[tuple[str, bytes | Iterator[str], str, list[str]]]:
+        """The sheet's part (its cells to be made as it is written), its drawing and chart parts, and
+        their relationships, under new names."""
         path = self.paths[index]
-        sheet = self.zf.read(path).decode("utf-8")
-        sheet = _restyle(sheet, maps).replace(' tabSelected="1"', "")
+        frame = _restyle(self.zf.read(path).decode("utf-8"), maps).replace(' tabSelected="1"', "")
         sheet_name = "xl/worksheets/" + unique("kpiSheet", "xml")
         names = [name.replace(f'localSheetId="{index}"', f'localSheetId="{LOCAL}"')
                  for i, name in self.defined if i == index]
-        parts = [(sheet_name, sheet.encode("utf-8"), CT["sheet"], names)]
+        parts = [(sheet_name, sheet_xml(frame, sheet, styles), CT["sheet"], names)]
         rels_path = _rels_of(path)
         if rels_path in self.zf.namelist():
             rels = self.zf.read(rels_path).decode("utf-8")
@@ -283,8 +317,8 @@ class _Generated:
 
 
 def _restyle(sheet: str, maps: dict[str, dict[int, int]]) -> str:
-    """Renumbers style references on cell, row and column tags, and in conditional formats (text never
-    contains `<`, so matching whole tags is safe)."""
+    """Renumbers the style references of a frame's cell, row and column tags and conditional formats
+    (a frame holds no text, so matching whole tags is safe)."""
     xf, dxf = maps["cellXfs"], maps["dxfs"]
 
     def tag(m: re.Match) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from kpi_reports.messages import msg
 from kpi_reports.problems import FileProblem
 from kpi_reports.render.atomic import atomic_path
 from kpi_reports.render.splice import splice
-from kpi_reports.render.xlsx import render
 
 STALE = 600
 """Seconds after which a temporary file left by a killed run is removed."""
@@ -32,19 +30,16 @@ def write_back(path: str | os.PathLike, sheets: list[Sheet], read_as: tuple[int,
     if not writable(target):
         raise FileProblem(msg("read_only"), target)
     _clean_stale(target)
-    with tempfile.TemporaryDirectory(prefix="kpi-reports-") as folder:
-        generated = Path(folder) / "generated.xlsx"
-        render(generated, sheets)
+    with atomic_path(target) as tmp:
+        splice(target, sheets, tmp)
         if read_as is not None and fingerprint(target) != read_as:
             raise FileProblem(msg("changed_meanwhile"), target)
         saved = None
         if backup:
             saved = target.with_name(target.stem + ".bak" + target.suffix)
-            with atomic_path(saved) as tmp:
-                shutil.copyfile(target, tmp)
-        with atomic_path(target) as tmp:
-            splice(target, generated, tmp)
-        return saved
+            with atomic_path(saved) as copy:
+                shutil.copyfile(target, copy)
+    return saved
 
 
 def writable(path: Path) -> bool:

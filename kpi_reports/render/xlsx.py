@@ -11,17 +11,22 @@ stays a name.
 """
 from __future__ import annotations
 
+import operator
 import os
 import re
-import shutil
+import tempfile
 import zipfile
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
+from typing import Iterator
 
 import xlsxwriter
 
 from kpi_reports.layout.model import STYLES, Cell, Sheet
 from kpi_reports.names import a1, col_letter
 from kpi_reports.render.atomic import atomic_path
+from kpi_reports.render.package import PackageWriter
 
 A4 = 9
 LAST_COL = 16383
@@ -29,32 +34,51 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _SHEET_DATA = re.compile(r"<sheetData>.*?</sheetData>|<sheetData/>", re.S)
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
+_AFTER_MERGES = re.compile(r"<(?:phoneticPr|conditionalFormatting|dataValidations|hyperlinks|printOptions|pageMargins)\b")
+_SHEET_PART = re.compile(r"xl/worksheets/sheet(\d+)\.xml")
+
+
+@dataclass
+class Frame:
+    """A workbook XlsxWriter drew with everything but the cells, and the cell format of each style."""
+
+    path: Path
+    styles: dict[str, int]
+
+    def sheet_index(self, part: str) -> int | None:
+        """Which of the sheets a part of the frame is (XlsxWriter names them sheet1.xml… in order)."""
+        m = _SHEET_PART.fullmatch(part)
+        return int(m.group(1)) - 1 if m else None
 
 
 def write_workbook(path: str | os.PathLike, sheets: list[Sheet]) -> None:
     """A new workbook at `path` (atomically) holding only `sheets`."""
-    with atomic_path(path) as tmp:
-        render(tmp, sheets)
+    with tempfile.TemporaryDirectory(prefix="kpi-reports-") as folder, atomic_path(path) as tmp:
+        frame = draw(Path(folder) / "frame.xlsx", sheets)
+        with zipfile.ZipFile(frame.path) as src, PackageWriter(tmp) as out:
+            for info in src.infolist():
+                index = frame.sheet_index(info.filename)
+                if index is None:
+                    out.copy(src, info)
+                else:
+                    out.stream(info.filename, sheet_xml(src.read(info).decode("utf-8"), sheets[index], frame.styles))
 
 
-def render(path: str | os.PathLike, sheets: list[Sheet]) -> None:
-    """Draws `sheets` into a new workbook at `path`."""
+def draw(path: Path, sheets: list[Sheet]) -> Frame:
+    """Draws everything of `sheets` but their cells and merged ranges into a new workbook at `path`."""
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
                                            "strings_to_urls": False})
     formats = {name: book.add_format(props) for name, props in STYLES.items()}
     for sheet in sheets:
         _frame(book, book.add_worksheet(sheet.name), sheet, formats)
     book.close()
-    styles = {name: f.xf_index for name, f in formats.items() if f.xf_index is not None}
-    _fill(path, [_cells(sheet, styles) for sheet in sheets])
+    return Frame(path, {name: f.xf_index for name, f in formats.items() if f.xf_index is not None})
 
 
 def _frame(book, ws, sheet: Sheet, formats: dict) -> None:
     """Everything but the cells. Each style is used once, far right, so that it gets its number."""
     for i, style in enumerate(sorted({c.style for c in sheet.cells if c.style})):
         ws.write_blank(0, LAST_COL - i, None, formats[style])
-    for m in sheet.merges:
-        ws.merge_range(m.first_row, m.first_col, m.last_row, m.last_col, "")
     for col, width in sheet.widths.items():
         ws.set_column(col, col, width)
     if sheet.freeze:
@@ -68,42 +92,94 @@ def _frame(book, ws, sheet: Sheet, formats: dict) -> None:
     _page(ws, sheet)
 
 
-def _cells(sheet: Sheet, styles: dict[str, int]) -> tuple[str, str]:
-    """(the <sheetData> element, the <dimension> ref) of a sheet's cells; merged ranges carry the
-    style of their first cell across."""
-    cells = {(c.row, c.col): c for c in sheet.cells}
+def sheet_xml(frame: str, sheet: Sheet, styles: dict[str, int]) -> Iterator[str]:
+    """The frame's sheet XML with the cells and merged ranges of `sheet` in it, in chunks; `styles` gives
+    each style's cell format number."""
+    data = _SHEET_DATA.search(frame)
+    head, tail = frame[:data.start()], frame[data.end():]
+    rows = _rows(sheet)
+    if rows:
+        last_col = max(cells[-1].col for cells in rows.values())
+        head = _DIMENSION.sub(f'<dimension ref="A1:{a1(max(rows), last_col)}"/>', head, count=1)
+    yield head
+    yield "<sheetData>"
+    cell_xml = _CellXml(styles)
+    for r in sorted(rows):
+        yield cell_xml.row(r + 1, rows[r])
+    yield "</sheetData>"
+    at = _AFTER_MERGES.search(tail)
+    if sheet.merges:
+        yield tail[:at.start()]
+        yield f'<mergeCells count="{len(sheet.merges)}">'
+        yield "".join(f'<mergeCell ref="{a1(m.first_row, m.first_col)}:{a1(m.last_row, m.last_col)}"/>'
+                      for m in sheet.merges)
+        yield "</mergeCells>"
+        yield tail[at.start():]
+    else:
+        yield tail
+
+
+def _rows(sheet: Sheet) -> dict[int, list[Cell]]:
+    """The cells by row, in column order; merged ranges carry the style of their first cell across (a
+    merged range's other cells are never written by a layout)."""
+    rows: dict[int, list[Cell]] = {}
+    for cell in sheet.cells:
+        if cell.row in rows:
+            rows[cell.row].append(cell)
+        else:
+            rows[cell.row] = [cell]
     for m in sheet.merges:
-        first = cells.get((m.first_row, m.first_col))
+        style = next((c.style for c in rows.get(m.first_row, ()) if c.col == m.first_col), None)
         for row in range(m.first_row, m.last_row + 1):
-            for col in range(m.first_col, m.last_col + 1):
-                cells.setdefault((row, col), Cell(row, col, style=first.style if first else None))
-    if not cells:
-        return "<sheetData/>", "A1"
-    rows: dict[int, list[str]] = {}
-    for (row, _), cell in sorted(cells.items()):
-        xml = _cell_xml(cell, styles)
-        if xml:
-            rows.setdefault(row, []).append(xml)
-    data = "".join(f'<row r="{r + 1}">{"".join(c)}</row>' for r, c in rows.items())
-    last_row, last_col = max(r for r, _ in cells), max(c for _, c in cells)
-    return f"<sheetData>{data}</sheetData>", f"A1:{a1(last_row, last_col)}"
+            start = m.first_col + 1 if row == m.first_row else m.first_col
+            rows.setdefault(row, []).extend(Cell(row, col, None, None, style) for col in range(start, m.last_col + 1))
+    for cells in rows.values():
+        cells.sort(key=_COLUMN)
+    return rows
 
 
-def _cell_xml(cell: Cell, styles: dict[str, int]) -> str:
-    ref = f"{col_letter(cell.col)}{cell.row + 1}"
-    s = f' s="{styles[cell.style]}"' if cell.style in styles else ""
-    value = cell.value
-    if cell.formula:
-        formula = _escape(cell.formula[1:] if cell.formula.startswith("=") else cell.formula)
-        if isinstance(value, (Decimal, int)):
-            return f'<c r="{ref}"{s}><f>{formula}</f><v>{float(value):.16G}</v></c>'
-        return f'<c r="{ref}"{s} t="str"><f>{formula}</f><v>{_text(value or "")}</v></c>'
-    if isinstance(value, str):
-        space = ' xml:space="preserve"' if value != value.strip() else ""
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
-    if isinstance(value, (Decimal, int)):
-        return f'<c r="{ref}"{s}><v>{float(value):.16G}</v></c>'
-    return f'<c r="{ref}"{s}/>' if s else ""
+_COLUMN = operator.attrgetter("col")
+_LETTERS = [col_letter(i) for i in range(LAST_COL + 1)]
+
+
+class _CellXml:
+    """Cells as sheet XML. Texts repeat (labels, teams, rules), so each is escaped once."""
+
+    def __init__(self, styles: dict[str, int]):
+        self.attrs: dict[str | None, str] = {name: f' s="{number}"' for name, number in styles.items()}
+        self.attrs[None] = ""
+        self.texts: dict[str, str] = {}
+
+    def row(self, n: int, cells: list[Cell]) -> str:
+        out, attrs, texts, letters, n = [], self.attrs, self.texts, _LETTERS, str(n)
+        for cell in cells:
+            ref = letters[cell.col] + n
+            s = attrs[cell.style]
+            value = cell.value
+            if cell.formula:
+                formula = _escape(cell.formula[1:] if cell.formula[0] == "=" else cell.formula)
+                if value is None or type(value) is str:
+                    out.append(f'<c r="{ref}"{s} t="str"><f>{formula}</f><v>{_text(value or "")}</v></c>')
+                else:
+                    out.append(f'<c r="{ref}"{s}><f>{formula}</f><v>{_number(value)}</v></c>')
+            elif type(value) is str:
+                shown = texts.get(value)
+                if shown is None:
+                    space = ' xml:space="preserve"' if value != value.strip() else ""
+                    shown = texts[value] = f' t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
+                out.append(f'<c r="{ref}"{s}{shown}')
+            elif value is not None:
+                out.append(f'<c r="{ref}"{s}><v>{_number(value)}</v></c>')
+            elif s:
+                out.append(f'<c r="{ref}"{s}/>')
+        return f'<row r="{n}">{"".join(out)}</row>'
+
+
+def _number(value: Decimal | int) -> str:
+    """The value's exact decimal text, which spreadsheets read as the nearest double; scientific
+    notation only through float, as Excel writes it."""
+    shown = str(value)
+    return shown if "E" not in shown else f"{float(value):.16G}"
 
 
 def _escape(text: str) -> str:
@@ -114,30 +190,12 @@ def _escape(text: str) -> str:
 
 def _text(text: str) -> str:
     """As Excel stores text: XML-escaped, control characters as _xHHHH_ (and a literal _xHHHH_ kept so)."""
+    if text.isprintable() and "&" not in text and "<" not in text and ">" not in text and "_x" not in text:
+        return text
     text = _escape(text)
     if "_x" in text:
         text = _ESCAPED.sub(r"_x005F\1", text)
     return _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text) if _CONTROL.search(text) else text
-
-
-def _fill(path: str | os.PathLike, sheets: list[tuple[str, str]]) -> None:
-    """Puts each sheet's cells into the workbook XlsxWriter wrote (sheet1.xml, sheet2.xml… in order)."""
-    drawn = f"{path}.drawn"
-    shutil.move(path, drawn)
-    try:
-        with zipfile.ZipFile(drawn) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-            for info in src.infolist():
-                data = src.read(info)
-                number = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
-                if number:
-                    cells, dimension = sheets[int(number.group(1)) - 1]
-                    xml = data.decode("utf-8")
-                    xml = _SHEET_DATA.sub(lambda _: cells, xml, count=1)
-                    xml = _DIMENSION.sub(f'<dimension ref="{dimension}"/>', xml, count=1)
-                    data = xml.encode("utf-8")
-                dst.writestr(info.filename, data)
-    finally:
-        os.unlink(drawn)
 
 
 def _colours(ws, c, formats: dict) -> None:
