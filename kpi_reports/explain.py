@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+import weakref
 from decimal import Decimal
 
 from kpi_reports import i18n
@@ -13,11 +14,22 @@ from kpi_reports.model import Unit
 from kpi_reports.names import norm
 
 
+_MADE: weakref.WeakKeyDictionary[WeakSpots, dict] = weakref.WeakKeyDictionary()
+
+
 def main(spots: WeakSpots | None, lang: str, most: int | None = None) -> list[str]:
     """A person's weak spots, most important first: shortfalls (largest money first), the weakest
-    funnel stage, falling trends; at most `most` of them."""
+    funnel stage, falling trends; at most `most` of them. Made once per language: the payslip, the
+    summary and the terminal all show them."""
     if spots is None:
         return []
+    made = _MADE.setdefault(spots, {})
+    if (lang, most) not in made:
+        made[lang, most] = _texts(spots, lang, most)
+    return list(made[lang, most])
+
+
+def _texts(spots: WeakSpots, lang: str, most: int | None) -> list[str]:
     texts = [shortfall(s, lang) for s in spots.shortfalls[:most]]
     texts += [stage(spots.weakest, lang)] if spots.weakest else []
     texts += [trend(t, lang) for t in spots.trends[:most]]

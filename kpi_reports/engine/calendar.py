@@ -5,11 +5,14 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    import holidays  # imported when a calendar is first needed: it takes a tenth of a second
 
 
 def supported(code: str) -> bool:
+    import holidays
     return code.upper() in holidays.list_supported_countries()
 
 
@@ -41,5 +44,6 @@ _CACHE: dict[tuple[str, int], holidays.HolidayBase] = {}
 def _country(code: str, year: int) -> holidays.HolidayBase:
     key = (code.upper(), year)
     if key not in _CACHE:
+        import holidays
         _CACHE[key] = holidays.country_holidays(key[0], years=year)
     return _CACHE[key]

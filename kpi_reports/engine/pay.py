@@ -7,13 +7,14 @@
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 
 from kpi_reports.model import Rule, SchemeLine
 
 CENT = Decimal("0.01")
 EXACT = Context(prec=40, rounding=ROUND_HALF_EVEN)
-"""Ratios keep 40 significant digits; only money lines are rounded, to kopecks, half-up."""
+"""Ratios keep 40 significant digits; only money lines are rounded, to kopecks, half-up. Its methods
+are called directly, whatever the caller's own decimal context is."""
 ONE = Decimal(1)
 
 
@@ -28,19 +29,17 @@ def money(amount: Decimal) -> Decimal:
     exact half (no realistic amount lies that close to a half-kopeck without being on it), so the
     kopeck is the one exact arithmetic gives — and the one a spreadsheet's ROUND shows.
     """
-    with localcontext(EXACT):
-        return amount.quantize(SNAP, rounding=ROUND_HALF_EVEN).quantize(CENT, rounding=ROUND_HALF_UP)
+    snapped = amount.quantize(SNAP, ROUND_HALF_EVEN, EXACT)
+    return snapped.quantize(CENT, ROUND_HALF_UP, EXACT)
 
 
 def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
     """Exact to 40 significant digits: 0.021 / 0.02 is 1.05."""
-    with localcontext(EXACT):
-        return numerator / denominator
+    return EXACT.divide(numerator, denominator)
 
 
 def product(a: Decimal, b: Decimal) -> Decimal:
-    with localcontext(EXACT):
-        return a * b
+    return EXACT.multiply(a, b)
 
 
 def completion(plan: Decimal, fact: Decimal, lower_is_better: bool) -> Decimal:
@@ -53,20 +52,17 @@ def factor(c: Decimal, line: SchemeLine) -> tuple[Decimal, Rule]:
         return Decimal(0), "below_cutoff"
     if c <= ONE:
         return c, "proportional"
-    with localcontext(EXACT):
-        if line.cap is not None and c > line.cap:
-            return line.cap * line.accelerator, "capped"
-        return c * line.accelerator, "accelerated"
+    if line.cap is not None and c > line.cap:
+        return EXACT.multiply(line.cap, line.accelerator), "capped"
+    return EXACT.multiply(c, line.accelerator), "accelerated"
 
 
 def payout(bonus_target: Decimal, weight: Decimal, f: Decimal) -> Decimal:
-    with localcontext(EXACT):
-        return money(bonus_target * weight * f)
+    return money(EXACT.multiply(EXACT.multiply(bonus_target, weight), f))
 
 
 def commission(rate: Decimal, plan: Decimal | None, fact: Decimal | None,
                margin_share: Decimal) -> tuple[Decimal, Decimal]:
     """(base, amount): the base is the fact above plan; zero when below plan or either is missing."""
     base = Decimal(0) if plan is None or fact is None else max(Decimal(0), fact - plan)
-    with localcontext(EXACT):
-        return base, money(rate * base * margin_share)
+    return base, money(EXACT.multiply(EXACT.multiply(rate, base), margin_share))

@@ -51,8 +51,10 @@ class Trend:
     completions: tuple[Decimal, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class WeakSpots:
+    """One person's weak spots (compared by identity: texts made of them are kept per object)."""
+
     shortfalls: list[Shortfall]
     stages: list[Stage]
     trends: list[Trend]

@@ -139,7 +139,8 @@ def _rows(sheet: Sheet) -> dict[int, list[Cell]]:
 
 
 _COLUMN = operator.attrgetter("col")
-_LETTERS = [col_letter(i) for i in range(LAST_COL + 1)]
+_LETTERS = [col_letter(i) for i in range(26 * 27)]
+"""A to ZZ: every column a layout uses."""
 
 
 class _CellXml:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import functools
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import python_calamine
 
@@ -63,25 +65,39 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
     report = Report()
     tables: dict[str, Table] = {}
     by_spec = _match_sheets(book.sheet_names, report)
-    errors = error_cells(p, [names[0] for names in by_spec.values()])
-    for spec in schema.SHEETS:
-        names = by_spec.get(spec.key, [])
-        if not names:
-            if spec.required:
-                report.add(msg("missing_sheet"), sheet=spec.key, expected=msg("sheet_named", en=spec.key, ru=spec.ru),
-                           hint=msg("sheets_in_file", names=", ".join(book.sheet_names)))
-            continue
-        try:
-            rows = book.get_sheet_by_name(names[0]).to_python(skip_empty_area=False)
-        except Exception as e:
-            raise FileProblem(msg("sheet_unreadable", sheet=names[0], reason=e), p) from None
-        for (r, c), text in errors.get(names[0], {}).items():
-            if r < len(rows) and c < len(rows[r]):
-                rows[r][c] = text
-        table = _table(names[0], spec, rows, report)
-        if table:
-            tables[spec.key] = table
+    with ThreadPoolExecutor(max_workers=2) as pool:  # calamine parses without holding the interpreter
+        names = sorted((names[0] for names in by_spec.values()), key=lambda n: norm(n) not in _LARGE)
+        sheets = {name: pool.submit(_sheet_rows, p, name) for name in names}
+        errors = error_cells(p, names)
+        for spec in schema.SHEETS:
+            names = by_spec.get(spec.key, [])
+            if not names:
+                if spec.required:
+                    report.add(msg("missing_sheet"), sheet=spec.key,
+                               expected=msg("sheet_named", en=spec.key, ru=spec.ru),
+                               hint=msg("sheets_in_file", names=", ".join(book.sheet_names)))
+                continue
+            rows = sheets[names[0]].result()
+            for (r, c), text in errors.get(names[0], {}).items():
+                if r < len(rows) and c < len(rows[r]):
+                    rows[r][c] = text
+            table = _table(names[0], spec, rows, report)
+            if table:
+                tables[spec.key] = table
     return tables, report
+
+
+_LARGE = {norm(name) for spec in schema.SHEETS if spec.open for name in spec.names()}
+"""Plans, TeamPlans and Facts: the sheets with a row per month and person, read first."""
+
+
+def _sheet_rows(path: Path, name: str) -> list[list]:
+    """One sheet's cells, from a workbook object of its own (one is not shared between threads)."""
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python(
+            skip_empty_area=False)
+    except Exception as e:
+        raise FileProblem(msg("sheet_unreadable", sheet=name, reason=e), path) from None
 
 
 def _match_sheets(sheet_names: list[str], report: Report) -> dict[str, list[str]]:
