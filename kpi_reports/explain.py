@@ -14,6 +14,8 @@ from kpi_reports.model import Unit
 from kpi_reports.names import norm
 
 
+TOP = 3
+"""Weak spots shown per person on a payslip and in the terminal."""
 _MADE: weakref.WeakKeyDictionary[WeakSpots, dict] = weakref.WeakKeyDictionary()
 
 

@@ -2,6 +2,7 @@
 each payslip prints on one A4 page, the layout is what the issue asks for, and user text stays text."""
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
 import subprocess
@@ -93,6 +94,26 @@ def test_libreoffice_recalculates_every_formula_to_the_engines_figure(example, w
                 assert abs(D(str(theirs)) - cell.value) < D("0.000000001"), (sheet.name, cell, theirs)
             checked += 1
     assert checked > 250  # every formula of nine payslips and the summary
+
+
+def test_a_large_team_gets_payslips_sheets_within_excels_page_break_limit(soffice, tmp_path, monkeypatch):
+    payslips = importlib.import_module("kpi_reports.layout.payslips")  # the module, not the function
+    assert payslips.PER_SHEET < 1023  # Excel keeps at most 1,023 manual page breaks per sheet
+    monkeypatch.setattr(payslips, "PER_SHEET", 4)
+    wb, report = report_of(SAMPLES / "sales_team.xlsx")
+    sheets = layout.sheets(report, "en", wb.settings.company)
+    assert [s.name for s in sheets] == ["Payslips 2026-10", "Payslips 2026-10 (2)", "Payslips 2026-10 (3)",
+                                        "Summary 2026-10"]
+    assert [len(s.page.row_breaks) for s in sheets[:3]] == [3, 3, 0]  # 4 + 4 + 1 people, a page each
+    fifth = report.result.employees[4].employee.employee_id
+    summary = sheets[-1]
+    row = next(c.row for c in summary.cells if c.value == fifth)
+    assert all("'Payslips 2026-10 (2)'!" in c.formula for c in summary.cells if c.row == row and c.formula)
+    ours = tmp_path / "ours.xlsx"
+    write_workbook(ours, sheets)
+    recalculated = values(soffice(poisoned(ours, tmp_path / "poisoned.xlsx"), "xlsx"))["Summary 2026-10"]
+    for cell in (c for c in summary.cells if c.formula and not isinstance(c.value, str)):
+        assert abs(D(str(recalculated[cell.row][cell.col])) - cell.value) < D("0.000000001"), cell
 
 
 def test_cached_values_are_what_pandas_reads(example, write, tmp_path):

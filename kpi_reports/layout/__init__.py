@@ -3,15 +3,14 @@ from __future__ import annotations
 
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.layout.model import Sheet
-from kpi_reports.layout.payslips import payslips, spot_texts
+from kpi_reports.layout.payslips import payslips
 from kpi_reports.layout.problems import problems
 from kpi_reports.layout.summary import summary
 
 
 def sheets(report: PeriodReport, lang: str, company: str = "") -> list[Sheet]:
-    spots = spot_texts(report, lang)
-    slips = payslips(report, lang, company, spots)
-    found = [slips, summary(report, slips, lang, spots)]
+    slips = payslips(report, lang, company)
+    found = [*slips, summary(report, slips, lang)]
     if report.warnings:
         found.append(problems(report.result.period, report.warnings, lang))
     return found

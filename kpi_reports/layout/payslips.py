@@ -19,31 +19,35 @@ from kpi_reports.workbook import schema
 
 COLUMNS = 8  # KPI | group | plan | fact | completion | weight | rule | payout
 WIDTHS = {0: 30, 1: 13, 2: 14, 3: 14, 4: 12, 5: 9, 6: 26, 7: 14}
-TOP_SPOTS = 3
+PER_SHEET = 1000
+"""People per payslips sheet: Excel keeps at most 1,023 manual page breaks in a sheet, and each block
+must start a page of its own."""
 R, T = "\0", "\1"
 """Stand-ins, in cached formula templates, for a KPI row's number and the bonus target's cell."""
 
 
-def spot_texts(report: PeriodReport, lang: str) -> dict[str, list[str]]:
-    """Each employee's top weak spots in words, most important first (the summary shows the first)."""
-    return {r.employee.employee_id: explain.main(report.weak_spots.get(r.employee.employee_id), lang, TOP_SPOTS)
-            for r in report.result.employees}
+def payslips(report: PeriodReport, lang: str, company: str = "") -> list[Sheet]:
+    """One sheet per PER_SHEET people: "Payslips 2026-10", then "Payslips 2026-10 (2)"…"""
+    people = report.result.employees
+    parts = [people[i:i + PER_SHEET] for i in range(0, len(people), PER_SHEET)] or [[]]
+    name = text("sheet_payslips", lang, period=report.result.period)
+    return [_sheet(name if n == 1 else f"{name} ({n})", part, report, lang, company)
+            for n, part in enumerate(parts, 1)]
 
 
-def payslips(report: PeriodReport, lang: str, company: str, spots: dict[str, list[str]]) -> Sheet:
-    sheet = Sheet(text("sheet_payslips", lang, period=report.result.period), widths=dict(WIDTHS), kind="payslips")
+def _sheet(name: str, people: list[EmployeeResult], report: PeriodReport, lang: str, company: str) -> Sheet:
+    sheet = Sheet(name, widths=dict(WIDTHS), kind="payslips")
     row, breaks = 0, []
-    for r in report.result.employees:
+    for r in people:
         if row:
             breaks.append(row)
-        row = _block(sheet, row, r, report, lang, company, spots[r.employee.employee_id]) + 1
+        row = _block(sheet, row, r, report, lang, company) + 1
     sheet.page = Page(fit_width=True, row_breaks=tuple(breaks), print_area=(0, 0, max(row - 2, 0), COLUMNS - 1),
                       footer=text("page_footer", lang))
     return sheet
 
 
-def _block(sheet: Sheet, row: int, r: EmployeeResult, report: PeriodReport, lang: str, company: str,
-           spots: list[str]) -> int:
+def _block(sheet: Sheet, row: int, r: EmployeeResult, report: PeriodReport, lang: str, company: str) -> int:
     """Writes one employee's block from `row`; returns the row after it."""
     e, period = r.employee, report.result.period
     if report.test_mode:
@@ -72,7 +76,7 @@ def _block(sheet: Sheet, row: int, r: EmployeeResult, report: PeriodReport, lang
     row += 2
     row = _pay(sheet, row, r, payouts, lang, refs)
     sheet.anchors[e.employee_id] = refs
-    row = _weak_spots(sheet, row, spots, lang)
+    row = _weak_spots(sheet, row, explain.main(report.weak_spots.get(e.employee_id), lang, explain.TOP), lang)
     row += 2
     for col, key in ((0, "signature_employee"), (3, "signature_head"), (6, "signature_accountant")):
         sheet.put(row, col, text(key, lang), style="signature")

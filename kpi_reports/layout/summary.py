@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from kpi_reports import explain
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.layout.model import Chart, Colour, Page, Sheet
 from kpi_reports.messages import text
@@ -13,7 +14,7 @@ from kpi_reports.names import a1
 MONEY = ("salary", "bonus", "commission", "total")
 
 
-def summary(report: PeriodReport, payslips: Sheet, lang: str, spots: dict[str, list[str]]) -> Sheet:
+def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
     result = report.result
     sheet = Sheet(text("sheet_summary", lang, period=result.period), kind="summary")
     kpis = list(dict.fromkeys((k.kpi, k.title) for r in result.employees for k in r.kpis))
@@ -29,7 +30,8 @@ def summary(report: PeriodReport, payslips: Sheet, lang: str, spots: dict[str, l
     header, money_col, spot_col = row, 2 + len(kpis), 2 + len(kpis) + len(MONEY)
     sheet.widths = {0: 8, 1: 30, **{2 + i: 12 for i in range(len(kpis))},
                     **{money_col + i: 14 for i in range(len(MONEY))}, spot_col: 60}
-    source = "'" + payslips.name.replace("'", "''") + "'!"
+    where = {e: ("'" + slips.name.replace("'", "''") + "'!", refs) for slips in payslips
+             for e, refs in slips.anchors.items()}
     subtotals, names, members = [], [], {}
     for r in result.employees:
         members.setdefault(r.employee.team, []).append(r)
@@ -39,7 +41,7 @@ def summary(report: PeriodReport, payslips: Sheet, lang: str, spots: dict[str, l
         first = row + 1
         for r in members.get(team.team, ()):
             row += 1
-            refs = payslips.anchors[r.employee.employee_id]
+            source, refs = where[r.employee.employee_id]
             sheet.put(row, 0, r.employee.employee_id, style="text")
             sheet.put(row, 1, r.employee.name, style="text")
             names.append(row)
@@ -53,7 +55,7 @@ def summary(report: PeriodReport, payslips: Sheet, lang: str, spots: dict[str, l
                 value = {"salary": r.salary, "bonus": r.bonus, "commission": r.commission.amount,
                          "total": r.total}[key]
                 sheet.put(row, money_col + i, value, f"={source}{refs[key]}", "money")
-            sheet.put(row, spot_col, next(iter(spots[r.employee.employee_id]), ""), style="text")
+            sheet.put(row, spot_col, _main_spot(report, r.employee.employee_id, lang), style="text")
         row += 1
         sheet.put(row, 1, text("team_subtotal", lang, team=team.team), style="total_label")
         for i, key in enumerate(MONEY):
@@ -77,6 +79,10 @@ def summary(report: PeriodReport, payslips: Sheet, lang: str, spots: dict[str, l
     sheet.page = Page(landscape=True, fit_width=True, repeat_rows=(header, header),
                       print_area=(0, 0, row, spot_col), footer=text("page_footer", lang))
     return sheet
+
+
+def _main_spot(report: PeriodReport, employee_id: str, lang: str) -> str:
+    return next(iter(explain.main(report.weak_spots.get(employee_id), lang, explain.TOP)), "")
 
 
 def _chart(sheet: Sheet, report: PeriodReport, main: tuple[str, str], index: int, names: list[int], row: int,

@@ -19,9 +19,6 @@ def table(rows: list[list[str]], right: set[int]) -> str:
     return "\n".join(lines)
 
 
-TOP_SPOTS = 3
-
-
 def report_text(report: PeriodReport, lang: str) -> str:
     """What `run` prints: the pay table, each person's main weak spots, the forecast, the warnings."""
     parts = [pay_table(report.result, lang, warnings=False), weak_spots_text(report, lang)]
@@ -38,7 +35,7 @@ def report_text(report: PeriodReport, lang: str) -> str:
 def weak_spots_text(report: PeriodReport, lang: str) -> str:
     lines = []
     for r in report.result.employees:
-        texts = explain.main(report.weak_spots.get(r.employee.employee_id), lang, TOP_SPOTS)
+        texts = explain.main(report.weak_spots.get(r.employee.employee_id), lang, explain.TOP)
         if texts:
             lines.append(f"{r.employee.employee_id}  {r.employee.name}")
             lines += [f"    · {t}" for t in texts]
