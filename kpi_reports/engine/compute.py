@@ -83,7 +83,7 @@ class _Period:
         if line.scope == "team":
             plan, fact = self.team_values(e, kpi)
         else:
-            plan = plans.get(kpi.key) if plans else None
+            plan = plans.values.get(kpi.key) if plans else None
             fact = self.fact(kpi, facts)
         return (kpi, plan, fact, *self.completion(e, kpi, line, plan, fact, plans, facts))
 
@@ -118,7 +118,7 @@ class _Period:
         """The KPI column when filled; else the formula over the row's metrics; else 0."""
         if facts is None:  # reported once as a missing row; its ratios have no value
             return ZERO if kpi.formula is None or kpi.additive else None
-        value = facts.get(kpi.key)
+        value = facts.values.get(kpi.key)
         return value if value is not None else self.evaluate(kpi, facts.values, facts)
 
     def evaluate(self, kpi: Kpi, values: dict, facts: Record | None, who: str = "",
@@ -182,7 +182,7 @@ class _Period:
         rows = [self.wb.facts.get((self.period, m.employee_id)) for m in members]
         if kpi.formula is None:
             return sum((self.fact(kpi, r) or ZERO for r in rows), ZERO)
-        sums = {m: sum((r.get(m) or ZERO for r in rows if r), ZERO) for m in kpi.formula.metrics}
+        sums = {m: sum((r.values.get(m) or ZERO for r in rows if r), ZERO) for m in kpi.formula.metrics}
         return self.evaluate(kpi, sums, None, who=who, quiet=quiet)
 
     def group_plan(self, kpi: Kpi, members: list[Employee], row: Record | None) -> Decimal | None:
@@ -192,7 +192,7 @@ class _Period:
         if not kpi.additive:
             return None
         plans = [self.wb.plans.get((self.period, m.employee_id)) for m in members]
-        given = [p.get(kpi.key) for p in plans if p and p.get(kpi.key) is not None]
+        given = [v for p in plans if p and (v := p.values.get(kpi.key)) is not None]
         return sum(given, ZERO) if given else None
 
     def view(self, team: str | None, people: list[EmployeeResult]) -> list[GroupKpi]:

@@ -121,18 +121,24 @@ def sheet_xml(frame: str, sheet: Sheet, styles: dict[str, int]) -> Iterator[str]
 
 def _rows(sheet: Sheet) -> dict[int, list[Cell]]:
     """The cells by row, in column order; merged ranges carry the style of their first cell across (a
-    merged range's other cells are never written by a layout)."""
+    merged range's other cells are never written by a layout). The blank cells that carry it are
+    shared between rows: only their column and style are read."""
     rows: dict[int, list[Cell]] = {}
     for cell in sheet.cells:
         if cell.row in rows:
             rows[cell.row].append(cell)
         else:
             rows[cell.row] = [cell]
+    blanks: dict[tuple[int, str | None], Cell] = {}
     for m in sheet.merges:
         style = next((c.style for c in rows.get(m.first_row, ()) if c.col == m.first_col), None)
         for row in range(m.first_row, m.last_row + 1):
             start = m.first_col + 1 if row == m.first_row else m.first_col
-            rows.setdefault(row, []).extend(Cell(row, col, None, None, style) for col in range(start, m.last_col + 1))
+            for col in range(start, m.last_col + 1):
+                blank = blanks.get((col, style))
+                if blank is None:
+                    blank = blanks[col, style] = Cell(-1, col, None, None, style)
+                rows.setdefault(row, []).append(blank)
     for cells in rows.values():
         cells.sort(key=_COLUMN)
     return rows
