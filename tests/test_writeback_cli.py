@@ -2,6 +2,7 @@
 never into a read-only file, and a process killed at any moment leaves the old file or the new one."""
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -95,6 +96,30 @@ def test_a_file_changed_while_the_tool_ran_is_not_overwritten(book, monkeypatch)
     result = run(book)
     assert result.exit_code == 1 and "changed while the tool was running" in result.output
     assert book.read_bytes() == before
+
+
+def test_a_file_removed_while_the_tool_ran_is_not_written_again(book, monkeypatch):
+    splice = writeback.splice
+
+    def meanwhile(original, sheets, target):
+        splice(original, sheets, target)
+        book.unlink()  # someone moves the workbook away
+    monkeypatch.setattr(writeback, "splice", meanwhile)
+    result = run(book)
+    assert result.exit_code == 1 and "changed while the tool was running" in result.output
+    assert not book.exists() and not list(book.parent.glob(".team.xlsx.*"))  # no temporary file left either
+
+
+def test_a_full_disk_is_a_clear_error_and_the_file_is_unchanged(book, monkeypatch):
+    from kpi_reports.render import package
+    before = digest(book)
+
+    def full(self, name, chunks, level=1):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(package.PackageWriter, "stream", full)
+    result = run(book)
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert digest(book) == before and not list(book.parent.glob(".team.xlsx.*"))
 
 
 def test_a_folder_that_cannot_be_written_is_a_clear_error(book, monkeypatch):

@@ -32,7 +32,7 @@ def write_back(path: str | os.PathLike, sheets: list[Sheet], read_as: tuple[int,
     _clean_stale(target)
     with atomic_path(target) as tmp:
         splice(target, sheets, tmp)
-        if read_as is not None and fingerprint(target) != read_as:
+        if read_as is not None and _now(target) != read_as:
             raise FileProblem(msg("changed_meanwhile"), target)
         saved = None
         if backup:
@@ -40,6 +40,14 @@ def write_back(path: str | os.PathLike, sheets: list[Sheet], read_as: tuple[int,
             with atomic_path(saved) as copy:
                 shutil.copyfile(target, copy)
     return saved
+
+
+def _now(path: Path) -> tuple[int, int] | None:
+    """The fingerprint, or None for a file that is gone (moved or deleted meanwhile: not to be recreated)."""
+    try:
+        return fingerprint(path)
+    except FileNotFoundError:
+        return None
 
 
 def writable(path: Path) -> bool:
