@@ -1,12 +1,14 @@
 """Adding generated sheets to someone else's workbook without losing anything of theirs.
 
-The generated sheets are drawn by XlsxWriter into a workbook of their own (inline strings, so the
-user's shared strings need no change); their parts are then added to the user's package under names
-of their own. Every original part is copied unchanged; only the indexes change, and keep every entry
-they had: the workbook (new <sheet>s and defined names), its relationships, the content types and the
-styles (the generated fonts, fills, borders, number formats, cell formats and conditional formats are
-appended, and the generated sheets' style numbers shifted to match). A hidden sheet-local defined name
-marks each generated sheet, so a re-run replaces exactly those and never a sheet of the user's.
+The frame of the generated sheets is drawn by XlsxWriter into a workbook of its own; its parts are
+added to the user's package under names of their own, and the cells are streamed into the sheet parts
+as the package is written (inline strings, so the user's shared strings need no change). Every original
+part is copied as it is stored; only the indexes change, and keep every entry they had: the workbook
+(new <sheet>s and defined names), its relationships, the content types and the styles (the generated
+fonts, fills, borders, number formats, cell formats and conditional formats are reused when equal and
+appended otherwise, before any cell is written, so cells carry their final style numbers). A hidden
+sheet-local defined name marks each generated sheet, so a re-run replaces exactly those and never a
+sheet of the user's.
 """
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """Drawing layouts as .xlsx sheets: formulas with their computed values cached, so that programs that
 read cached values (pandas, python-calamine) see the figures Excel shows.
 
-XlsxWriter draws everything around the cells — formats, widths, merges, frozen panes, autofilters,
-conditional formats, charts, page setup — and the cells themselves are written as sheet XML directly
-(XlsxWriter's per-cell writing costs about 40 µs a cell, most of it parsing each formula). Strings are
-inline, so the sheets can be added to another workbook without touching its shared strings.
+XlsxWriter draws the frame — formats, widths, frozen panes, autofilters, conditional formats, charts,
+page setup — and `sheet_xml` fills it with the cells and merged ranges as sheet XML, in chunks, once
+the style numbers are final (XlsxWriter's per-cell writing costs about 40 µs a cell, most of it parsing
+each formula). Strings are inline, so the sheets can be added to another workbook without touching its
+shared strings.
 
 User text is always written as text, never as a formula: a name such as `=HYPERLINK("http://x","y")`
 stays a name.
