@@ -149,3 +149,16 @@ def test_a_users_sheet_with_a_generated_name_is_never_touched(generated, tmp_pat
     with pytest.raises(FileProblem, match="has a sheet of its own named Payslips 2026-10"):
         splice(path, generated, tmp_path / "out.xlsx")
     assert path.read_bytes() == before
+
+
+def test_a_workbook_without_styles_is_a_clear_error_and_untouched(generated, tmp_path):
+    path = tmp_path / "no_styles.xlsx"
+    with zipfile.ZipFile(SAMPLES / "sales_team.xlsx") as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            if info.filename != "xl/styles.xml":
+                dst.writestr(info, src.read(info))
+    before = path.read_bytes()
+    with pytest.raises(FileProblem) as refused:
+        splice(path, generated, tmp_path / "out.xlsx")
+    assert "xl/styles.xml" in refused.value.text("en") and "xl/styles.xml" in refused.value.text("ru")
+    assert path.read_bytes() == before and not (tmp_path / "out.xlsx").exists()

@@ -45,7 +45,7 @@ def splice(original: Path, sheets: list[Sheet], target: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="kpi-reports-") as folder:
         frame = draw(Path(folder) / "frame.xlsx", sheets)
         with zipfile.ZipFile(original) as src, zipfile.ZipFile(frame.path) as gen:
-            book = _Book(src)
+            book = _Book(src, original)
             book.remove_generated()
             new = _Generated(gen, frame)
             book.check_names(new.names, original)
@@ -63,16 +63,19 @@ class _Book:
     """The user's package: its index parts held as text and edited in place, the parts added, the parts
     dropped; every other part is copied as it is stored."""
 
-    def __init__(self, src: zipfile.ZipFile):
+    def __init__(self, src: zipfile.ZipFile, path: Path):
         self.src = src
         self.order = [i.filename for i in src.infolist()]
         self.dropped: set[str] = set()
         self.parts: dict[str, bytes | Iterator[str]] = {}
         if "xl/workbook.xml" not in self.order:
-            raise FileProblem(msg("not_xlsx"))
+            raise FileProblem(msg("not_xlsx"), path)
+        for part in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"):
+            if part not in self.order:
+                raise FileProblem(msg("missing_part", part=part), path)
         self.workbook = src.read("xl/workbook.xml").decode("utf-8")
         if "purl.oclc.org/ooxml" in self.workbook[:2000]:
-            raise FileProblem(msg("strict_ooxml"))
+            raise FileProblem(msg("strict_ooxml"), path)
         self.rels = src.read("xl/_rels/workbook.xml.rels").decode("utf-8")
         self.types = src.read("[Content_Types].xml").decode("utf-8")
         self.parts["xl/styles.xml"] = src.read("xl/styles.xml")
