@@ -25,7 +25,7 @@ from kpi_reports.layout.model import Sheet
 from kpi_reports.messages import msg
 from kpi_reports.problems import FileProblem
 from kpi_reports.render.package import PackageWriter
-from kpi_reports.render.xlsx import Frame, draw, sheet_xml
+from kpi_reports.render.xlsx import draw, sheet_xml
 
 MARKER = "_kpi_reports_sheet"
 LOCAL = "@local-sheet-id@"
@@ -47,7 +47,7 @@ def splice(original: Path, sheets: list[Sheet], target: Path) -> None:
         with zipfile.ZipFile(original) as src, zipfile.ZipFile(frame.path) as gen:
             book = _Book(src, original)
             book.remove_generated()
-            new = _Generated(gen, frame)
+            new = _Generated(gen)
             book.check_names(new.names, original)
             maps = book.merge_styles(new.styles)
             styles = {name: maps["cellXfs"][number] for name, number in frame.styles.items()}
@@ -274,8 +274,8 @@ def _remap(item: str, maps: dict[str, dict[int, int]]) -> str:
 class _Generated:
     """The workbook XlsxWriter drew: its sheets' parts, renamed and restyled for the user's package."""
 
-    def __init__(self, zf: zipfile.ZipFile, frame: Frame):
-        self.zf, self.frame = zf, frame
+    def __init__(self, zf: zipfile.ZipFile):
+        self.zf = zf
         workbook = zf.read("xl/workbook.xml").decode("utf-8")
         rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
         targets = dict(re.findall(r'Id="([^"]*)"[^>]*Target="([^"]*)"', rels))

@@ -66,9 +66,9 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
     tables: dict[str, Table] = {}
     by_spec = _match_sheets(book.sheet_names, report)
     with ThreadPoolExecutor(max_workers=2) as pool:  # calamine parses without holding the interpreter
-        names = sorted((names[0] for names in by_spec.values()), key=lambda n: norm(n) not in _LARGE)
-        sheets = {name: pool.submit(_sheet_rows, p, name) for name in names}
-        errors = error_cells(p, names)
+        wanted = sorted((found[0] for found in by_spec.values()), key=lambda n: norm(n) not in _LARGE)
+        sheets = {name: pool.submit(_sheet_rows, p, name) for name in wanted}
+        errors = error_cells(p, wanted)
         for spec in schema.SHEETS:
             names = by_spec.get(spec.key, [])
             if not names:
