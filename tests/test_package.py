@@ -59,6 +59,5 @@ class FullDisk(io.BytesIO):
 
 
 def test_an_error_while_compressing_and_writing_reaches_the_caller():
-    with pytest.raises(OSError, match="No space left"):
-        with PackageWriter(FullDisk()) as out:
-            out.stream("sheet.xml", chunks(400_000))
+    with pytest.raises(OSError, match="No space left"), PackageWriter(FullDisk()) as out:
+        out.stream("sheet.xml", chunks(400_000))

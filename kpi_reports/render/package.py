@@ -12,7 +12,8 @@ import queue
 import struct
 import threading
 import zipfile
-from typing import Iterable
+from collections.abc import Iterable
+from typing import Self
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 """The time stamp of every new part, as XlsxWriter does: the same input gives the same bytes."""
@@ -24,7 +25,7 @@ class PackageWriter:
     def __init__(self, path):
         self.zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
 
-    def __enter__(self) -> PackageWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -16,8 +16,8 @@ import html
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from defusedxml import ElementTree as ET
 

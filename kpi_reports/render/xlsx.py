@@ -17,10 +17,10 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
 
 import xlsxwriter
 
