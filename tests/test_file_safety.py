@@ -226,10 +226,15 @@ def xml_bomb(tmp: Path, sample: Path) -> Path:
     return rewrite(sample, tmp / "laughs.xlsx", "xl/workbook.xml", with_doctype(BILLION_LAUGHS))
 
 
-def xml_bomb_in_shared_strings(tmp: Path, sample: Path) -> Path:
+def entity_in_shared_strings(target: Path, sample: Path, doctype: bytes, entity: bytes) -> Path:
+    """The DOCTYPE declared in the shared strings and its entity used in the first sheet's name."""
     def used(data: bytes) -> bytes:
-        return with_doctype(BILLION_LAUGHS)(data).replace(b"<t>Employees</t>", b"<t>&lol9;</t>", 1)
-    return rewrite(sample, tmp / "laughs_strings.xlsx", "xl/sharedStrings.xml", used)
+        return with_doctype(doctype)(data).replace(b"<t>Employees</t>", b"<t>&" + entity + b";</t>", 1)
+    return rewrite(sample, target, "xl/sharedStrings.xml", used)
+
+
+def xml_bomb_in_shared_strings(tmp: Path, sample: Path) -> Path:
+    return entity_in_shared_strings(tmp / "laughs_strings.xlsx", sample, BILLION_LAUGHS, b"lol9")
 
 
 def xml_bomb_in_a_sheet(tmp: Path, sample: Path) -> Path:
@@ -237,9 +242,7 @@ def xml_bomb_in_a_sheet(tmp: Path, sample: Path) -> Path:
 
 
 def xml_external_entity(tmp: Path, sample: Path) -> Path:
-    def used(data: bytes) -> bytes:
-        return with_doctype(EXTERNAL_ENTITY)(data).replace(b"<t>Employees</t>", b"<t>&xxe;</t>", 1)
-    return rewrite(sample, tmp / "xxe.xlsx", "xl/sharedStrings.xml", used)
+    return entity_in_shared_strings(tmp / "xxe.xlsx", sample, EXTERNAL_ENTITY, b"xxe")
 
 
 def xml_bomb_behind_a_comment(tmp: Path, sample: Path) -> Path:
