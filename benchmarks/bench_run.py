@@ -30,7 +30,7 @@ import kpi_reports
 from kpi_reports import cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate  # noqa: E402
+from generate import generate
 
 OUT = Path(__file__).resolve().parent / "out"
 PERIOD = "2026-10"

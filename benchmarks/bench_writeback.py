@@ -26,10 +26,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate  # noqa: E402
+from generate import generate
 
-import kpi_reports  # noqa: E402
-from kpi_reports import layout  # noqa: E402
+import kpi_reports
+from kpi_reports import layout
 
 OUT = Path(__file__).resolve().parent / "out"
 PERIOD = "2026-10"

@@ -8,8 +8,20 @@ from kpi_reports.model import EmployeeResult, KpiResult, PeriodResult, Workbook
 from kpi_reports.problems import FileProblem, InvalidWorkbook, KpiError, Problem, Report, UsageError
 
 __all__ = [
-    "check", "compute", "load", "period_report", "trend_months",
-    "EmployeeResult", "KpiResult", "PeriodResult", "Workbook",
-    "FileProblem", "InvalidWorkbook", "KpiError", "Problem", "Report", "UsageError",
+    "EmployeeResult",
+    "FileProblem",
+    "InvalidWorkbook",
+    "KpiError",
+    "KpiResult",
+    "PeriodResult",
+    "Problem",
+    "Report",
+    "UsageError",
+    "Workbook",
+    "check",
+    "compute",
+    "load",
+    "period_report",
+    "trend_months",
 ]
 __version__ = "0.1.0"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Collection
+from collections.abc import Collection
 
 from kpi_reports.engine.compute import compute as _compute
 from kpi_reports.engine.report import PeriodReport, months_before
@@ -16,7 +16,8 @@ from kpi_reports.engine.report import period_report as _period_report
 from kpi_reports.messages import msg
 from kpi_reports.model import PeriodResult, Workbook
 from kpi_reports.problems import InvalidWorkbook, Problem, Report, UsageError
-from kpi_reports.workbook.cells import CellError, period as parse_period
+from kpi_reports.workbook.cells import CellError
+from kpi_reports.workbook.cells import period as parse_period
 from kpi_reports.workbook.reader import read_tables
 from kpi_reports.workbook.validate import validate
 

@@ -13,7 +13,6 @@ from kpi_reports.messages import templates_dir, text
 from kpi_reports.model import Unit
 from kpi_reports.names import norm
 
-
 TOP = 3
 """Weak spots shown per person on a payslip and in the terminal."""
 _MADE: weakref.WeakKeyDictionary[WeakSpots, dict] = weakref.WeakKeyDictionary()
@@ -40,7 +39,7 @@ def _texts(spots: WeakSpots, lang: str, most: int | None) -> list[str]:
 
 def shortfall(s: Shortfall, lang: str) -> str:
     k = s.kpi
-    fields = dict(title=k.title, completion=_pct(k.completion, lang), stake=i18n.amount(s.at_stake, lang))
+    fields = {"title": k.title, "completion": _pct(k.completion, lang), "stake": i18n.amount(s.at_stake, lang)}
     if k.completion is None:
         return text("spot_kpi_no_fact", lang, **fields)
     if s.below_cutoff:

@@ -67,5 +67,5 @@ def default_language() -> str:
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
         if value:
-            return "en" if value.lower().startswith("en") else "ru" if value.lower().startswith("ru") else "ru"
+            return "en" if value.lower().startswith("en") else "ru"
     return "ru"

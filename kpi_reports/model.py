@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal, Mapping
+from typing import TYPE_CHECKING, Literal
 
 from kpi_reports.names import a1, norm
 from kpi_reports.problems import Problem
@@ -56,7 +57,7 @@ class Kpi:
     kpi: str
     title: str
     group: Group
-    formula: "Formula | None" = None
+    formula: Formula | None = None
     direction: Direction = "higher"
     unit: Unit = "count"
 
@@ -211,7 +212,7 @@ class Totals:
     total: Decimal
 
     @classmethod
-    def of(cls, people: list[EmployeeResult]) -> "Totals":
+    def of(cls, people: list[EmployeeResult]) -> Totals:
         return cls(
             salary=sum((p.salary for p in people), Decimal("0.00")),
             bonus=sum((p.bonus for p in people), Decimal("0.00")),

@@ -16,7 +16,7 @@ def norm(name: object) -> str:
     return _IGNORED.sub("", str(name)).casefold().replace("ё", "е")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def col_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
     letters = ""

@@ -6,8 +6,9 @@ Texts are messages (`kpi_reports.messages`), shown in the reader's language.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import Literal
 
 from kpi_reports.messages import Msg, msg
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from kpi_reports.workbook.cells import a1
 from kpi_reports.workbook.example import example_data
 from kpi_reports.workbook.template import HEADER_ROW, WorkbookData, write_workbook
-from kpi_reports.workbook.cells import a1
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

@@ -26,12 +26,12 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
+from conftest import digest, put
 
 import kpi_reports
-from conftest import digest, put
 from kpi_reports.cli import main
-from kpi_reports.workbook.example import example_data
 from kpi_reports.workbook import schema
+from kpi_reports.workbook.example import example_data
 from kpi_reports.workbook.template import HEADER_ROW
 
 PERIOD = "2026-10"
@@ -667,9 +667,9 @@ def test_debug_shows_the_traceback(example, write):
     path = write(example)
     before = digest(path)
     plain = subprocess.run([sys.executable, "-m", "kpi_reports", "run", str(path), "--period", PERIOD],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, check=False)
     debug = subprocess.run([sys.executable, "-m", "kpi_reports", "--debug", "run", str(path), "--period", PERIOD],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, check=False)
     assert plain.returncode == 1 and "Traceback" not in plain.stdout + plain.stderr
     assert "Employees!F5 (salary)" in plain.stderr
     assert debug.returncode != 0

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import openpyxl
 from click.testing import CliRunner
-
 from conftest import SAMPLES, digest
+
 from kpi_reports.cli import main
 
 MONEY = re.compile(r"^-?\d+\.\d\d$")

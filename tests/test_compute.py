@@ -1,10 +1,11 @@
 """A period's figures from a whole workbook: the worked case, overrides, teams, the head of sales."""
-from decimal import Context, Decimal as D, localcontext
+from decimal import Context, localcontext
+from decimal import Decimal as D
 
 import pytest
+from conftest import SAMPLES, put
 
 import kpi_reports
-from conftest import SAMPLES, put
 from kpi_reports.render.json import result_dict
 
 

@@ -12,14 +12,14 @@ import struct
 import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from click.testing import CliRunner
+from conftest import digest
 
 import kpi_reports
-from conftest import digest
 from kpi_reports.cli import main
 
 PERIOD = "2026-10"
@@ -333,6 +333,7 @@ def test_library_raises_file_problem(case, sample, tmp_path):
     with pytest.raises(kpi_reports.FileProblem):
         kpi_reports.check(path)
     assert "\n" not in str(load.value) and str(path) in str(load.value)
+    assert any(w.lower() in str(load.value).lower() for w in words), f"none of {words} in: {load.value}"
     assert isinstance(load.value, kpi_reports.KpiError)
     assert digest(path) == before
 

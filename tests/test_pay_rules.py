@@ -1,5 +1,6 @@
 """The rules of pay on plain values: cut-off, proportional band, accelerator, cap, rounding."""
-from decimal import Decimal as D, localcontext
+from decimal import Decimal as D
+from decimal import localcontext
 
 import pytest
 
@@ -27,17 +28,17 @@ def test_factor_at_each_boundary(c, factor, status):
 def test_cap_limits_completion_before_the_accelerator():
     assert pay.factor(D("1.5"), line(cap="1.5")) == (D("1.80"), "accelerated")
     assert pay.factor(D("1.51"), line(cap="1.5")) == (D("1.80"), "capped")
-    assert pay.factor(D("3"), line(cap="1.5")) == (D("1.80"), "capped")
+    assert pay.factor(D(3), line(cap="1.5")) == (D("1.80"), "capped")
 
 
 def test_without_cap_the_accelerator_has_no_limit():
-    assert pay.factor(D("3"), line()) == (D("3.6"), "accelerated")
+    assert pay.factor(D(3), line()) == (D("3.6"), "accelerated")
 
 
 def test_payout_at_79_99_percent_is_zero_and_at_80_is_proportional():
     assert pay.payout(D(50000), D("0.4"), pay.factor(D("0.7999"), line())[0]) == D("0.00")
     assert pay.payout(D(50000), D("0.4"), pay.factor(D("0.8"), line())[0]) == D("16000.00")
-    assert pay.payout(D(50000), D("0.4"), pay.factor(D("1"), line())[0]) == D("20000.00")
+    assert pay.payout(D(50000), D("0.4"), pay.factor(D(1), line())[0]) == D("20000.00")
     assert pay.payout(D(50000), D("0.4"), pay.factor(D("1.0001"), line())[0]) == D("24002.40")
 
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from kpi_reports.engine.compute import compute
 from kpi_reports.model import Employee, Kpi, Record, SchemeLine, Workbook
 
-amounts = st.decimals(min_value=D("0.01"), max_value=D("10000000"), places=2)
-rates = st.decimals(min_value=D("0.5"), max_value=D("1"), places=2)
+amounts = st.decimals(min_value=D("0.01"), max_value=D(10000000), places=2)
+rates = st.decimals(min_value=D("0.5"), max_value=D(1), places=2)
 
 
 def workbook(lines: list[SchemeLine], plans: dict, facts: dict, bonus_target: D) -> Workbook:
@@ -28,7 +28,7 @@ def payout(plan, fact, target, cutoff, accelerator, cap):
 
 
 @settings(max_examples=300, deadline=None)
-@given(plan=amounts, fact=st.decimals(min_value=0, max_value=D("30000000"), places=2), more=amounts,
+@given(plan=amounts, fact=st.decimals(min_value=0, max_value=D(30000000), places=2), more=amounts,
        target=amounts, cutoff=rates, accelerator=st.decimals(min_value=1, max_value=3, places=2),
        cap=st.none() | st.decimals(min_value=1, max_value=5, places=2))
 def test_payout_never_decreases_as_a_higher_is_better_fact_grows(plan, fact, more, target, cutoff, accelerator, cap):
@@ -45,7 +45,7 @@ def test_bonus_is_the_sum_of_payouts_and_total_the_sum_of_lines(parts, data, tar
     total = sum(parts)
     lines = [SchemeLine("s", f"k{i}", D(p) / D(total)) for i, p in enumerate(parts)]
     plans = {line.kpi: data.draw(amounts) for line in lines}
-    facts = {line.kpi: data.draw(st.decimals(min_value=0, max_value=D("20000000"), places=2)) for line in lines}
+    facts = {line.kpi: data.draw(st.decimals(min_value=0, max_value=D(20000000), places=2)) for line in lines}
     result = compute(workbook(lines, plans, facts, target), "2026-10").employees[0]
     assert result.bonus == sum(k.payout for k in result.kpis)
     assert all(k.payout == k.payout.quantize(D("0.01")) for k in result.kpis)

@@ -1,9 +1,9 @@
 """The bundled samples are what the example generator writes (so they can be rebuilt), and they hold
 what the issue asks of them: two teams of four, a head of sales, six months, two or more schemes."""
-import python_calamine
 import pytest
-
+import python_calamine
 from conftest import SAMPLES
+
 import kpi_reports
 from kpi_reports.workbook.example import example_data
 from kpi_reports.workbook.template import write_workbook

@@ -14,9 +14,9 @@ import openpyxl
 import pytest
 import python_calamine
 from click.testing import CliRunner
+from conftest import SAMPLES, put
 
 import kpi_reports
-from conftest import SAMPLES, put
 from kpi_reports import layout
 from kpi_reports.cli import main
 from kpi_reports.render.xlsx import write_workbook
@@ -134,7 +134,7 @@ def test_each_payslip_prints_on_one_a4_page(write, soffice, tmp_path):
     write_workbook(only_payslips, layout.sheets(report, "en", wb.settings.company)[:1])
     pdf = soffice(only_payslips, "pdf")
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert re.search(r"^Pages:\s+(\d+)", info, re.M).group(1) == str(len(report.result.employees))
+    assert re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1) == str(len(report.result.employees))
     assert re.search(r"Page size:\s+595[.\d]* x 841[.\d]* pts \(A4\)", info)  # A4 portrait
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     pages = text.split("\f")

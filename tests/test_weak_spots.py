@@ -1,13 +1,14 @@
 """Weak spots, hand-computed: money at stake, funnel stages against team medians, three-month declines,
 the department view, and test mode in every output."""
 import json
-from decimal import Context, Decimal as D, localcontext
+from decimal import Context, localcontext
+from decimal import Decimal as D
 
 import pytest
 from click.testing import CliRunner
+from conftest import put
 
 import kpi_reports
-from conftest import put
 from kpi_reports.cli import main
 from kpi_reports.workbook.example import example_data
 

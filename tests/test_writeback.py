@@ -1,5 +1,5 @@
 """Adding the generated sheets to someone else's workbook loses nothing: proven on every workbook Excel
-saved in ../shared/corpus/excel-saved (charts, images, text boxes, tables, comments, validation,
+saved in tests/corpus/excel-saved (charts, images, text boxes, tables, comments, validation,
 conditional formats, macros, defined names, print areas…) and on the samples."""
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 import python_calamine
+from conftest import ROOT, SAMPLES
 
 import kpi_reports
-from conftest import ROOT, SAMPLES
 from kpi_reports import layout
+from kpi_reports.layout.model import Sheet
 from kpi_reports.problems import FileProblem
 from kpi_reports.render.splice import splice
-from kpi_reports.layout.model import Sheet
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "excel-saved"
+CORPUS = ROOT / "tests" / "corpus" / "excel-saved"
 BOOKS = sorted(CORPUS.glob("*.xls[xm]")) + [SAMPLES / "sales_team.xlsx", SAMPLES / "sales_team_ru.xlsx"]
 INDEXES = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
            "xl/sharedStrings.xml", "docProps/app.xml"}
@@ -50,7 +50,7 @@ def parts(path: Path) -> dict[str, bytes]:
 
 
 def elements(xml: bytes, tag: str) -> list[str]:
-    return re.findall(rf"<(?:\w+:)?{tag}\b[^>]*?(?:/>|>.*?</(?:\w+:)?{tag}>)", xml.decode("utf-8"), re.S)
+    return re.findall(rf"<(?:\w+:)?{tag}\b[^>]*?(?:/>|>.*?</(?:\w+:)?{tag}>)", xml.decode("utf-8"), re.DOTALL)
 
 
 def test_the_corpus_is_there():

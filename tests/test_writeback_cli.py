@@ -15,8 +15,8 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 from click.testing import CliRunner
-
 from conftest import SAMPLES, digest
+
 from kpi_reports.cli import main
 from kpi_reports.render import atomic, writeback
 

@@ -11,8 +11,21 @@ from decimal import Decimal
 from kpi_reports.engine import pay
 from kpi_reports.engine.formula import NoValue
 from kpi_reports.messages import msg
-from kpi_reports.model import (Cell, Commission, Employee, EmployeeResult, GroupKpi, Kpi, KpiResult,
-                               PeriodResult, Record, SchemeLine, TeamResult, Totals, Workbook)
+from kpi_reports.model import (
+    Cell,
+    Commission,
+    Employee,
+    EmployeeResult,
+    GroupKpi,
+    Kpi,
+    KpiResult,
+    PeriodResult,
+    Record,
+    SchemeLine,
+    TeamResult,
+    Totals,
+    Workbook,
+)
 from kpi_reports.problems import Report
 
 ZERO = Decimal(0)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import ast
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
-from typing import Callable, Mapping
 
 from kpi_reports.messages import Msg, msg
 from kpi_reports.names import norm
@@ -113,10 +113,7 @@ def _symbol(op: ast.AST) -> str:
 
 
 def _describe(node: ast.AST) -> str:
-    try:
-        return f"'{ast.unparse(node)}'"
-    except Exception:  # pragma: no cover - unparse handles every expression node
-        return type(node).__name__
+    return f"'{ast.unparse(node)}'"
 
 
 def _eval(node: ast.expr, values: Mapping[str, Decimal | None], keys: dict[str, str]) -> Decimal:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
 from decimal import Decimal
 
 from kpi_reports.engine.compute import completions, compute

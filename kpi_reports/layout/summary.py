@@ -88,7 +88,7 @@ def _main_spot(report: PeriodReport, employee_id: str, lang: str) -> str:
 def _chart(sheet: Sheet, report: PeriodReport, main: tuple[str, str], index: int, names: list[int], row: int,
            lang: str) -> None:
     """Chart data in a small block below the table (names, completion, 100%), then the chart beside it."""
-    kpi, title = main
+    _, title = main
     sheet.put(row, 1, text("employee", lang), style="header")
     sheet.put(row, 2, title, style="header")
     sheet.put(row, 3, text("plan_line", lang), style="header")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from kpi_reports.messages import msg
 from kpi_reports.problems import FileProblem

@@ -8,12 +8,12 @@ import functools
 import json
 from decimal import Decimal
 
+from kpi_reports import explain
 from kpi_reports.engine.forecast import Forecast
 from kpi_reports.engine.pay import EXACT
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.weak import Stage, StageCount, WeakSpots
 from kpi_reports.model import EmployeeResult, GroupKpi, KpiResult, PeriodResult, Totals
-from kpi_reports import explain
 
 
 def number(value: Decimal | None) -> str | None:

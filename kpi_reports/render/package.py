@@ -70,7 +70,7 @@ class PackageWriter:
                     if not failed:
                         try:
                             part.write(data)
-                        except BaseException as e:  # handed to the main thread below
+                        except BaseException as e:  # noqa: BLE001 - handed to the main thread, which raises it
                             failed.append(e)
             worker = threading.Thread(target=compress, daemon=True)
             worker.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import Self, TextIO
 
 
 class Progress:
@@ -16,7 +16,7 @@ class Progress:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True) if self.enabled else None
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Self:
         if self._thread:
             self._thread.start()
         return self

@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as ET
 
 from kpi_reports.layout.model import Sheet
@@ -138,7 +139,7 @@ class _Book:
     def remove_generated(self) -> None:
         doomed = sorted(self.generated(), reverse=True)
         for index in doomed:
-            name, rid, tag = self.sheets()[index]
+            _, rid, tag = self.sheets()[index]
             target = re.search(rf'<Relationship\b[^>]*Id="{rid}"[^>]*/>', self.rels).group(0)
             part = "xl/" + re.search(r'Target="([^"]*)"', target).group(1).lstrip("/").removeprefix("xl/")
             self._drop_part(part)
@@ -169,7 +170,7 @@ class _Book:
                 return ""
             return tag.replace(local.group(0), f'localSheetId="{i - 1}"') if i > removed else tag
         self.workbook = re.sub(r"<(?:\w+:)?definedName\b[^>]*>.*?</(?:\w+:)?definedName>", fix, self.workbook,
-                               flags=re.S)
+                               flags=re.DOTALL)
         self.workbook = re.sub(r"<(?:\w+:)?definedNames>\s*</(?:\w+:)?definedNames>", "", self.workbook)
         active = re.search(r'activeTab="(\d+)"', self.workbook)
         if active and int(active.group(1)) >= removed and int(active.group(1)) > 0:
@@ -334,7 +335,7 @@ def _restyle(sheet: str, maps: dict[str, dict[int, int]]) -> str:
 
 
 def _block(styles: str, key: str) -> str | None:
-    m = re.search(rf"<(\w+:)?{key}\b[^>]*?(/>|>.*?</(\w+:)?{key}>)", styles, re.S)
+    m = re.search(rf"<(\w+:)?{key}\b[^>]*?(/>|>.*?</(\w+:)?{key}>)", styles, re.DOTALL)
     return m.group(0) if m else None
 
 
@@ -343,7 +344,7 @@ def _items(block: str | None, key: str) -> list[str]:
         return []
     child = {"numFmts": "numFmt", "fonts": "font", "fills": "fill", "borders": "border", "cellXfs": "xf",
              "dxfs": "dxf"}[key]
-    return re.findall(rf"<(?:\w+:)?{child}\b(?:[^>]*/>|.*?</(?:\w+:)?{child}>)", block, re.S)
+    return re.findall(rf"<(?:\w+:)?{child}\b(?:[^>]*/>|.*?</(?:\w+:)?{child}>)", block, re.DOTALL)
 
 
 def _append(styles: str, key: str, items: list[str]) -> str:
@@ -394,5 +395,5 @@ def _well_formed(data: bytes, part: str, path: Path) -> None:
     """An index part edited here must still parse (defusedxml, entities refused) before anything is written."""
     try:
         ET.fromstring(data)
-    except Exception as e:  # ParseError and defusedxml's refusals alike
+    except (ET.ParseError, DefusedXmlException) as e:
         raise FileProblem(msg("damaged_part", part=part, reason=e), path) from None

@@ -1,10 +1,9 @@
 """Compact text tables for the terminal: a period's pay, and a report of problems."""
 from __future__ import annotations
 
-from kpi_reports import i18n
+from kpi_reports import explain, i18n
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.model import PeriodResult
-from kpi_reports import explain
 from kpi_reports.problems import Problem, Report
 
 
@@ -57,8 +56,8 @@ def forecast_table(report: PeriodReport, lang: str) -> str:
 
 
 def pay_table(result: PeriodResult, lang: str, warnings: bool = True) -> str:
-    L = lambda key: i18n.text(key, lang)  # noqa: E731
-    money = lambda v: i18n.amount(v, lang)  # noqa: E731
+    L = lambda key: i18n.text(key, lang)
+    money = lambda v: i18n.amount(v, lang)
     rows = [["ID", L("employee"), L("bonus"), L("commission"), L("total")]]
     members: dict[str, list] = {}
     for r in result.employees:

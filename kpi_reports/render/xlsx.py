@@ -33,7 +33,7 @@ A4 = 9
 LAST_COL = 16383
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
-_SHEET_DATA = re.compile(r"<sheetData>.*?</sheetData>|<sheetData/>", re.S)
+_SHEET_DATA = re.compile(r"<sheetData>.*?</sheetData>|<sheetData/>", re.DOTALL)
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 _AFTER_MERGES = re.compile(r"<(?:phoneticPr|conditionalFormatting|dataValidations|hyperlinks|printOptions|pageMargins)\b")
 _SHEET_PART = re.compile(r"xl/worksheets/sheet(\d+)\.xml")

@@ -7,6 +7,7 @@ form, so 0.021 stays 0.021 and not 0.0209999….
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -55,12 +56,12 @@ def number(value: object) -> Decimal:
     """A cell's value as a Decimal; raises CellError for anything that is not a number."""
     if type(value) is float and value.is_integer() and -LIMIT_FLOAT < value < LIMIT_FLOAT:
         return Decimal(int(value))  # the common case first: exact, and faster than through text
-    if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+    if isinstance(value, (bool, dt.date, dt.datetime, dt.time, dt.timedelta)):
         raise CellError(msg("a_number"))
     if isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise CellError(msg("a_number"))
         result = Decimal(str(value))
     else:

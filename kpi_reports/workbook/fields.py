@@ -1,8 +1,8 @@
 """Reading the cells of one table: text, numbers, enums, each problem reported at its cell."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 from kpi_reports.messages import Msg, msg
 from kpi_reports.model import Cell, Kpi

@@ -55,12 +55,16 @@ class Table:
         return values[col] if col is not None and col < len(values) else None
 
 
+_UNREADABLE = (python_calamine.CalamineError, OSError, ValueError)
+"""What calamine raises for a damaged file: its own errors, and plain ones for what it cannot decode."""
+
+
 def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
     """The standard sheets present in the workbook, by canonical key, and the problems met finding them."""
     p = check_file(path)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(p))
-    except Exception as e:  # calamine raises its own types and plain ones alike for a damaged file
+    except _UNREADABLE as e:
         raise FileProblem(msg("not_a_workbook", reason=e), p) from None
     report = Report()
     tables: dict[str, Table] = {}
@@ -96,7 +100,7 @@ def _sheet_rows(path: Path, name: str) -> list[list]:
     try:
         return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python(
             skip_empty_area=False)
-    except Exception as e:
+    except _UNREADABLE as e:
         raise FileProblem(msg("sheet_unreadable", sheet=name, reason=e), path) from None
 
 

@@ -1,9 +1,9 @@
 """Reading Plans, TeamPlans and Facts: a row per month and employee (or team), a number per column."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Collection
 
 from kpi_reports.messages import msg
 from kpi_reports.model import Kpi, Record

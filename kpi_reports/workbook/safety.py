@@ -23,7 +23,7 @@ MAX_RATIO = 200
 """Uncompressed over compressed size of one part larger than RATIO_FLOOR; sheet XML is 5–30×."""
 RATIO_FLOOR = 1024**2
 PROLOG_BYTES = 64 * 1024
-_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -92,7 +92,7 @@ def _check_prolog(p: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         raise FileProblem(msg("xml_bomb", part=info.filename), p)
 
 
-_ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>.*?<v>([^<]*)</v>', re.S)
+_ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>.*?<v>([^<]*)</v>', re.DOTALL)
 _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 
 

@@ -5,9 +5,9 @@ what was found and what is expected, and reading goes on, so that the user sees 
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from decimal import Decimal
-from typing import Collection
 
 from kpi_reports.engine import formula as formulas
 from kpi_reports.messages import msg
