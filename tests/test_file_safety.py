@@ -21,6 +21,7 @@ from conftest import digest
 
 import kpi_reports
 from kpi_reports.cli import main
+from kpi_reports.workbook.safety import _sheet_parts as sheet_parts
 
 PERIOD = "2026-10"
 MIB = 1 << 20
@@ -203,6 +204,19 @@ def zip_bomb_too_large_in_total(tmp: Path, sample: Path) -> Path:
     return write_zip(tmp / "bomb_total.xlsx", members(sample) + parts)
 
 
+def facts_too_large(tmp: Path, sample: Path) -> Path:
+    """A Facts sheet of 257 MiB of empty rows whose numbers repeat: it expands 150× (below the ratio
+    limit), as a real 635 MiB sheet of empty rows with growing numbers expands only 7×."""
+    rows = b"".join(b'<row r="%d"/>' % (i % 300 + 1) for i in range(MIB // 10))[:MIB]
+    with zipfile.ZipFile(sample) as z:
+        facts = sheet_parts(z)["Facts"]
+    def padded(data: bytes) -> Member:
+        cut = data.index(b"<sheetData>") + len(b"<sheetData>")
+        raw, crc, size = deflate_repeated(rows, 257, data[:cut], data[cut:])
+        return facts, raw, crc, size, 8
+    return write_zip(tmp / "huge_facts.xlsx", members(sample, {facts: padded}))
+
+
 def zip_bomb_lying_small(tmp: Path, sample: Path) -> Path:
     """A sheet that inflates to 300 MiB while its headers say it is as small as the real one."""
     def lying(data: bytes) -> Member:
@@ -272,6 +286,7 @@ BAD_FILES = {
     "zip bomb": (zip_bomb, ["zip bomb"]),
     "zip bomb in a sheet": (zip_bomb_in_a_sheet, ["zip bomb"]),
     "zip bomb too large in total": (zip_bomb_too_large_in_total, ["zip bomb"]),
+    "a part over 256 MiB": (facts_too_large, ["256 MiB"]),
     "zip bomb lying about its size": (zip_bomb_lying_small, ["zip bomb", "damaged", "declared", "size"]),
     "zip bomb lying about size and CRC": (zip_bomb_lying_small_with_matching_crc,
                                           ["zip bomb", "damaged", "declared", "size"]),
@@ -338,9 +353,29 @@ def test_library_raises_file_problem(case, sample, tmp_path):
     assert digest(path) == before
 
 
+def test_a_part_over_256_mib_is_refused_naming_the_sheet_the_part_and_the_limit(sample, tmp_path):
+    path = facts_too_large(tmp_path, sample)
+    with zipfile.ZipFile(path) as z:
+        sizes = {info.filename: (info.file_size, info.compress_size) for info in z.infolist()}
+    size, packed = sizes["xl/worksheets/sheet6.xml"]
+    assert size > 256 * MIB and size < 200 * packed  # neither the ratio nor the total limit applies
+    before = digest(path)
+    line = assert_one_clear_line(invoke(COMMANDS["run"], path), path, ["256 MiB"])
+    assert "Facts" in line and "xl/worksheets/sheet6.xml" in line and "257 MiB" in line
+    assert digest(path) == before
+
+
+def test_a_part_over_256_mib_that_is_no_sheet_is_refused_naming_the_part(sample, tmp_path):
+    rows = b"".join(b'<row r="%d"/>' % (i % 300 + 1) for i in range(MIB // 10))[:MIB]
+    raw, crc, size = deflate_repeated(rows, 300)
+    path = write_zip(tmp_path / "huge_media.xlsx", members(sample) + [("xl/media/data.bin", raw, crc, size, 8)])
+    line = assert_one_clear_line(invoke(COMMANDS["check"], path), path, ["256 MiB"])
+    assert "xl/media/data.bin" in line and "300 MiB" in line
+
+
 def test_bad_files_are_built_fast_and_small(sample, tmp_path):
     """The bombs are cheap to build: the suite stays fast and light."""
-    for case in ("zip bomb", "zip bomb in a sheet", "zip bomb lying about its size"):
+    for case in ("zip bomb", "zip bomb in a sheet", "zip bomb lying about its size", "a part over 256 MiB"):
         started = time.monotonic()
         path = BAD_FILES[case][0](tmp_path, sample)
         assert time.monotonic() - started < 3

@@ -19,6 +19,9 @@ from kpi_reports.problems import FileProblem
 
 MAX_UNCOMPRESSED = 2 * 1024**3
 """All parts together, uncompressed. A 10,000-employee, 12-month workbook is about 60 MiB."""
+MAX_PART = 256 * 1024**2
+"""One part, uncompressed. Sheet XML of empty rows inflates only about 7:1, so the ratio check lets a
+635 MiB Facts sheet through in a 95 MB file; no real sheet is a tenth of this."""
 MAX_RATIO = 200
 """Uncompressed over compressed size of one part larger than RATIO_FLOOR; sheet XML is 5–30×."""
 RATIO_FLOOR = 1024**2
@@ -58,16 +61,28 @@ def _check_package(p: Path, zf: zipfile.ZipFile) -> None:
     names = set(zf.namelist())
     if "xl/workbook.xml" not in names:
         raise FileProblem(msg("is_ods" if "content.xml" in names else "is_zip"), p)
-    total = 0
+    total, largest = 0, None
     for info in zf.infolist():
         total += info.file_size
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise FileProblem(msg("zip_ratio", part=info.filename, limit=MAX_RATIO,
                                   ratio=info.file_size // max(info.compress_size, 1)), p)
+        if info.file_size > MAX_PART and (largest is None or info.file_size > largest.file_size):
+            largest = info
         if info.filename.endswith((".xml", ".rels")):
             _check_prolog(p, zf, info)
     if total > MAX_UNCOMPRESSED:
         raise FileProblem(msg("zip_total", size=total // 1024**2, limit=MAX_UNCOMPRESSED // 1024**2), p)
+    if largest is not None:
+        raise FileProblem(_part_too_large(zf, largest), p)
+
+
+def _part_too_large(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Msg:
+    """Names the sheet too, when the part is one (every prolog is checked by now, so parsing the index
+    of sheets is safe)."""
+    sheet = next((name for name, part in _sheet_parts(zf).items() if part == info.filename), None)
+    return msg("part_too_large_sheet" if sheet else "part_too_large", part=info.filename, sheet=sheet,
+               size=info.file_size // 1024**2, limit=MAX_PART // 1024**2)
 
 
 def _declares_doctype(head: bytes) -> bool:
