@@ -25,6 +25,8 @@ from kpi_reports.workbook.safety import _sheet_parts as sheet_parts
 
 PERIOD = "2026-10"
 MIB = 1 << 20
+EMPTY_ROWS = b"".join(b'<row r="%d"/>' % (i % 300 + 1) for i in range(MIB // 10))[:MIB]
+"""1 MiB of empty rows whose numbers repeat: it deflates 150×, below the ratio limit."""
 
 # A billion laughs: lol9 expands to 10^9 "lol"s.
 BILLION_LAUGHS = (
@@ -205,14 +207,13 @@ def zip_bomb_too_large_in_total(tmp: Path, sample: Path) -> Path:
 
 
 def facts_too_large(tmp: Path, sample: Path) -> Path:
-    """A Facts sheet of 257 MiB of empty rows whose numbers repeat: it expands 150× (below the ratio
-    limit), as a real 635 MiB sheet of empty rows with growing numbers expands only 7×."""
-    rows = b"".join(b'<row r="%d"/>' % (i % 300 + 1) for i in range(MIB // 10))[:MIB]
+    """A Facts sheet of 257 MiB of EMPTY_ROWS: below the ratio limit, as a real 635 MiB sheet of empty rows
+    with growing numbers (7×) is."""
     with zipfile.ZipFile(sample) as z:
         facts = sheet_parts(z)["Facts"]
     def padded(data: bytes) -> Member:
         cut = data.index(b"<sheetData>") + len(b"<sheetData>")
-        raw, crc, size = deflate_repeated(rows, 257, data[:cut], data[cut:])
+        raw, crc, size = deflate_repeated(EMPTY_ROWS, 257, data[:cut], data[cut:])
         return facts, raw, crc, size, 8
     return write_zip(tmp / "huge_facts.xlsx", members(sample, {facts: padded}))
 
@@ -366,8 +367,7 @@ def test_a_part_over_256_mib_is_refused_naming_the_sheet_the_part_and_the_limit(
 
 
 def test_a_part_over_256_mib_that_is_no_sheet_is_refused_naming_the_part(sample, tmp_path):
-    rows = b"".join(b'<row r="%d"/>' % (i % 300 + 1) for i in range(MIB // 10))[:MIB]
-    raw, crc, size = deflate_repeated(rows, 300)
+    raw, crc, size = deflate_repeated(EMPTY_ROWS, 300)
     path = write_zip(tmp_path / "huge_media.xlsx", members(sample) + [("xl/media/data.bin", raw, crc, size, 8)])
     line = assert_one_clear_line(invoke(COMMANDS["check"], path), path, ["256 MiB"])
     assert "xl/media/data.bin" in line and "300 MiB" in line
