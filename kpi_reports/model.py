@@ -16,7 +16,7 @@ from kpi_reports.names import a1, norm
 from kpi_reports.problems import Problem
 
 if TYPE_CHECKING:
-    from kpi_reports.engine.formula import Formula
+    from kpi_reports.formula import Formula
 
 Group = Literal["activity", "efficiency", "result"]
 Direction = Literal["higher", "lower"]

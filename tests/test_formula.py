@@ -3,7 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from kpi_reports.engine.formula import FormulaError, NoValue, parse
+from kpi_reports.formula import FormulaError, NoValue, parse
 
 
 def test_ratio_of_metrics_is_exact_decimal():

@@ -5,15 +5,8 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import holidays  # imported when a calendar is first needed: it takes a tenth of a second
-
-
-def supported(code: str) -> bool:
-    import holidays
-    return code.upper() in holidays.list_supported_countries()
+from kpi_reports.countries import public_holidays
 
 
 @dataclass(frozen=True)
@@ -29,7 +22,7 @@ class WorkCalendar:
             return True
         if day in self.holidays:
             return False
-        return _country(self.country, day.year).is_working_day(day)
+        return public_holidays(self.country, day.year).is_working_day(day)
 
     def working_days(self, year: int, month: int, until: dt.date | None = None) -> int:
         """Working days of the month, or of its first days up to and including `until`."""
@@ -37,13 +30,3 @@ class WorkCalendar:
         end = min(last, until.day) if until else last
         return sum(self.is_working(dt.date(year, month, d)) for d in range(1, end + 1))
 
-
-_CACHE: dict[tuple[str, int], holidays.HolidayBase] = {}
-
-
-def _country(code: str, year: int) -> holidays.HolidayBase:
-    key = (code.upper(), year)
-    if key not in _CACHE:
-        import holidays
-        _CACHE[key] = holidays.country_holidays(key[0], years=year)
-    return _CACHE[key]

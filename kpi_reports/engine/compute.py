@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kpi_reports.engine import pay
-from kpi_reports.engine.formula import NoValue
+from kpi_reports.formula import NoValue
 from kpi_reports.messages import msg
 from kpi_reports.model import (
     Cell,

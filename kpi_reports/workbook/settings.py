@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from kpi_reports.engine import calendar
+from kpi_reports import countries
 from kpi_reports.messages import msg
 from kpi_reports.model import Settings
 from kpi_reports.names import norm
@@ -72,7 +72,7 @@ def _share(value: object) -> Decimal:
 
 def _calendar(value: object) -> str:
     code = str(value).strip().upper()
-    if not calendar.supported(code):
+    if not countries.supported(code):
         raise CellError(msg("calendar_code"), msg("calendar_hint"))
     return code
 

@@ -9,7 +9,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from decimal import Decimal
 
-from kpi_reports.engine import formula as formulas
+from kpi_reports import formula as formulas
 from kpi_reports.messages import msg
 from kpi_reports.model import Cell, Employee, Kpi, SchemeLine, Settings, Workbook
 from kpi_reports.names import norm
