@@ -1,11 +1,13 @@
 """kpi-reports: a sales team's plans and facts into KPI completion, bonuses and commission.
 
 The pipeline is read → validate → compute → lay out → render; `load`, `compute` and `check` are the
-library's entry points, and the CLI is a thin layer over them.
+library's entry points, and the CLI is a thin layer over them. `frame` turns a result into pandas
+DataFrames (the optional `pandas` extra, imported only when called).
 """
 from kpi_reports.api import check, compute, load, period_report, trend_months
+from kpi_reports.frames import frame
 from kpi_reports.model import EmployeeResult, KpiResult, PeriodResult, Workbook
-from kpi_reports.problems import FileProblem, InvalidWorkbook, KpiError, Problem, Report, UsageError
+from kpi_reports.problems import FileProblem, InvalidWorkbook, KpiError, MissingExtra, Problem, Report, UsageError
 
 __all__ = [
     "EmployeeResult",
@@ -13,6 +15,7 @@ __all__ = [
     "InvalidWorkbook",
     "KpiError",
     "KpiResult",
+    "MissingExtra",
     "PeriodResult",
     "Problem",
     "Report",
@@ -20,6 +23,7 @@ __all__ = [
     "Workbook",
     "check",
     "compute",
+    "frame",
     "load",
     "period_report",
     "trend_months",

@@ -116,3 +116,8 @@ class InvalidWorkbook(KpiError):
 
     def text(self, lang: str = "en") -> str:
         return "\n".join(p.render(lang) for p in self.report.errors)
+
+
+class MissingExtra(KpiError, ImportError):
+    """An optional extra the called function needs is not installed (pandas for `kpi_reports.frame`).
+    Also an ImportError, so that code guarding an optional import with `except ImportError` works."""
