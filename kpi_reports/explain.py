@@ -44,6 +44,8 @@ def shortfall(s: Shortfall, lang: str) -> str:
         return text("spot_kpi_no_fact", lang, **fields)
     if s.below_cutoff:
         return text("spot_kpi_cutoff", lang, cutoff=_pct(k.cutoff, lang), **fields)
+    if k.direction == "lower":  # the fact is above plan: say by how much
+        return text("spot_kpi_over", lang, over=quantity(s.shortfall, k.unit, lang), **fields)
     return text("spot_kpi", lang, short=quantity(s.shortfall, k.unit, lang), **fields)
 
 
@@ -79,7 +81,9 @@ def quantity(value: Decimal | None, unit: Unit, lang: str) -> str:
     if unit == "percent":  # a gap in percentage points: 2% − 1.87% shows as 0.13%
         return i18n.percent(value, lang, places=2)
     number = i18n.number(value, lang)
-    return text("days_unit", lang, n=number) if unit == "days" else number
+    if unit != "days":
+        return number
+    return text("day_unit" if number == "1" else "days_unit", lang, n=number)
 
 
 def _pct(value: Decimal | None, lang: str) -> str:

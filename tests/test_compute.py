@@ -61,10 +61,10 @@ def test_totals_are_sums_of_rounded_lines():
 
 def test_filled_kpi_column_overrides_the_formula(example, write):
     result = kpi_reports.compute(kpi_reports.load(write(example)), "2026-10")
-    assert kpi(person(result, "E001"), "avg_check").fact == D(142500)  # the CRM's figure, not 3,300,000 / 23
+    assert kpi(person(result, "E001"), "avg_check").fact == D(142500)  # the CRM's figure, not 3,300,000 / 16
     put(example, "Facts", "avg_check", None, employee_id="E001", period="2026-10")
     result = kpi_reports.compute(kpi_reports.load(write(example)), "2026-10")
-    assert kpi(person(result, "E001"), "avg_check").fact == exact(D(3300000), D(23))
+    assert kpi(person(result, "E001"), "avg_check").fact == exact(D(3300000), D(16)) == D(206250)
 
 
 def test_without_formula_the_fact_is_the_column_of_the_same_name(example, write):

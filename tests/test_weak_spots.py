@@ -143,6 +143,41 @@ def test_texts_explain_each_weak_spot_in_both_languages(example, write):
     assert any(t.startswith("calls→meetings 1,8% против 2,4% в команде (−25,0%): встречи теряются на звонках") for t in ru_texts), ru_texts
 
 
+def weak_spots_json(data, write, employee_id, lang):
+    path = write(data, lang=lang)
+    out = CliRunner().invoke(main, ["run", str(path), "--period", PERIOD, "--json", "-", "--lang", lang]).stdout
+    return next(e for e in json.loads(out)["employees"] if e["employee_id"] == employee_id)["weak_spots"]
+
+
+@pytest.mark.parametrize("lang, cycle, text", [
+    ("en", "cycle_days", "Deal cycle, days: 85.7% of plan, 10 days over plan; 964.29 at stake"),
+    ("ru", "цикл_сделки", "Цикл сделки, дней: выполнено 85,7%, на 10 дн. больше плана; под угрозой 964,29"),
+])
+def test_a_lower_is_better_shortfall_reads_as_over_plan(write, lang, cycle, text):
+    data = example_data(lang, months=("2026-09", PERIOD))
+    put(data, "Facts", cycle, 70, employee_id="E005", period=PERIOD)  # plan 60 days: 60 / 70 = 85.7%
+    spot = next(s for s in weak_spots_json(data, write, "E005", lang) if s["kpi"] == cycle)
+    # shortfall stays the distance to plan in the KPI's unit; 6,750 at 100% − 5,785.71 paid is at stake
+    assert (spot["shortfall"], spot["at_stake"], spot["below_cutoff"]) == ("10", "964.29", False)
+    assert spot["text"] == text
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("en", "Deal cycle, days: 98.4% of plan, 1 day over plan; 110.66 at stake"),
+    ("ru", "Deal cycle, days: выполнено 98,4%, на 1 дн. больше плана; под угрозой 110,66"),
+])
+def test_one_day_over_plan_is_a_day_not_days(example, write, lang, text):
+    put(example, "Facts", "cycle_days", 61, employee_id="E005", period=PERIOD)
+    spot = next(s for s in weak_spots_json(example, write, "E005", lang) if s["kpi"] == "cycle_days")
+    assert (spot["shortfall"], spot["text"]) == ("1", text)
+
+
+def test_a_higher_is_better_shortfall_still_reads_as_short(example, write):
+    put(example, "Facts", "meetings", 20, employee_id="E005", period=PERIOD)  # plan 25: 80%, at the cut-off
+    spot = next(s for s in weak_spots_json(example, write, "E005", "en") if s["kpi"] == "meetings")
+    assert spot["text"] == "Meetings held: 80.0% of plan, 5 short; 1,350.00 at stake"
+
+
 @pytest.mark.parametrize("how", ["flag", "setting"])
 def test_test_mode_marks_the_terminal_and_the_json(example, write, how):
     args = ["--test-mode"] if how == "flag" else []

@@ -3,6 +3,7 @@ benchmark inputs of any size. Deterministic: the same arguments always give the 
 
 Hunter and farmer teams of four managers and a head of sales paid on department totals. Manager
 Ivanov (E001) in 2026-10 is the method's worked case: salary 60,000 + bonus 58,000 + commission 1,800.
+Every Facts row is a monotonic funnel: calls ≥ meetings ≥ proposals ≥ deals, so no conversion is above 100%.
 """
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def example_data(lang: str = "en", managers: int = 8, months: tuple[str, ...] = 
                            {kpi_ids["call_to_meeting"]: "percent", kpi_ids["revenue"]: "money",
                             kpi_ids["margin"]: "money", kpi_ids["avg_check"]: "money"}),
         "TeamPlans": SheetData(["period", "team", kpi_ids["call_to_meeting"], kpi_ids["avg_check"]],
-                               [[m, _team("Sales department", ru), 0.02, 170000] for m in months],
+                               [[m, _team("Sales department", ru), 0.02, 235000] for m in months],
                                {kpi_ids["call_to_meeting"]: "percent", kpi_ids["avg_check"]: "money"}),
         "Facts": SheetData(["period", "employee_id", *(metric[m] for m in METRICS), kpi_ids["avg_check"],
                             kpi_ids["call_to_meeting"]], facts,
@@ -149,21 +150,30 @@ def _people(managers: int, ru: bool) -> list[dict]:
 
 
 def _month(p: dict, i: int, month: str, rnd: random.Random) -> tuple[list, list]:
-    """One person's plan row and fact row (values in _PLAN_KPIS and METRICS order, then overrides)."""
+    """One person's plan row and fact row (values in _PLAN_KPIS and METRICS order, then overrides).
+
+    The funnel narrows at every stage: meetings are 1.6–2.6% of calls, proposals 80–100% of meetings,
+    deals 75–100% of proposals, and revenue is what the deals bring at 80–130% of the planned average
+    check. The average-check plan is the revenue plan over the deals a typical month closes (about 16),
+    so the check and the revenue land around their plans and follow the funnel: when E002's
+    conversion falls, so do his revenue and margin.
+    """
     if p["id"] == "E001" and month == IVANOV_PERIOD:  # the method's worked case
         plan = [1000, 20, 0.02, 150000, None, 3000000, 900000]
-        fact = [950, 20, 12, 23, 3300000, 990000, 55, 142500, 0.021]
+        # 950 calls → 20 meetings → 18 proposals → 16 deals; the KPI columns hold the CRM's
+        # call→meeting (2.1%, not 20 / 950) and average check (142,500, not 3,300,000 / 16)
+        fact = [950, 20, 18, 16, 3300000, 990000, 55, 142500, 0.021]
         return plan, fact
     revenue_plan = (3000000 if p["hunter"] else 4000000) + 250000 * (int(p["id"][1:]) % 3)
-    avg_plan = 150000 if p["hunter"] else 200000
+    avg_plan = 200000 if p["hunter"] else 270000
     plan = [1000, 20 if p["hunter"] else 25, 0.02, avg_plan, None if p["hunter"] else 60, revenue_plan,
             round(revenue_plan * 0.3)]
     calls = rnd.randint(820, 1150)
     conversion = 0.024 - 0.003 * i if p["id"] == "E002" else rnd.uniform(0.016, 0.026)
     meetings = max(1, round(calls * conversion))
-    revenue = round(revenue_plan * rnd.uniform(0.7, 1.35), -3)
-    deals = max(1, round(revenue / (avg_plan * rnd.uniform(0.8, 1.2))))
-    proposals = max(deals, min(meetings, round(deals * rnd.uniform(1.4, 2.2))))
+    proposals = max(1, round(meetings * rnd.uniform(0.8, 1.0)))
+    deals = max(1, round(proposals * rnd.uniform(0.75, 1.0)))
+    revenue = round(deals * avg_plan * rnd.uniform(0.8, 1.3), -3)
     margin = round(revenue * rnd.uniform(0.24, 0.34))
     cycle = rnd.randint(40, 85)
     return plan, [calls, meetings, proposals, deals, revenue, margin, cycle, None, None]
