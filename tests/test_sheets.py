@@ -6,6 +6,7 @@ import importlib
 import re
 import shutil
 import subprocess
+import textwrap
 import zipfile
 from decimal import Decimal as D
 from pathlib import Path
@@ -19,6 +20,8 @@ from conftest import SAMPLES, put
 import kpi_reports
 from kpi_reports import layout
 from kpi_reports.cli import main
+from kpi_reports.layout.model import MAX_HEIGHT
+from kpi_reports.messages import text
 from kpi_reports.render.xlsx import write_workbook
 
 PERIOD = "2026-10"
@@ -211,3 +214,153 @@ def test_text_is_stored_the_way_excel_stores_it():
     assert _text('a & b <c> "q"') == 'a &amp; b &lt;c&gt; "q"'
     assert _text("tab\there, bell\x07") == "tab\there, bell_x0007_"  # a control character cannot be XML
     assert _text("_x0041_") == "_x005F_x0041_"  # a literal escape stays literal
+
+
+# --- the printed pages, as people see them ---------------------------------------------------------------
+
+LO_CHAR = {"en": 0.80, "ru": 0.90}
+"""What an average character of a weak spot takes in LibreOffice's print (DejaVu Sans for Calibri), in
+column-width units: measured from pdftotext -bbox of the samples' summaries."""
+_WORD_BOX = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+
+
+def generated(source: Path, out: Path, lang: str) -> openpyxl.Workbook:
+    result = CliRunner().invoke(main, ["run", str(source), "--period", PERIOD, "--out", str(out), "--lang", lang])
+    assert result.exit_code == 0, result.output
+    return openpyxl.load_workbook(out)
+
+
+def printed_lines(text: str, width: float, lang: str) -> int:
+    """The lines LibreOffice prints `text` on, wrapped in a column `width` wide (indent and margins: 2.5)."""
+    return len(textwrap.wrap(text, int((width - 2.5) / LO_CHAR[lang]))) or 1
+
+
+def word_boxes(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Per page, every printed word with its box."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [[(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in _WORD_BOX.findall(page)]
+            for page in xml.split("<page ")[1:]]
+
+
+def overprinted(words: list[tuple[float, float, float, float, str]]) -> list[tuple[str, str]]:
+    """Pairs of words printed over each other: boxes that share more than a third of a line's height and
+    more than half a point across."""
+    found, words = [], sorted(words)
+    for i, (x0, y0, x1, y1, word) in enumerate(words):
+        for u0, v0, u1, v1, other in words[i + 1:]:
+            if u0 >= x1:
+                break
+            if min(y1, v1) - max(y0, v0) > 0.3 * min(y1 - y0, v1 - v0) and min(x1, u1) - max(x0, u0) > 0.5:
+                found.append((word, other))
+    return found
+
+
+@pytest.mark.parametrize(("sample", "lang"), [("sales_team.xlsx", "en"), ("sales_team.xlsx", "ru"),
+                                              ("sales_team_ru.xlsx", "ru")])
+def test_summary_rows_are_tall_enough_for_their_wrapped_weak_spot(tmp_path, sample, lang):
+    out = tmp_path / "out.xlsx"
+    summary = generated(SAMPLES / sample, out, lang).worksheets[1]
+    spot_col = next(c.column for c in summary[1] if c.value == text("main_weak_spot", lang))
+    width = summary.column_dimensions[openpyxl.utils.get_column_letter(spot_col)].width
+    wrapped = 0
+    for row in summary.iter_rows(min_row=2):
+        spot = row[spot_col - 1].value
+        if spot:
+            need = printed_lines(spot, width, lang)
+            wrapped += need > 1
+            assert (summary.row_dimensions[row[0].row].height or 15) >= 15 * need, (row[0].row, spot)
+    assert wrapped >= 3  # the samples' weak spots do wrap: the test sees what the issue saw
+    with zipfile.ZipFile(out) as z:
+        assert re.search(rb'<row r="\d+" ht="30" customHeight="1">', z.read("xl/worksheets/sheet2.xml"))
+
+
+def test_row_heights_grow_with_the_text_at_any_length(example, write):
+    heights = []
+    for words in (1, 5, 300):
+        put(example, "KPIs", "title", " ".join(["Average check of new customers"] * words), kpi="avg_check")
+        wb, report = report_of(write(example))
+        slips, summary = layout.sheets(report, "en", wb.settings.company)[:2]
+        title = next(c for c in slips.cells if c.col == 0 and str(c.value).startswith("Average check of"))
+        spot = next(c for c in summary.cells if str(c.value).startswith("Average check of"))
+        for sheet, cell in ((slips, title), (summary, spot)):
+            need = 15 * printed_lines(cell.value, sheet.widths[cell.col], "en")
+            assert sheet.heights.get(cell.row, 15) >= min(need, MAX_HEIGHT)
+        heights.append((slips.heights.get(title.row, 15), summary.heights.get(spot.row, 15)))
+    for short, longer, longest in zip(*heights):
+        assert short < longer < longest == MAX_HEIGHT  # up to as tall as Excel lets a row be
+
+
+def print_rows(name: str) -> tuple[int, int]:
+    """First and last row (1-based) of a print area such as 'Summary'!$A$1:$N$40."""
+    first, last = re.search(r"\$[A-Z]+\$(\d+):\$[A-Z]+\$(\d+)", name).groups()
+    return int(first), int(last)
+
+
+def chart_rows(path: Path) -> tuple[int, int]:
+    """First and last row (1-based) the workbook's one chart covers, from its drawing's anchor."""
+    with zipfile.ZipFile(path) as z:
+        drawing = z.read(next(n for n in z.namelist() if n.startswith("xl/drawings/drawing"))).decode()
+    (top, _), (bottom, offset) = re.findall(r"<xdr:row>(\d+)</xdr:row><xdr:rowOff>(\d+)</xdr:rowOff>", drawing)
+    return int(top) + 1, int(bottom) + (int(offset) > 0)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_summary_chart_is_inside_the_print_area(tmp_path, lang):
+    out = tmp_path / "out.xlsx"
+    summary = generated(SAMPLES / "sales_team.xlsx", out, lang).worksheets[1]
+    assert summary.page_setup.paperSize == 9 and summary.page_setup.orientation == "landscape"
+    first, last = print_rows(summary.print_area)
+    top, bottom = chart_rows(out)
+    company_total = max(c.row for c in summary["B"] if c.value == text("company_total", lang))
+    assert first == 1 and company_total < top <= bottom <= last  # below the table, inside the print area
+    assert not summary.row_breaks.brk  # nine people: table and chart share the page
+
+
+def test_summary_chart_gets_a_page_of_its_own_when_the_table_fills_one(write, tmp_path):
+    from kpi_reports.workbook.example import example_data
+    wb, report = report_of(write(example_data("en", managers=60, months=("2026-08", "2026-09", "2026-10"))))
+    summary = layout.sheets(report, "en", wb.settings.company)[-1]
+    (chart,) = summary.charts
+    assert summary.page.row_breaks == (chart.anchor[0],)  # the chart starts a page
+    assert chart.to[0] <= summary.page.print_area[2]
+    assert chart.to[0] - chart.anchor[0] + 1 > 30  # and fills it rather than a corner of it
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_printed_pages_show_every_text_whole_and_nothing_over_anything(example, write, soffice, tmp_path, lang):
+    """LibreOffice prints the sheets of a team with long texts and large figures: no two words on a page
+    overlap, the payslip labels and rules are whole, no number is ###, each payslip is one page, and the
+    summary's page holds the chart."""
+    put(example, "KPIs", "title", "Average check of closed deals for new customers of the region", kpi="avg_check")
+    put(example, "Employees", "name", "Konstantinopolskaya-Shcherbakova Anastasia Aleksandrovna", employee_id="E001")
+    put(example, "Employees", "salary", 912345678.9, employee_id="E002")
+    put(example, "Plans", "revenue", 3500000000, employee_id="E002", period=PERIOD)
+    put(example, "Facts", "revenue", 4123456789, employee_id="E002", period=PERIOD)
+    wb, report = report_of(write(example))
+    sheets = layout.sheets(report, lang, wb.settings.company)
+    ours = tmp_path / "ours.xlsx"
+    write_workbook(ours, sheets[:2])
+    pdf = soffice(ours, "pdf")
+    pages = word_boxes(pdf)
+    people = len(report.result.employees)
+    assert len(pages) == people + 1  # a page per payslip, then the summary with its chart
+    for n, words in enumerate(pages, 1):
+        assert not overprinted(words), (n, overprinted(words)[:5])
+    shown = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    assert all(text("bonus_target", lang) in page for page in shown[:people])
+    assert "###" not in "".join(shown)
+    assert f"{report.result.employees[1].total:,.2f}" in shown[1]  # the large total, whole
+    rules = [c for c in sheets[0].cells if c.col == 6 and c.formula and c.style == "text"]
+    assert all(" ".join(c.value.split()) in " ".join(shown[0].split()) for c in rules if c.row < 12)
+    chart_title = text("chart_completion", lang, kpi="Revenue")
+    assert chart_title in " ".join(shown[people].split())
+
+
+def test_text_keeps_off_the_cell_borders(tmp_path):
+    slips = generated(SAMPLES / "sales_team.xlsx", tmp_path / "out.xlsx", "en").worksheets[0]
+    row = next(c.row for c in slips["G"] if str(c.value).startswith("=IF(ISNUMBER(E"))  # the first KPI's rule
+    rule, kpi, payout = slips[f"G{row}"], slips[f"A{row}"], slips[f"H{row}"]
+    assert rule.alignment.horizontal == kpi.alignment.horizontal == "left"
+    assert rule.alignment.indent >= 1 and kpi.alignment.indent >= 1
+    assert payout.number_format.endswith("_)")  # a number keeps a space from the right border

@@ -1,8 +1,12 @@
 """What a generated sheet holds, decided once and drawn by every renderer (xlsx here; Google Sheets
 and HTML/PDF later): cells with a value, or a formula with its computed value; named styles; column
-widths, merged ranges, frozen panes, an autofilter, conditional colours, page setup and charts."""
+widths and row heights (text measured by its length, so a wrapped text never prints over the next row),
+merged ranges, frozen panes, an autofilter, conditional colours, page setup and charts."""
 from __future__ import annotations
 
+import functools
+import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -50,6 +54,10 @@ class Chart:
     target: Decimal
     target_title: str
     anchor: tuple[int, int]
+    """Row and column of the chart's top left corner."""
+    to: tuple[int, int] | None = None
+    """Row and column of its bottom right corner (inclusive): the chart covers these cells exactly, so a
+    print area that holds them holds the chart. None: the renderer's default size."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,8 @@ class Page:
     print_area: tuple[int, int, int, int] | None = None
     footer: str = ""
     repeat_rows: tuple[int, int] | None = None
+    margins: tuple[float, float, float, float] = (0.5, 0.5, 0.6, 0.6)
+    """Left, right, top and bottom, in inches."""
 
 
 @dataclass
@@ -67,6 +77,9 @@ class Sheet:
     name: str
     cells: list[Cell] = field(default_factory=list)
     widths: dict[int, float] = field(default_factory=dict)
+    """Column → width, in characters (the width of a digit of the default font), as spreadsheets count it."""
+    heights: dict[int, float] = field(default_factory=dict)
+    """Row → height in points, for the rows whose text wraps to more lines than the default height holds."""
     merges: list[Merge] = field(default_factory=list)
     freeze: tuple[int, int] | None = None
     autofilter: tuple[int, int, int, int] | None = None
@@ -85,23 +98,104 @@ class Sheet:
         self.put(row, first_col, value, style=style)
         self.merges.append(Merge(row, first_col, row, last_col))
 
+    def fit(self, row: int, first_col: int, last_col: int, text: str, style: str | None) -> None:
+        """Makes `row` tall enough for `text` wrapped in columns first_col..last_col (a cell or a merge)."""
+        widths = self.widths
+        width = widths.get(first_col, DEFAULT_WIDTH) if first_col == last_col else \
+            sum(widths.get(col, DEFAULT_WIDTH) for col in range(first_col, last_col + 1))
+        n = _lines(text, width, style)
+        if n > 1 and self.heights.get(row, LINE) < n * LINE:
+            self.heights[row] = min(n * LINE, MAX_HEIGHT)
+
 
 STYLES: dict[str, dict] = {
     "title": {"bold": True, "font_size": 14},
     "subtitle": {"italic": True, "font_color": "#595959"},
-    "label": {"bold": True},
-    "header": {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"},
-    "text": {"border": 1, "text_wrap": True, "valign": "top"},
-    "number": {"border": 1, "num_format": "#,##0.####"},
-    "money": {"border": 1, "num_format": "#,##0.00"},
-    "percent": {"border": 1, "num_format": "0.0%"},
-    "money_bold": {"bold": True, "border": 1, "num_format": "#,##0.00"},
-    "total": {"bold": True, "top": 2, "num_format": "#,##0.00", "bg_color": "#F2F2F2"},
-    "total_label": {"bold": True, "top": 2, "bg_color": "#F2F2F2"},
-    "team": {"bold": True, "bg_color": "#EDEDED"},
+    "label": {"bold": True, "valign": "top", "align": "left", "indent": 1},
+    "header": {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top", "align": "left",
+               "indent": 1},
+    "text": {"border": 1, "text_wrap": True, "valign": "top", "align": "left", "indent": 1},
+    "note": {"text_wrap": True, "valign": "top", "align": "left", "indent": 1},
+    "number": {"border": 1, "num_format": "#,##0.####_)", "valign": "top"},
+    "money": {"border": 1, "num_format": "#,##0.00_)", "valign": "top"},
+    "percent": {"border": 1, "num_format": "0.0%_)", "valign": "top"},
+    "money_bold": {"bold": True, "border": 1, "num_format": "#,##0.00_)", "valign": "top"},
+    "total": {"bold": True, "top": 2, "num_format": "#,##0.00_)", "bg_color": "#F2F2F2"},
+    "total_label": {"bold": True, "top": 2, "bg_color": "#F2F2F2", "align": "left", "indent": 1},
+    "team": {"bold": True, "bg_color": "#EDEDED", "align": "left", "indent": 1},
     "banner": {"bold": True, "font_color": "#C00000", "font_size": 12},
-    "signature": {"top": 1},
+    "signature": {"top": 1, "valign": "top", "align": "left", "indent": 1},
     "red": {"bg_color": "#F8CBAD"},
     "amber": {"bg_color": "#FFE699"},
     "green": {"bg_color": "#C6EFCE"},
 }
+"""Number formats end in `_)`: a space the width of ")" keeps a number off the cell's right border, as
+the indent keeps text off its left one (every text but a title is indented, so that all line up)."""
+
+
+DEFAULT_WIDTH = 8.43
+LINE = 15.0
+"""Points a line of 11-point text takes: a row's default height."""
+MAX_HEIGHT = 409.0
+"""The tallest row Excel keeps, in points."""
+CHAR = {(False, False): 0.9, (False, True): 1.0, (True, False): 0.98, (True, True): 1.1}
+"""An average character, in column-width units (the default font's digit, as Excel rounds it down to whole
+pixels), by (bold, Cyrillic): a little more than text measures in LibreOffice (DejaVu Sans: 0.80 and 0.90
+regular, 0.89 and 1.0 bold), as Excel's rounded unit makes text take some 6% more; so an estimate errs
+towards a line too many, never one too few."""
+PAD, INDENT = 1.0, 1.5
+"""The cell's own margins, and one step of indent, in the same units."""
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+def _char(text: str, style: dict) -> float:
+    return CHAR[bool(style.get("bold")), _CYRILLIC.search(text) is not None]
+
+
+def text_width(text: str, style: dict) -> float:
+    """The width a column needs to show `text` on one line in a cell of `style` (a STYLES entry)."""
+    return len(text) * _char(text, style) + PAD + INDENT * style.get("indent", 0)
+
+
+def word_width(text: str, style: dict) -> float:
+    """The width a column needs so that wrapping `text` never breaks a word."""
+    return text_width(max(text.split(), key=len, default=""), style)
+
+
+def lines(text: str, width: float, style: dict) -> int:
+    """How many lines `text` takes wrapped in a cell of `style` in a column `width` wide. Costs a len() for
+    text that fits on a line, a walk over its words for text that does not (`Sheet.fit` asks once per
+    text, width and style)."""
+    if "\n" in text:
+        return sum(lines(part, width, style) for part in text.split("\n"))
+    room = (width - PAD - INDENT * style.get("indent", 0)) / _char(text, style)
+    return 1 if len(text) <= room else _wrapped(text, max(room, 1.0))
+
+
+@functools.lru_cache(maxsize=65536)
+def _lines(text: str, width: float, style: str | None) -> int:
+    """`lines` by style name, once per text: labels, headers, titles and rules repeat on every payslip."""
+    return lines(text, width, STYLES[style] if style else {})
+
+
+def _wrapped(text: str, room: float) -> int:
+    """Lines of `text` wrapped as spreadsheets wrap it, `room` characters a line: a word that does not fit
+    starts a new line, and a word longer than a line breaks where the line ends."""
+    n, line = 1, -1.0
+    for word in map(len, text.split()):
+        if line + 1 + word <= room:
+            line += 1 + word
+            continue
+        k = math.ceil(word / room)
+        n += k if line >= 0 else k - 1
+        line = word - (k - 1) * room
+    return n
+
+
+def number_width(largest: Decimal | int, decimals: int, style: dict) -> float:
+    """The width a column needs to show numbers up to `largest` (in magnitude) with thousands separators and
+    `decimals` decimals and the `_)` space: a digit is a unit, a separator, the sign or the space half of
+    one; bold is wider."""
+    digits = len(str(int(abs(largest))))
+    units = digits + decimals + 0.5 * ((digits - 1) // 3 + (decimals > 0) + 2)
+    return units * (CHAR[True, False] / CHAR[False, False] if style.get("bold") else 1) + PAD

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from kpi_reports import explain
 from kpi_reports.engine.report import PeriodReport
-from kpi_reports.layout.model import Page, Sheet
+from kpi_reports.layout.model import LINE, STYLES, Page, Sheet, number_width, text_width, word_width
 from kpi_reports.messages import text
 from kpi_reports.model import EmployeeResult, KpiResult
 from kpi_reports.names import a1
@@ -19,6 +19,11 @@ from kpi_reports.workbook import schema
 
 COLUMNS = 8  # KPI | group | plan | fact | completion | weight | rule | payout
 WIDTHS = {0: 30, 1: 13, 2: 14, 3: 14, 4: 12, 5: 9, 6: 26, 7: 14}
+"""The narrowest each column gets; `_widths` widens them to what they hold in the language."""
+HEADS = ("kpi", "group", "plan", "fact", "completion", "weight", "rule", "payout")
+COMMISSION_HEADS = ("plan", "fact", "margin_share", "rate", "base", "commission")
+"""The commission table's headers, from column 2 on."""
+LINES = ("salary", "kpi_bonus", "commission", "total")
 PER_SHEET = 1000
 """People per payslips sheet: Excel keeps at most 1,023 manual page breaks in a sheet, and each block
 must start a page of its own."""
@@ -36,7 +41,7 @@ def payslips(report: PeriodReport, lang: str, company: str = "") -> list[Sheet]:
 
 
 def _sheet(name: str, people: list[EmployeeResult], report: PeriodReport, lang: str, company: str) -> Sheet:
-    sheet = Sheet(name, widths=dict(WIDTHS), kind="payslips")
+    sheet = Sheet(name, widths=_widths(people, lang), kind="payslips")
     row, breaks = 0, []
     for r in people:
         if row:
@@ -57,17 +62,16 @@ def _block(sheet: Sheet, row: int, r: EmployeeResult, report: PeriodReport, lang
         text("payslip_title_plain", lang, period=period)
     sheet.merge(row, 0, COLUMNS - 1, title, "title")
     sheet.put(row + 1, 0, text("employee", lang), style="label")
-    sheet.merge(row + 1, 1, 3, f"{e.name} ({e.employee_id})")
+    _note(sheet, row + 1, 1, 3, f"{e.name} ({e.employee_id})")
     sheet.put(row + 1, 4, text("position", lang), style="label")
-    sheet.merge(row + 1, 5, 7, e.position)
+    _note(sheet, row + 1, 5, 7, e.position)
     sheet.put(row + 2, 0, text("team", lang), style="label")
-    sheet.merge(row + 2, 1, 3, e.team)
+    _note(sheet, row + 2, 1, 3, e.team)
     sheet.put(row + 2, 4, text("bonus_target", lang), style="label")
     target = a1(row + 2, 5)
     sheet.put(row + 2, 5, e.bonus_target, style="money")
     row += 4
-    for col, key in enumerate(("kpi", "group", "plan", "fact", "completion", "weight", "rule", "payout")):
-        sheet.put(row, col, text(key, lang), style="header")
+    _heads(sheet, row, HEADS, 0, lang)
     first, refs = row + 1, {}
     for k in r.kpis:
         row += 1
@@ -88,7 +92,8 @@ def _kpi_row(sheet: Sheet, row: int, k: KpiResult, target: str, lang: str, refs:
     c = f"E{n}"
     title = text("team_scope", lang, title=k.title) if k.scope == "team" else k.title
     sheet.put(row, 0, title, style="text")
-    sheet.put(row, 1, schema.ENUM_RU["group"][k.group] if lang == "ru" else k.group, style="text")
+    sheet.fit(row, 0, 0, title, "text")
+    sheet.put(row, 1, _group(k.group, lang), style="text")
     style = "percent" if k.unit == "percent" else "money" if k.unit == "money" else "number"
     sheet.put(row, 2, k.plan, style=style)
     sheet.put(row, 3, k.fact, style=style)
@@ -96,7 +101,9 @@ def _kpi_row(sheet: Sheet, row: int, k: KpiResult, target: str, lang: str, refs:
     sheet.put(row, 4, k.completion if k.completion is not None else "", completion.replace(R, str(n)), "percent")
     refs[f"kpi:{k.kpi}"] = c
     sheet.put(row, 5, k.weight, style="percent")
-    sheet.put(row, 6, rule_text(k, lang), rule.replace(R, str(n)), "text")
+    shown = rule_text(k, lang)
+    sheet.put(row, 6, shown, rule.replace(R, str(n)), "text")
+    sheet.fit(row, 6, 6, shown, "text")
     sheet.put(row, 7, k.payout, payout.replace(R, str(n)).replace(T, target), "money")
 
 
@@ -119,7 +126,7 @@ def _formulas(direction: str, cap: Decimal | None, cutoff: Decimal, accelerator:
 def _rule_formula(cap: Decimal | None, cutoff: Decimal, accelerator: Decimal, no_plan: bool, lang: str) -> str:
     def q(s: str) -> str:
         return '"' + s.replace('"', '""') + '"'
-    pct = f'TEXT(E{R},"0%")'
+    pct = f'TEXT(ROUND(E{R},2),"0%")'  # ROUND first: 1.035 shows 104% as in _pct, not the double's 103%
     no_value = q(text("rule_no_plan" if no_plan else "rule_no_fact", lang))
     below = f'{pct}&{q(text("rule_below", lang, c="", cutoff=_pct(cutoff)))}'
     proportional = f'{pct}&{q(text("rule_proportional", lang, c=""))}'
@@ -147,9 +154,10 @@ def rule_text(k: KpiResult, lang: str) -> str:
 
 def _pay(sheet: Sheet, row: int, r: EmployeeResult, payouts: str | None, lang: str, refs: dict[str, str]) -> int:
     c = r.commission
-    sheet.merge(row, 0, 1, text("commission_on", lang, kpi=c.kpi), "header")
-    for col, key in enumerate(("plan", "fact", "margin_share", "rate", "base", "commission"), 2):
-        sheet.put(row, col, text(key, lang), style="header")
+    heading = text("commission_on", lang, kpi=c.kpi)
+    sheet.merge(row, 0, 1, heading, "header")
+    sheet.fit(row, 0, 1, heading, "header")
+    _heads(sheet, row, COMMISSION_HEADS, 2, lang)
     row += 1
     plan, fact, share, rate, base = (a1(row, col) for col in (2, 3, 4, 5, 6))
     sheet.put(row, 2, c.plan, style="money")
@@ -177,8 +185,87 @@ def _weak_spots(sheet: Sheet, row: int, texts: list[str], lang: str) -> int:
         sheet.put(row, 0, text("weak_spots", lang), style="label")
     for t in texts:
         row += 1
-        sheet.merge(row, 0, COLUMNS - 1, "• " + t)
+        _note(sheet, row, 0, COLUMNS - 1, "• " + t)
     return row
+
+
+def _heads(sheet: Sheet, row: int, keys: tuple[str, ...], first_col: int, lang: str) -> None:
+    """A table's header row, as tall as its tallest header (measured once per sheet: they repeat)."""
+    for col, key in enumerate(keys, first_col):
+        sheet.put(row, col, text(key, lang), style="header")
+    height = _heads_height(keys, first_col, lang, tuple(sheet.widths.items()))
+    if height > LINE:
+        sheet.heights[row] = height
+
+
+@functools.lru_cache(maxsize=64)
+def _heads_height(keys: tuple[str, ...], first_col: int, lang: str, widths: tuple[tuple[int, float], ...]) -> float:
+    probe = Sheet("", widths=dict(widths))
+    for col, key in enumerate(keys, first_col):
+        probe.fit(0, col, col, text(key, lang), "header")
+    return probe.heights.get(0, LINE)
+
+
+def _note(sheet: Sheet, row: int, first_col: int, last_col: int, value: str) -> None:
+    """Text across merged columns, wrapped, its row as tall as it needs."""
+    sheet.merge(row, first_col, last_col, value, "note")
+    sheet.fit(row, first_col, last_col, value, "note")
+
+
+def _group(group: str, lang: str) -> str:
+    return schema.ENUM_RU["group"][group] if lang == "ru" else group
+
+
+def _widths(people: list[EmployeeResult], lang: str) -> dict[int, float]:
+    """Each column as wide as its labels in `lang` and its largest number need, and never narrower than
+    WIDTHS: so no label is cut by the next cell and no number shows as ###."""
+    widths = dict(_label_widths(lang))
+    amounts = max((abs(v) for r in people for v in _amounts(r)), default=0)
+    money = STYLES["money"]
+    for col, need in ((2, number_width(amounts, 2, money)), (3, number_width(amounts, 2, money)),
+                      (5, number_width(max((r.employee.bonus_target for r in people), default=0), 2, money)),
+                      (6, number_width(max((r.commission.base for r in people), default=0), 2, money)),
+                      (7, number_width(max((r.total for r in people), default=0), 2, STYLES["total"]))):
+        widths[col] = max(widths[col], need)
+    return widths
+
+
+def _amounts(r: EmployeeResult):
+    """The plans and facts a payslip shows: its KPIs' and its commission's."""
+    for k in r.kpis:
+        yield from (v for v in (k.plan, k.fact) if v is not None)
+    yield from (v for v in (r.commission.plan, r.commission.fact) if v is not None)
+
+
+@functools.lru_cache(maxsize=4)
+def _label_widths(lang: str) -> tuple[tuple[int, float], ...]:
+    """The width each column needs for its labels: headers break only between words; the labels beside a
+    value, the signatures, the groups, the pay lines and the rules (as the usual figures show them) stay
+    on one line."""
+    widths = dict(WIDTHS)
+    texts = [*((col, word_width(text(key, lang), STYLES["header"])) for col, key in enumerate(HEADS)),
+             *((col, word_width(text(key, lang), STYLES["header"])) for col, key in enumerate(COMMISSION_HEADS, 2)),
+             *((col, text_width(text(key, lang), STYLES[style])) for col, key, style in _LABELS),
+             *((1, text_width(_group(g, lang), STYLES["text"])) for g in schema.ENUMS["group"]),
+             *((6, text_width(t, STYLES["text"])) for t in _usual_rules(lang))]
+    for col, need in texts:
+        widths[col] = max(widths[col], need)
+    return tuple(widths.items())
+
+
+_LABELS = ((0, "employee", "label"), (0, "team", "label"), (0, "weak_spots", "label"),
+           (0, "signature_employee", "signature"), (3, "signature_head", "signature"),
+           (4, "position", "label"), (4, "bonus_target", "label"), (6, "signature_accountant", "signature"),
+           *((6, key, "label") for key in LINES[:-1]), (6, LINES[-1], "total_label"))
+
+
+def _usual_rules(lang: str) -> list[str]:
+    """Each rule's text with figures of the usual length: 100%, a cut-off of 80%, a cap of 150%, × 1.25."""
+    x = _plain(Decimal("1.25"), lang)
+    return [text("rule_no_plan", lang), text("rule_no_fact", lang),
+            text("rule_below", lang, c="100%", cutoff="80%"), text("rule_proportional", lang, c="100%"),
+            text("rule_accelerated", lang, c="100%", accelerator=x),
+            text("rule_capped", lang, cap="150%", accelerator=x)]
 
 
 def _num(value: Decimal) -> str:

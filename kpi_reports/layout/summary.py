@@ -1,17 +1,28 @@
 """The summary sheet: a row per employee grouped by team, each KPI's completion coloured, pay, the main
 weak spot; team subtotals and a company total; a chart of the main result KPI against the 100% line.
-Every figure refers to the employee's payslip, so the two sheets never disagree."""
+Every figure refers to the employee's payslip, so the two sheets never disagree.
+
+Printed on A4 landscape, one page wide: every row as tall as its wrapped text, and the chart below the
+table inside the print area — on the table's page when both fit, else on a page of its own. The chart's
+data (names, completion, 100%) sits below the chart, outside the print area."""
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from kpi_reports import explain
 from kpi_reports.engine.report import PeriodReport
-from kpi_reports.layout.model import Chart, Colour, Page, Sheet
+from kpi_reports.layout.model import LINE, STYLES, Chart, Colour, Page, Sheet, number_width, text_width, word_width
 from kpi_reports.messages import text
+from kpi_reports.model import EmployeeResult
 from kpi_reports.names import a1
 
 MONEY = ("salary", "bonus", "commission", "total")
+KPI_WIDTH, KPI_MAX_WIDTH, MONEY_WIDTH, SPOT_WIDTH = 13.5, 20, 14, 60
+CHART_ROWS = 22
+"""The chart's height, in rows of the default height."""
+A4_LANDSCAPE = (842, 595)
+"""Points."""
 
 
 def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
@@ -25,11 +36,11 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         row += 1
     heads = ["ID", text("employee", lang), *(title for _, title in kpis), *(text(k, lang) for k in MONEY),
              text("main_weak_spot", lang)]
+    header, money_col, spot_col = row, 2 + len(kpis), 2 + len(kpis) + len(MONEY)
+    sheet.widths = _widths(heads, len(kpis), result.totals.total)
     for col, head in enumerate(heads):
         sheet.put(row, col, head, style="header")
-    header, money_col, spot_col = row, 2 + len(kpis), 2 + len(kpis) + len(MONEY)
-    sheet.widths = {0: 8, 1: 30, **{2 + i: 12 for i in range(len(kpis))},
-                    **{money_col + i: 14 for i in range(len(MONEY))}, spot_col: 60}
+        sheet.fit(row, col, col, head, "header")
     where = {e: ("'" + slips.name.replace("'", "''") + "'!", refs) for slips in payslips
              for e, refs in slips.anchors.items()}
     subtotals, names, members = [], [], {}
@@ -41,21 +52,9 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         first = row + 1
         for r in members.get(team.team, ()):
             row += 1
-            source, refs = where[r.employee.employee_id]
-            sheet.put(row, 0, r.employee.employee_id, style="text")
-            sheet.put(row, 1, r.employee.name, style="text")
+            e = r.employee.employee_id
+            _person(sheet, row, r, where[e], kpis, _main_spot(report, e, lang))
             names.append(row)
-            mine = {k.kpi: k for k in r.kpis}
-            for i, (kpi, _) in enumerate(kpis):
-                k = mine.get(kpi)
-                if k is not None:
-                    value = k.completion if k.completion is not None else ""
-                    sheet.put(row, 2 + i, value, f"={source}{refs['kpi:' + kpi]}", "percent")
-            for i, key in enumerate(MONEY):
-                value = {"salary": r.salary, "bonus": r.bonus, "commission": r.commission.amount,
-                         "total": r.total}[key]
-                sheet.put(row, money_col + i, value, f"={source}{refs[key]}", "money")
-            sheet.put(row, spot_col, _main_spot(report, r.employee.employee_id, lang), style="text")
         row += 1
         sheet.put(row, 1, text("team_subtotal", lang, team=team.team), style="total_label")
         for i, key in enumerate(MONEY):
@@ -74,32 +73,96 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         sheet.colours.append(Colour(header + 1, 2 + i, row - 1, 2 + i, cutoffs[kpi]))
     main = next(((kpi, title) for r in result.employees for k in r.kpis if k.group == "result"
                  for kpi, title in [(k.kpi, k.title)]), None)
+    page = Page(landscape=True, fit_width=True, repeat_rows=(header, header),
+                print_area=(0, 0, row, spot_col), footer=text("page_footer", lang))
     if main and names:
-        _chart(sheet, report, main, kpis.index(main), names, row + 3, lang)
-    sheet.page = Page(landscape=True, fit_width=True, repeat_rows=(header, header),
-                      print_area=(0, 0, row, spot_col), footer=text("page_footer", lang))
+        page = _chart(sheet, page, main, kpis.index(main), names, lang)
+    sheet.page = page
     return sheet
+
+
+def _widths(heads: list[str], kpis: int, largest: Decimal) -> dict[int, float]:
+    """Column widths: each KPI's title on at most three lines and broken only between words, as far as
+    KPI_MAX_WIDTH allows; money holds the company total."""
+    money = max(MONEY_WIDTH, number_width(largest, 2, STYLES["total"]))
+    header = STYLES["header"]
+    kpi = [min(KPI_MAX_WIDTH, max(KPI_WIDTH, word_width(head, header), text_width(head, header) / 3 + 2))
+           for head in heads[2:2 + kpis]]
+    return dict(enumerate([8, 30, *kpi, *[money] * len(MONEY), SPOT_WIDTH]))
+
+
+def _person(sheet: Sheet, row: int, r: EmployeeResult, where: tuple[str, dict], kpis: list[tuple[str, str]],
+            spot: str) -> None:
+    """An employee's row: completions and pay referring to the payslip (`where`: its sheet and cells)."""
+    source, refs = where
+    money_col = 2 + len(kpis)
+    sheet.put(row, 0, r.employee.employee_id, style="text")
+    sheet.put(row, 1, r.employee.name, style="text")
+    mine = {k.kpi: k for k in r.kpis}
+    for i, (kpi, _) in enumerate(kpis):
+        k = mine.get(kpi)
+        if k is not None:
+            value = k.completion if k.completion is not None else ""
+            sheet.put(row, 2 + i, value, f"={source}{refs['kpi:' + kpi]}", "percent")
+    for i, key in enumerate(MONEY):
+        value = {"salary": r.salary, "bonus": r.bonus, "commission": r.commission.amount, "total": r.total}[key]
+        sheet.put(row, money_col + i, value, f"={source}{refs[key]}", "money")
+    spot_col = money_col + len(MONEY)
+    sheet.put(row, spot_col, spot, style="text")
+    sheet.fit(row, 0, 0, r.employee.employee_id, "text")
+    sheet.fit(row, 1, 1, r.employee.name, "text")
+    sheet.fit(row, spot_col, spot_col, spot, "text")
 
 
 def _main_spot(report: PeriodReport, employee_id: str, lang: str) -> str:
     return next(iter(explain.main(report.weak_spots.get(employee_id), lang, explain.TOP)), "")
 
 
-def _chart(sheet: Sheet, report: PeriodReport, main: tuple[str, str], index: int, names: list[int], row: int,
-           lang: str) -> None:
-    """Chart data in a small block below the table (names, completion, 100%), then the chart beside it."""
+def _chart(sheet: Sheet, page: Page, main: tuple[str, str], index: int, names: list[int], lang: str) -> Page:
+    """The chart below the table, across the names, KPIs and pay, inside the print area; its data (names,
+    completion, 100%) in a small block below it, outside. Returns the page with the print area taken down
+    to the chart's last row; when table and chart do not fit one page, with a page break before the chart,
+    which then fills its page."""
     _, title = main
+    (_, _, last, spot_col), header = page.print_area, page.repeat_rows[0]
+    top, capacity = last + 2, _capacity(sheet, page)
+    rows, breaks = CHART_ROWS, ()
+    if _height(sheet, 0, last) + (1 + CHART_ROWS) * LINE > capacity:
+        rows, breaks = max(CHART_ROWS, int((capacity - _height(sheet, header, header)) / LINE) - 1), (top,)
+    bottom = top + rows - 1
+    first, last_name = bottom + 3, bottom + 2 + len(names)
+    _chart_data(sheet, bottom + 2, title, [(source, 2 + index) for source in names], lang)
+    sheet.charts.append(Chart(text("chart_completion", lang, kpi=title), (1, first, last_name),
+                              (2, first, last_name), Decimal(1), text("plan_line", lang),
+                              (top, 1), (bottom, spot_col - 1)))
+    return dataclasses.replace(page, row_breaks=breaks, print_area=(0, 0, bottom, spot_col))
+
+
+def _chart_data(sheet: Sheet, row: int, title: str, sources: list[tuple[int, int]], lang: str) -> None:
+    """From `row`: a header, then per employee the name, the completion and 100%, each referring to its row
+    of the table (`sources`: the row and column of each completion; the name is in column 1)."""
     sheet.put(row, 1, text("employee", lang), style="header")
     sheet.put(row, 2, title, style="header")
+    sheet.fit(row, 2, 2, title, "header")
     sheet.put(row, 3, text("plan_line", lang), style="header")
-    first = row + 1
     cells = {(c.row, c.col): c for c in sheet.cells}
-    for i, source in enumerate(names):
-        completion, name = cells.get((source, 2 + index)), cells[(source, 1)]
-        sheet.put(first + i, 1, name.value, f"={a1(source, 1)}", "text")
+    for i, (source, col) in enumerate(sources, row + 1):
+        completion, name = cells.get((source, col)), cells[(source, 1)]
+        sheet.put(i, 1, name.value, f"={a1(source, 1)}", "text")
         value = completion.value if completion is not None else ""
-        sheet.put(first + i, 2, value, f"={a1(source, 2 + index)}" if completion is not None else None, "percent")
-        sheet.put(first + i, 3, Decimal(1), style="percent")
-    last = first + len(names) - 1
-    sheet.charts.append(Chart(text("chart_completion", lang, kpi=title), (1, first, last), (2, first, last),
-                              Decimal(1), text("plan_line", lang), (row, 5)))
+        sheet.put(i, 2, value, f"={a1(source, col)}" if completion is not None else None, "percent")
+        sheet.put(i, 3, Decimal(1), style="percent")
+
+
+def _height(sheet: Sheet, first: int, last: int) -> float:
+    return sum(sheet.heights.get(r, LINE) for r in range(first, last + 1))
+
+
+def _capacity(sheet: Sheet, page: Page) -> float:
+    """How many points of the sheet's rows one A4 landscape page prints (with a 5% margin), the columns
+    scaled to the page's width as Excel scales them (LibreOffice's wider substitute font makes the
+    columns wider, so it scales down further and prints more rows)."""
+    left, right, top, bottom = page.margins
+    width = sum(0.75 * (int(7 * w + 0.5) + 5) for w in sheet.widths.values())
+    scale = min(1.0, (A4_LANDSCAPE[0] - 72 * (left + right)) / width)
+    return 0.95 * (A4_LANDSCAPE[1] - 72 * (top + bottom)) / scale

@@ -2,10 +2,10 @@
 read cached values (pandas, python-calamine) see the figures Excel shows.
 
 XlsxWriter draws the frame — formats, widths, frozen panes, autofilters, conditional formats, charts,
-page setup — and `sheet_xml` fills it with the cells and merged ranges as sheet XML, in chunks, once
-the style numbers are final (XlsxWriter's per-cell writing costs about 40 µs a cell, most of it parsing
-each formula). Strings are inline, so the sheets can be added to another workbook without touching its
-shared strings.
+page setup — and `sheet_xml` fills it with the cells, the rows' heights and the merged ranges as sheet
+XML, in chunks, once the style numbers are final (XlsxWriter's per-cell writing costs about 40 µs a cell,
+most of it parsing each formula). Strings are inline, so the sheets can be added to another workbook
+without touching its shared strings.
 
 User text is always written as text, never as a formula: a name such as `=HYPERLINK("http://x","y")`
 stays a name.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from kpi_reports.layout.model import STYLES, Cell, Sheet
+from kpi_reports.layout.model import DEFAULT_WIDTH, LINE, STYLES, Cell, Sheet
 from kpi_reports.names import a1, col_letter
 from kpi_reports.render.atomic import atomic_path
 from kpi_reports.render.package import PackageWriter
@@ -89,13 +89,13 @@ def _frame(book, ws, sheet: Sheet, formats: dict) -> None:
     for c in sheet.colours:
         _colours(ws, c, formats)
     for chart in sheet.charts:
-        _chart(book, ws, sheet.name, chart)
+        _chart(book, ws, sheet, chart)
     _page(ws, sheet)
 
 
 def sheet_xml(frame: str, sheet: Sheet, styles: dict[str, int]) -> Iterator[str]:
-    """The frame's sheet XML with the cells and merged ranges of `sheet` in it, in chunks; `styles` gives
-    each style's cell format number."""
+    """The frame's sheet XML with the cells, row heights and merged ranges of `sheet` in it, in chunks;
+    `styles` gives each style's cell format number."""
     data = _SHEET_DATA.search(frame)
     head, tail = frame[:data.start()], frame[data.end():]
     rows = _rows(sheet)
@@ -104,9 +104,9 @@ def sheet_xml(frame: str, sheet: Sheet, styles: dict[str, int]) -> Iterator[str]
         head = _DIMENSION.sub(f'<dimension ref="A1:{a1(max(rows), last_col)}"/>', head, count=1)
     yield head
     yield "<sheetData>"
-    cell_xml = _CellXml(styles)
-    for r in sorted(rows):
-        yield cell_xml.row(r + 1, rows[r])
+    cell_xml, heights = _CellXml(styles), sheet.heights
+    for r in sorted(rows.keys() | heights.keys()):
+        yield cell_xml.row(r + 1, rows.get(r, ()), heights.get(r))
     yield "</sheetData>"
     at = _AFTER_MERGES.search(tail)
     if sheet.merges:
@@ -158,7 +158,7 @@ class _CellXml:
         self.attrs[None] = ""
         self.texts: dict[str, str] = {}
 
-    def row(self, n: int, cells: list[Cell]) -> str:
+    def row(self, n: int, cells: list[Cell] | tuple, height: float | None = None) -> str:
         out, attrs, texts, letters, n = [], self.attrs, self.texts, _LETTERS, str(n)
         for cell in cells:
             ref = letters[cell.col] + n
@@ -180,7 +180,9 @@ class _CellXml:
                 out.append(f'<c r="{ref}"{s}><v>{_number(value)}</v></c>')
             elif s:
                 out.append(f'<c r="{ref}"{s}/>')
-        return f'<row r="{n}">{"".join(out)}</row>'
+        if height is None:
+            return f'<row r="{n}">{"".join(out)}</row>'
+        return f'<row r="{n}" ht="{height:g}" customHeight="1">{"".join(out)}</row>'
 
 
 def _number(value: Decimal | int) -> str:
@@ -217,7 +219,8 @@ def _colours(ws, c, formats: dict) -> None:
                                "stop_if_true": True})
 
 
-def _chart(book, ws, name: str, chart) -> None:
+def _chart(book, ws, sheet: Sheet, chart) -> None:
+    name = sheet.name
     column = book.add_chart({"type": "column"})
     col, first, last = chart.names
     vcol, vfirst, vlast = chart.values
@@ -231,8 +234,23 @@ def _chart(book, ws, name: str, chart) -> None:
     column.set_title({"name": chart.title})
     column.set_y_axis({"num_format": "0%", "min": 0})
     column.set_legend({"position": "bottom"})
-    column.set_size({"width": 720, "height": 360})
+    column.set_size(_chart_size(sheet, chart))
+    if chart.to is not None:  # XlsxWriter anchors the chart's far corner by the heights it knows
+        for row in range(chart.anchor[0], chart.to[0] + 1):
+            if row in sheet.heights:
+                ws.set_row(row, sheet.heights[row])
     ws.insert_chart(*chart.anchor, column)
+
+
+def _chart_size(sheet: Sheet, chart) -> dict[str, int]:
+    """The chart's size in pixels: the cells from its anchor to `chart.to`, as XlsxWriter measures them
+    (a column w characters wide is int(7w + 0.5) + 5 pixels, a row h points 4h/3), else 720 × 360."""
+    if chart.to is None:
+        return {"width": 720, "height": 360}
+    (row, col), (last_row, last_col) = chart.anchor, chart.to
+    width = sum(int(7 * sheet.widths.get(c, DEFAULT_WIDTH) + 0.5) + 5 for c in range(col, last_col + 1))
+    height = sum(int(4 * sheet.heights.get(r, LINE) / 3) for r in range(row, last_row + 1))
+    return {"width": width, "height": height}
 
 
 def _page(ws, sheet: Sheet) -> None:
@@ -244,7 +262,8 @@ def _page(ws, sheet: Sheet) -> None:
         ws.set_portrait()
     if page.fit_width:
         ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    left, right, top, bottom = page.margins
+    ws.set_margins(left=left, right=right, top=top, bottom=bottom)
     if page.row_breaks:
         ws.set_h_pagebreaks(list(page.row_breaks))
     if page.print_area:
