@@ -76,3 +76,11 @@ def test_every_json_field_is_documented():
                 yield from keys(item)
     for key in set(keys(run_json("--as-of", "2026-10-15"))):
         assert f'"{key}"' in README or f"`{key}`" in README, f"the JSON field {key} is not in README.md"
+
+
+def test_every_image_and_document_the_readme_links_is_in_the_project():
+    links = re.findall(r"\]\(([^)#]+)\)", README) + re.findall(r"`(docs/[^`]+)`", README)
+    assert {"docs/payslip.png", "docs/summary.png", "docs/method.md"} <= set(links)
+    for link in links:
+        if not link.startswith("http"):
+            assert (ROOT / link).is_file(), link
