@@ -136,13 +136,16 @@ def test_a_folder_that_cannot_be_written_is_a_clear_error(book, monkeypatch):
 def test_killed_at_any_moment_the_file_is_whole_old_or_whole_new(book, tmp_path):
     original = book.read_bytes()
     command = [sys.executable, "-m", "kpi_reports", "run", str(book), "--period", "2026-10"]
+    scratch = tmp_path / "tmp"  # what a killed run leaves of its temporary folder stays with the test
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
+    subprocess.run(command, check=True, capture_output=True, env=env)
     full = time.perf_counter() - start
     outcomes = []
     for i in range(25):  # bounded: 24 kills spread over the whole run, then one run left to finish
         book.write_bytes(original)
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         if i < 24:
             time.sleep(full * 1.2 * i / 24)
             process.send_signal(signal.SIGKILL)
