@@ -89,6 +89,8 @@ class Sheet:
     kind: Literal["payslips", "summary", "problems"] = "payslips"
     anchors: dict = field(default_factory=dict)
     """Where other sheets find this one's figures: for payslips, employee id → {salary, bonus, …: A1}."""
+    _spans: dict[tuple[int, int], float] = field(default_factory=dict, repr=False, compare=False)
+    """The width of each merge `fit` has measured: the widths are final before the first row is fitted."""
 
     def put(self, row: int, col: int, value: Value = None, formula: str | None = None,
             style: str | None = None) -> None:
@@ -100,9 +102,13 @@ class Sheet:
 
     def fit(self, row: int, first_col: int, last_col: int, text: str, style: str | None) -> None:
         """Makes `row` tall enough for `text` wrapped in columns first_col..last_col (a cell or a merge)."""
-        widths = self.widths
-        width = widths.get(first_col, DEFAULT_WIDTH) if first_col == last_col else \
-            sum(widths.get(col, DEFAULT_WIDTH) for col in range(first_col, last_col + 1))
+        if first_col == last_col:
+            width = self.widths.get(first_col, DEFAULT_WIDTH)
+        elif (width := self._spans.get((first_col, last_col))) is None:
+            width = self._spans[first_col, last_col] = sum(
+                self.widths.get(col, DEFAULT_WIDTH) for col in range(first_col, last_col + 1))
+        if len(text) * _WIDEST + _EDGES <= width and "\n" not in text:
+            return  # one line in any style: the common case, at the cost of a len()
         n = _lines(text, width, style)
         if n > 1 and self.heights.get(row, LINE) < n * LINE:
             self.heights[row] = min(n * LINE, MAX_HEIGHT)
@@ -146,6 +152,8 @@ towards a line too many, never one too few."""
 PAD, INDENT = 1.0, 1.5
 """The cell's own margins, and one step of indent, in the same units."""
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
+_WIDEST = max(CHAR.values())
+_EDGES = PAD + INDENT * max(style.get("indent", 0) for style in STYLES.values())
 
 
 def _char(text: str, style: dict) -> float:
