@@ -26,13 +26,14 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from conftest import digest, put
 
 import kpi_reports
 from kpi_reports.cli import main
 from kpi_reports.workbook import schema
 from kpi_reports.workbook.example import example_data
 from kpi_reports.workbook.template import HEADER_ROW
+
+from conftest import digest, put
 
 PERIOD = "2026-10"
 RUN = ("run", "--period", PERIOD)

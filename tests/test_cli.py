@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import openpyxl
 from click.testing import CliRunner
-from conftest import SAMPLES, digest
 
 from kpi_reports.cli import main
+
+from conftest import SAMPLES, digest
 
 MONEY = re.compile(r"^-?\d+\.\d\d$")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")

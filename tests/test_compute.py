@@ -3,10 +3,11 @@ from decimal import Context, localcontext
 from decimal import Decimal as D
 
 import pytest
-from conftest import SAMPLES, put
 
 import kpi_reports
 from kpi_reports.render.json import result_dict
+
+from conftest import SAMPLES, put
 
 
 def exact(a, b):

@@ -7,9 +7,10 @@ import subprocess
 
 import openpyxl
 from click.testing import CliRunner
-from conftest import ROOT
 
 from kpi_reports.cli import main
+
+from conftest import ROOT
 
 README = (ROOT / "README.md").read_text("utf-8")
 BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, re.DOTALL)

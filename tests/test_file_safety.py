@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import digest
 
 import kpi_reports
 from kpi_reports.cli import main
 from kpi_reports.workbook.safety import _sheet_parts as sheet_parts
+
+from conftest import digest
 
 PERIOD = "2026-10"
 MIB = 1 << 20

@@ -7,12 +7,13 @@ from decimal import Decimal as D
 
 import pytest
 from click.testing import CliRunner
-from conftest import put
 
 import kpi_reports
 from kpi_reports.cli import main
 from kpi_reports.engine.calendar import WorkCalendar
 from kpi_reports.workbook.example import example_data
+
+from conftest import put
 
 PERIOD = "2025-11"
 

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLES, put
 
 import kpi_reports
 from kpi_reports.cli import main
+
+from conftest import ROOT, SAMPLES, put
 
 PERIOD = "2026-10"
 

@@ -4,10 +4,11 @@ import string
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES, put
 
 from kpi_reports.cli import main
 from kpi_reports.messages import catalogue, default_language, msg
+
+from conftest import SAMPLES, put
 
 
 def fields(text):

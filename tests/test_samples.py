@@ -6,12 +6,13 @@ from decimal import Decimal
 import pytest
 import python_calamine
 from click.testing import CliRunner
-from conftest import SAMPLES
 
 import kpi_reports
 from kpi_reports.cli import main
 from kpi_reports.workbook.example import YEAR_MONTHS, example_data
 from kpi_reports.workbook.template import write_workbook
+
+from conftest import SAMPLES
 
 SAMPLE_FILES = ["sales_team.xlsx", "sales_team_ru.xlsx"]
 

@@ -15,7 +15,6 @@ import openpyxl
 import pytest
 import python_calamine
 from click.testing import CliRunner
-from conftest import SAMPLES, put
 
 import kpi_reports
 from kpi_reports import layout
@@ -23,6 +22,8 @@ from kpi_reports.cli import main
 from kpi_reports.layout.model import MAX_HEIGHT
 from kpi_reports.messages import text
 from kpi_reports.render.xlsx import write_workbook
+
+from conftest import SAMPLES, put
 
 PERIOD = "2026-10"
 RECALC = """<?xml version="1.0" encoding="UTF-8"?>

@@ -12,13 +12,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 import python_calamine
-from conftest import ROOT, SAMPLES
 
 import kpi_reports
 from kpi_reports import layout
 from kpi_reports.layout.model import Sheet
 from kpi_reports.problems import FileProblem
 from kpi_reports.render.splice import splice
+
+from conftest import ROOT, SAMPLES
 
 CORPUS = ROOT / "tests" / "corpus" / "excel-saved"
 BOOKS = sorted(CORPUS.glob("*.xls[xm]")) + [SAMPLES / "sales_team.xlsx", SAMPLES / "sales_team_ru.xlsx"]

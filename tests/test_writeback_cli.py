@@ -15,10 +15,11 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES, digest
 
 from kpi_reports.cli import main
 from kpi_reports.render import atomic, writeback
+
+from conftest import SAMPLES, digest
 
 GENERATED = ["Payslips 2026-10", "Summary 2026-10"]
 
