@@ -1,10 +1,11 @@
 """kpi-reports: a sales team's plans and facts into KPI completion, bonuses and commission.
 
-The pipeline is read → validate → compute → lay out → render; `load`, `compute` and `check` are the
-library's entry points, and the CLI is a thin layer over them. `frame` turns a result into pandas
-DataFrames (the optional `pandas` extra, imported only when called).
+The pipeline is read → validate → compute → lay out → render; `load`, `compute`, `check` and `review` (the
+quarterly weight review) are the library's entry points, and the CLI is a thin layer over them. `frame`
+turns a result into pandas DataFrames (the optional `pandas` extra, imported only when called).
 """
-from kpi_reports.api import check, compute, load, period_report, trend_months
+from kpi_reports.api import check, compute, load, period_report, review, review_months, trend_months
+from kpi_reports.engine.review import QuarterReview
 from kpi_reports.frames import frame
 from kpi_reports.model import EmployeeResult, KpiResult, PeriodResult, Workbook
 from kpi_reports.problems import FileProblem, InvalidWorkbook, KpiError, MissingExtra, Problem, Report, UsageError
@@ -18,6 +19,7 @@ __all__ = [
     "MissingExtra",
     "PeriodResult",
     "Problem",
+    "QuarterReview",
     "Report",
     "UsageError",
     "Workbook",
@@ -26,6 +28,8 @@ __all__ = [
     "frame",
     "load",
     "period_report",
+    "review",
+    "review_months",
     "trend_months",
 ]
 __version__ = "0.1.0"

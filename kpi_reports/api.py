@@ -3,16 +3,21 @@
     wb = kpi_reports.load("team.xlsx")          # raises InvalidWorkbook listing every error
     result = kpi_reports.compute(wb, "2026-10")  # PeriodResult: employees, teams, totals, warnings
     report = kpi_reports.check("team.xlsx")      # every error and warning, every period computed
+    wb = kpi_reports.load("team.xlsx", periods=kpi_reports.review_months("2026-Q4"))
+    review = kpi_reports.review(wb, "2026-Q4")   # QuarterReview: per scheme and KPI, flags, better weights
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Collection
 
 from kpi_reports.engine.compute import compute as _compute
 from kpi_reports.engine.report import PeriodReport, months_before
 from kpi_reports.engine.report import period_report as _period_report
+from kpi_reports.engine.review import QuarterReview, previous_quarter, quarter_months
+from kpi_reports.engine.review import review as _review
 from kpi_reports.messages import msg
 from kpi_reports.model import PeriodResult, Workbook
 from kpi_reports.problems import InvalidWorkbook, Problem, Report, UsageError
@@ -78,6 +83,44 @@ def trend_months(period: str) -> list[str]:
     """The months `period_report` reads: `period` and the two before it."""
     period = _period(period)
     return [*months_before(period, 2), period]
+
+
+_QUARTER = (re.compile(r"(\d{4})\s*[-–/ ]?\s*Q\s*([1-4])", re.IGNORECASE),
+            re.compile(r"Q\s*([1-4])\s*[-–/ ]?\s*(\d{4})", re.IGNORECASE))
+
+
+def _quarter(text: str) -> str:
+    """`2026-Q4` from `2026-Q4`, `2026q4`, `2026 Q4` or `Q4 2026`; a UsageError naming the form otherwise."""
+    value = str(text).strip()
+    if m := _QUARTER[0].fullmatch(value):
+        return f"{m.group(1)}-Q{m.group(2)}"
+    if m := _QUARTER[1].fullmatch(value):
+        return f"{m.group(2)}-Q{m.group(1)}"
+    raise UsageError(msg("bad_quarter_arg", value=text))
+
+
+def review_months(text: str) -> list[str]:
+    """The months `review` reads: the previous quarter's three, then the quarter's (`2026-Q4`: 2026-07…12)."""
+    q = _quarter(text)
+    return [*quarter_months(previous_quarter(q)), *quarter_months(q)]
+
+
+def review(wb: Workbook, quarter: str) -> QuarterReview:
+    """The quarterly weight review of a quarter (`2026-Q4`): per scheme and KPI how the three months went,
+    the flags, the suggested weights and the bonus fund at current and at suggested weights.
+
+    Every month of the quarter must be loaded (`load(path, periods=review_months(quarter))`) and have Facts
+    rows; the previous quarter's months are compared with when the workbook has them."""
+    q = _quarter(quarter)
+    months = quarter_months(q)
+    if wb.loaded is not None and not set(months) <= wb.loaded:
+        raise UsageError(msg("quarter_not_loaded", quarter=q))
+    with_facts = {period for period, _ in wb.facts}
+    missing = [m for m in months if m not in with_facts]
+    if missing:
+        raise UsageError(msg("quarter_no_facts", quarter=q, months=", ".join(missing),
+                             periods=", ".join(wb.periods) or msg("_none")))
+    return _review(wb, q)
 
 
 def check(path: str | os.PathLike) -> Report:

@@ -116,21 +116,60 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
         note = ""
         if not dry_run:
             progress.stage(text("progress_write", lang))
-            note = _write_sheets(report, wb, path, out_path, read_as, backup, lang)
+            note = _write_sheets(layout.sheets(report, lang, wb.settings.company), path, out_path, read_as, backup,
+                                 lang)
+    _print(lambda: json_out.dumps(report, lang), lambda: terminal.report_text(report, lang), json_path, note)
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--quarter", required=True, metavar="YYYY-Qn", help="The quarter to review, such as 2026-Q4.")
+@click.option("--json", "json_path", metavar="FILE|-", help="Write the review as JSON to FILE, or - for stdout.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the review sheet to a new workbook FILE instead of into PATH.")
+@click.option("--dry-run", is_flag=True, help="Compute and print, write no sheet anywhere.")
+@click.option("--backup", is_flag=True, help="Keep the previous PATH as NAME.bak.xlsx.")
+@lang_option()
+@handles_errors
+def review(path: Path, quarter: str, json_path: str | None, out_path: Path | None, dry_run: bool, backup: bool,
+           lang: str | None) -> None:
+    """Review a quarter's KPI weights: per scheme and KPI how the three months went, the flags (too easy,
+    out of reach, gamed, beside the point, over-paying, scheme design), suggested weights and the bonus
+    fund at current and suggested weights — and add the sheet "Review YYYY-Qn", with a column of your own
+    weights to try, to the workbook at PATH, replacing the one an earlier review of that quarter added.
+    The sheets `run` added stay; nothing else in the workbook changes."""
+    with Progress() as progress:
+        progress.stage(text("progress_read", lang or default_language()))
+        months = kpi_reports.review_months(quarter)  # a bad quarter is said before the file is read
+        read_as = writeback.fingerprint(path) if path.is_file() else None
+        wb = kpi_reports.load(path, periods=months)
+        lang = lang or wb.settings.language or default_language()
+        progress.stage(text("progress_compute", lang))
+        result = kpi_reports.review(wb, quarter)
+        note = ""
+        if not dry_run:
+            progress.stage(text("progress_write", lang))
+            note = _write_sheets(layout.review_sheets(result, lang, wb.settings.company), path, out_path, read_as,
+                                 backup, lang)
+    _print(lambda: json_out.review_dumps(result, lang), lambda: terminal.review_text(result, lang), json_path, note)
+
+
+def _print(json_text, terminal_text, json_path: str | None, note: str) -> None:
+    """The JSON to stdout (`-`, and then nothing else there) or to a file (atomically); the terminal text;
+    the line that says what was written, on stderr."""
     if json_path == "-":
-        click.echo(json_out.dumps(report, lang), nl=False)
+        click.echo(json_text(), nl=False)
     else:
         if json_path:
             with atomic_path(json_path) as tmp:
-                tmp.write_text(json_out.dumps(report, lang), encoding="utf-8")
-        click.echo(terminal.report_text(report, lang))
+                tmp.write_text(json_text(), encoding="utf-8")
+        click.echo(terminal_text())
     if note:
         click.echo(note, err=True)
 
 
-def _write_sheets(report, wb, path: Path, out_path: Path | None, read_as, backup: bool, lang: str) -> str:
+def _write_sheets(sheets, path: Path, out_path: Path | None, read_as, backup: bool, lang: str) -> str:
     """Into PATH, or a new workbook at --out; returns the line that says what was written."""
-    sheets = layout.sheets(report, lang, wb.settings.company)
     if out_path is None:
         saved = writeback.write_back(path, sheets, read_as, backup)
     else:

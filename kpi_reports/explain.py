@@ -1,15 +1,18 @@
-"""One line per weak spot, in the reader's language: the texts are in templates/messages.toml and the
-funnel advice in templates/advice.toml, so they can be edited without touching code."""
+"""One line per weak spot and per flag of the quarterly review, in the reader's language: the texts are in
+templates/messages.toml and the funnel advice in templates/advice.toml, so they can be edited without
+touching code."""
 from __future__ import annotations
 
 import functools
+import string
 import tomllib
 import weakref
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from kpi_reports import i18n
+from kpi_reports.engine.review import Flag, KpiReview, SchemeReview
 from kpi_reports.engine.weak import Shortfall, Stage, Trend, WeakSpots
-from kpi_reports.messages import templates_dir, text
+from kpi_reports.messages import catalogue, templates_dir, text
 from kpi_reports.model import Unit
 from kpi_reports.names import norm
 
@@ -88,3 +91,85 @@ def quantity(value: Decimal | None, unit: Unit, lang: str) -> str:
 
 def _pct(value: Decimal | None, lang: str) -> str:
     return "—" if value is None else i18n.percent(value, lang)
+
+
+# --- the quarterly review -------------------------------------------------------------------------------
+
+COUNTS = frozenset({"points", "person_months", "kpis", "limit", "min_points"})
+"""Figures that are whole numbers; `correlation` is a coefficient; `activity_*` and `efficiency_*` are
+the scheme's activity a month and its efficiency KPI's value; every other number is a share."""
+_FIELDS = {"from": "start", "to": "end"}
+"""Figure names that are Python keywords, as the templates name them."""
+
+
+def flag_word(flag: Flag, lang: str) -> str:
+    """The flag in a word or two, for the sheet's column: "too easy"."""
+    return text(f"flag_{flag.code}", lang)
+
+
+def review_flag(flag: Flag, lang: str, kpi: KpiReview | None = None, scheme: SchemeReview | None = None) -> str:
+    """The flag in a line with its figures and what to do: "Successful calls — too easy: 92.0% of 12
+    person-months at or above 100% (flagged from 80.0%): raise the plan, or lower the weight". The figures
+    are the flag's (see engine/review.py); the KPI and scheme give the titles and the cut-off."""
+    key = f"explain_{flag.figures.get('problem')}" if flag.code == "scheme_design" else f"explain_{flag.code}"
+    titles = {k.kpi: k.title for k in scheme.kpis} if scheme else {}
+    fields: dict = {"scheme": scheme.scheme if scheme else "", "title": kpi.title if kpi else "",
+                    "cutoff": kpi.cutoff if kpi else None}
+    fields.update((_FIELDS.get(name, name), value) for name, value in flag.figures.items())
+    wanted = _fields(key, lang)
+    return text(key, lang, **{name: _shown(name, fields.get(name), titles, lang) for name in wanted})
+
+
+def too_few_to_tell(kpis: list[KpiReview], min_points: int, lang: str) -> str:
+    """One line for the KPIs whose correlation with the result cannot be told from so few person-months."""
+    return text("explain_too_few", lang, titles=", ".join(k.title for k in kpis),
+                points=str(max(k.correlation_points for k in kpis)), min_points=str(min_points))
+
+
+def moves(scheme: SchemeReview, lang: str) -> list[str]:
+    """Why the suggested weights move beyond rounding: one line per 5-point step from a KPI to another."""
+    titles = {k.kpi: k.title for k in scheme.kpis}
+    return [text("explain_move", lang, donor=titles.get(m.donor, m.donor), receiver=titles.get(m.receiver, m.receiver))
+            for m in scheme.moves]
+
+
+@functools.cache
+def _fields(key: str, lang: str) -> tuple[str, ...]:
+    return tuple(sorted({name for _, name, _, _ in string.Formatter().parse(catalogue()[key][lang]) if name}))
+
+
+def _shown(name: str, value, titles: dict[str, str], lang: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (bool, int)):
+        return str(value)
+    if isinstance(value, str):
+        return titles.get(value, value)
+    if name in COUNTS:
+        return i18n.number(value, lang)
+    if name == "correlation":
+        return correlation(value, lang)
+    if name.startswith(("activity_", "efficiency_")):
+        return compact(value, lang)
+    return i18n.percent(value, lang)
+
+
+def correlation(value: Decimal | None, lang: str) -> str:
+    """A correlation to two decimals: 0.35, −0.32 (ru: 0,35); "—" for none."""
+    if value is None:
+        return "—"
+    shown = f"{value.quantize(i18n.CENT, ROUND_HALF_UP):f}"
+    return shown.replace("-", "−").replace(".", "," if lang == "ru" else ".")
+
+
+def compact(value: Decimal, lang: str) -> str:
+    """A figure of any unit in a few digits: 1 234, 87.5, 0.213 (whole from 1,000 on, three significant
+    digits below)."""
+    if abs(value) >= 1000:
+        return i18n.number(value.quantize(Decimal(1), ROUND_HALF_UP), lang)
+    if value == 0:
+        return "0"
+    digits = max(0, 2 - value.adjusted())
+    shown = f"{value.quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP):f}"
+    shown = shown.rstrip("0").rstrip(".") if "." in shown else shown
+    return shown.replace("-", "−").replace(".", "," if lang == "ru" else ".")

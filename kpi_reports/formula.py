@@ -62,6 +62,14 @@ class Formula:
             return _eval(self.tree, values, self.keys)
 
     @functools.cached_property
+    def denominators(self) -> frozenset[str]:
+        """The normalised metrics in the divisor of any division: {"calls"} for `meetings / calls`,
+        {"calls", "emails"} for `meetings / (calls + emails)`; empty without a division."""
+        return frozenset(norm(n.id) for node in ast.walk(self.tree)
+                         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+                         for n in ast.walk(node.right) if isinstance(n, ast.Name) and n.id not in _FUNCTIONS)
+
+    @functools.cached_property
     def keys(self) -> dict[str, str]:
         """Each name as written → its normalised metric key."""
         return {n.id: norm(n.id) for n in ast.walk(self.tree) if isinstance(n, ast.Name)}

@@ -128,6 +128,14 @@ class Settings:
     holidays: frozenset[dt.date] = frozenset()
     workdays: frozenset[dt.date] = frozenset()
     test_mode: bool = False
+    review_too_easy: Decimal = Decimal("0.8")
+    """Quarterly review: a KPI is too easy when at least this share of person-months is at or above 100%."""
+    review_out_of_reach: Decimal = Decimal("0.5")
+    """… out of reach when at least this share is below the cut-off."""
+    review_over_paying: Decimal = Decimal("0.1")
+    """… over-paying when its share of the bonus paid is more than this above its weight (10 points)."""
+    review_min_points: int = 8
+    """… and its correlation with the result group is told from at least this many person-months."""
     cells: dict[str, Cell] = field(default_factory=dict)
     """Where each setting's value is, to name it in a message."""
 
@@ -152,6 +160,12 @@ class Workbook:
     """Every month with a Plans, TeamPlans or Facts row, sorted."""
     loaded: frozenset[str] | None = None
     """The months whose rows were read (None: all of them)."""
+
+
+MAX_KPIS = 7
+"""More KPIs than this in a scheme is a design problem (a warning of `check`, a flag of the review)."""
+TEAM_SHARE = (Decimal("0.10"), Decimal("0.20"))
+"""The team-scope share of a scheme that has individual lines too should lie in this range."""
 
 
 # --- results --------------------------------------------------------------------------------------

@@ -2,11 +2,14 @@
 
 `example` is the bundled sample's content (two teams, a head of sales, months 2026-09 and 2026-10),
 fresh for every test; `put` changes one cell of it and says which A1 cell that is; `write` saves it.
-Data rows start in row 4 (title, explanation, header above).
+Data rows start in row 4 (title, explanation, header above). `soffice` converts a workbook with
+LibreOffice, recalculating every formula (the generated sheets' tests).
 """
 from __future__ import annotations
 
 import hashlib
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,30 @@ def english_system(monkeypatch):
     for var in ("LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LANG", "en_US.UTF-8")
+
+
+RECALC = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item></oor:items>"""
+
+
+@pytest.fixture(scope="session")
+def soffice(tmp_path_factory):
+    """LibreOffice headless with a profile that recalculates every formula on load: `soffice(path, "xlsx")`
+    recalculates a workbook, `soffice(path, "pdf")` prints it; returns the file written."""
+    program = shutil.which("soffice") or shutil.which("libreoffice")
+    assert program, "LibreOffice is needed: apt-get install libreoffice-calc-nogui (.ci/run installs it)"
+    profile = tmp_path_factory.mktemp("lo-profile")
+    (profile / "user").mkdir()
+    (profile / "user" / "registrymodifications.xcu").write_text(RECALC, encoding="utf-8")
+
+    def convert(path: Path, to: str) -> Path:
+        out = path.parent / f"lo-{to}"
+        subprocess.run([program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", to,
+                        "--outdir", str(out), str(path)], check=True, capture_output=True, timeout=180)
+        return out / (path.stem + "." + to)
+    return convert
 
 
 @pytest.fixture

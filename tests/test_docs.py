@@ -49,21 +49,36 @@ def run_json(*extra):
     return json.loads(result.output)
 
 
-def test_json_example_names_only_fields_the_tool_writes_with_the_values_it_writes():
-    example = json.loads(next(body for lang, body in BLOCKS if lang == "json"))
-    real = run_json("--as-of", "2026-10-15")
+def review_json():
+    result = CliRunner().invoke(main, ["review", "--dry-run", str(ROOT / "samples/sales_team.xlsx"), "--quarter",
+                                       "2026-Q4", "--json", "-", "--lang", "en"])
+    return json.loads(result.output)
 
-    def same(doc, actual, path=""):
-        if isinstance(doc, dict):
-            for key, value in doc.items():
-                assert key in actual, f"README documents {path}.{key}, which the tool does not write"
-                same(value, actual[key], f"{path}.{key}")
-        elif isinstance(doc, list):
-            if doc and actual:
-                same(doc[0], actual[0], path + "[]")
-        elif doc != "…":
-            assert doc == actual, f"README shows {path} = {doc!r}, the tool writes {actual!r}"
-    same(example, real)
+
+IDENTITY = ("scheme", "kpi", "employee_id", "period", "code")
+"""A list's items are matched by the first of these they have, so an example may show any item."""
+
+
+def same(doc, actual, path=""):
+    """Every field the README's example shows is written, with the value shown (… stands for any)."""
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            assert key in actual, f"README documents {path}.{key}, which the tool does not write"
+            same(value, actual[key], f"{path}.{key}")
+    elif isinstance(doc, list):  # an example list may be shorter than the real one, or empty
+        for i, item in enumerate(doc if actual else []):
+            key = next((k for k in IDENTITY if isinstance(item, dict) and k in item), None)
+            match = next((a for a in actual if a.get(key) == item[key]), None) if key else actual[min(i, len(actual) - 1)]
+            assert match is not None, f"README shows {path}[] with {key} = {item[key]!r}, which the tool does not write"
+            same(item, match, f"{path}[]")
+    elif doc != "…":
+        assert doc == actual, f"README shows {path} = {doc!r}, the tool writes {actual!r}"
+
+
+def test_json_example_names_only_fields_the_tool_writes_with_the_values_it_writes():
+    run_example, review_example = (json.loads(body) for lang, body in BLOCKS if lang == "json")
+    same(run_example, run_json("--as-of", "2026-10-15"))
+    same(review_example, review_json())
 
 
 def test_every_json_field_is_documented():
@@ -75,7 +90,7 @@ def test_every_json_field_is_documented():
         elif isinstance(doc, list):
             for item in doc:
                 yield from keys(item)
-    for key in set(keys(run_json("--as-of", "2026-10-15"))):
+    for key in set(keys(run_json("--as-of", "2026-10-15"))) | set(keys(review_json())):
         assert f'"{key}"' in README or f"`{key}`" in README, f"the JSON field {key} is not in README.md"
 
 

@@ -55,3 +55,12 @@ def test_deep_nesting_is_refused_not_crashing():
     with pytest.raises(FormulaError):
         parse("(" * 240 + "a" + ")" * 240)
     assert parse("-" * 498 + "a").evaluate({"a": D(1)}) == D(1)
+
+
+def test_denominators_are_the_metrics_divided_by():
+    assert parse("meetings / calls").denominators == {"calls"}
+    assert parse("Meetings / (Calls + e_mails) * 100").denominators == {"calls", "emails"}
+    assert parse("revenue / max(deals, 1)").denominators == {"deals"}
+    assert parse("(a / b) / c").denominators == {"b", "c"}
+    assert parse("a * b + c").denominators == frozenset()
+    assert parse("calls").denominators == frozenset()

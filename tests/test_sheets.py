@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import shutil
 import subprocess
 import textwrap
 import zipfile
@@ -26,29 +25,6 @@ from kpi_reports.render.xlsx import write_workbook
 from conftest import SAMPLES, put
 
 PERIOD = "2026-10"
-RECALC = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
-<value>0</value></prop></item></oor:items>"""
-
-
-@pytest.fixture(scope="session")
-def soffice(tmp_path_factory):
-    """LibreOffice headless with a profile that recalculates every formula on load."""
-    program = shutil.which("soffice") or shutil.which("libreoffice")
-    assert program, "LibreOffice is needed: apt-get install libreoffice-calc-nogui (.ci/run installs it)"
-    profile = tmp_path_factory.mktemp("lo-profile")
-    (profile / "user").mkdir()
-    (profile / "user" / "registrymodifications.xcu").write_text(RECALC, encoding="utf-8")
-
-    def convert(path: Path, to: str) -> Path:
-        out = path.parent / f"lo-{to}"
-        subprocess.run([program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", to,
-                        "--outdir", str(out), str(path)], check=True, capture_output=True, timeout=180)
-        return out / (path.stem + "." + to)
-    return convert
-
-
 def report_of(path: Path, period: str = PERIOD, **kwargs):
     wb = kpi_reports.load(path, periods=kpi_reports.trend_months(period))
     return wb, kpi_reports.period_report(wb, period, **kwargs)

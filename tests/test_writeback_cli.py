@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -176,3 +177,104 @@ def test_progress_shows_the_stage_only_after_a_moment():
     assert "\rWriting the sheets… 0." in slow.getvalue() and slow.getvalue().endswith("\r")
     assert fast.getvalue() == ""
     assert not Progress(io.StringIO()).enabled  # not a terminal: nothing is drawn
+
+
+# --- run and review keep each other's sheets ------------------------------------------------------------
+
+REVIEW = "Review 2026-Q4"
+
+
+def review(path, *extra, quarter="2026-Q4"):
+    return CliRunner().invoke(main, ["review", str(path), "--quarter", quarter, *extra])
+
+
+def test_run_then_review_then_run_keeps_both_kinds_of_sheets(book):
+    assert run(book).exit_code == 0
+    result = review(book)
+    assert result.exit_code == 0, result.output
+    assert f"written {REVIEW}" in result.output
+    assert openpyxl.load_workbook(book).sheetnames[-3:] == [*GENERATED, REVIEW]
+    reviewed = parts(book)
+    assert run(book).exit_code == 0
+    names = openpyxl.load_workbook(book).sheetnames
+    assert names[-3:] == [REVIEW, *GENERATED] and len(names) == len(set(names))
+    again = parts(book)
+    assert run(book).exit_code == 0 and parts(book) == again  # a run again changes nothing more
+    assert review(book).exit_code == 0
+    assert openpyxl.load_workbook(book).sheetnames[-3:] == [*GENERATED, REVIEW]
+    assert same_but_sheet_ids(parts(book), reviewed)  # as after the first review: run's sheets, then the review
+    assert CliRunner().invoke(main, ["check", str(book)]).exit_code == 0
+
+
+def same_but_sheet_ids(one: dict, other: dict) -> bool:
+    """The same package, but for the sheets' ids in the workbook part (a new sheet gets a new one)."""
+    def without(data: dict) -> dict:
+        return {**data, "xl/workbook.xml": re.sub(rb' sheetId="\d+"', b"", data["xl/workbook.xml"])}
+    return without(one) == without(other)
+
+
+def test_review_twice_replaces_only_its_own_sheet(book):
+    assert review(book).exit_code == 0
+    first = parts(book)
+    assert review(book, "--lang", "ru").exit_code == 0  # the same quarter's review, in Russian: replaced
+    assert openpyxl.load_workbook(book).sheetnames[-1] == "Пересмотр весов 2026-Q4"
+    assert REVIEW not in openpyxl.load_workbook(book).sheetnames
+    assert review(book).exit_code == 0
+    assert parts(book) == first
+
+
+def test_reviews_of_two_quarters_are_kept_side_by_side(book):
+    assert review(book).exit_code == 0
+    assert review(book, quarter="2026-Q3").exit_code == 0
+    assert openpyxl.load_workbook(book).sheetnames[-2:] == [REVIEW, "Review 2026-Q3"]
+    assert review(book).exit_code == 0
+    assert openpyxl.load_workbook(book).sheetnames[-2:] == ["Review 2026-Q3", REVIEW]
+
+
+@pytest.mark.parametrize("name", ["Review 2026-Q4", "REVIEW 2026-q4"])
+def test_a_users_sheet_with_the_reviews_name_is_never_touched(book, name):
+    wb = openpyxl.load_workbook(book)
+    wb.create_sheet(name)["A1"] = "my notes"
+    wb.save(book)
+    before = digest(book)
+    result = review(book)
+    assert result.exit_code == 1 and f"has a sheet of its own named {REVIEW}" in result.output
+    assert digest(book) == before
+
+
+def test_review_out_dry_run_and_backup(book, tmp_path):
+    before = book.read_bytes()
+    assert review(book, "--dry-run").exit_code == 0
+    assert book.read_bytes() == before
+    assert review(book, "--out", str(tmp_path / "new.xlsx")).exit_code == 0
+    assert book.read_bytes() == before
+    assert openpyxl.load_workbook(tmp_path / "new.xlsx").sheetnames == [REVIEW]
+    result = review(book, "--backup")
+    assert result.exit_code == 0 and "the previous version is kept as" in result.output
+    assert (book.parent / "team.bak.xlsx").read_bytes() == before
+    assert openpyxl.load_workbook(book).sheetnames[-1] == REVIEW
+
+
+def test_review_keeps_every_part_of_the_users_file(book):
+    """Everything of the user's is copied as stored: only the index parts change, and keep every entry."""
+    before = parts(book)
+    assert review(book).exit_code == 0
+    after = parts(book)
+    index = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+    assert {n: d for n, d in before.items() if n not in index} == \
+        {n: d for n, d in after.items() if n in before and n not in index}
+    assert b'<definedName name="_kpi_reports_sheet" localSheetId="7" hidden="1">"review 2026-Q4"</definedName>' in \
+        after["xl/workbook.xml"]
+
+
+def test_a_review_of_a_file_changed_meanwhile_is_not_written(book, monkeypatch):
+    splice = writeback.splice
+
+    def meanwhile(original, sheets, target):
+        splice(original, sheets, target)
+        os.utime(book, ns=(time.time_ns(), time.time_ns() + 10**9))
+    monkeypatch.setattr(writeback, "splice", meanwhile)
+    before = book.read_bytes()
+    result = review(book)
+    assert result.exit_code == 1 and "changed while the tool was running" in result.output
+    assert book.read_bytes() == before

@@ -6,6 +6,7 @@ the whole period; warnings (no plan, no facts row, a zero denominator) travel wi
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from kpi_reports.engine import pay
@@ -61,6 +62,13 @@ def completions(wb: Workbook, period: str) -> dict[str, dict[str, Decimal | None
         found[e.employee_id] = {wb.kpis[line.kpi].kpi: run.measure(e, line, plans, facts)[3]
                                 for line in wb.schemes.get(e.scheme, [])}
     return found
+
+
+def summed(rows: Iterable[Record | None], metrics: Iterable[str]) -> dict[str, Decimal]:
+    """Each metric summed over the Facts rows (an empty cell or a missing row counts as 0): what a KPI's
+    formula is applied to for a group, as for team scope."""
+    rows = [r for r in rows if r is not None]
+    return {m: sum((r.values.get(m) or ZERO for r in rows), ZERO) for m in metrics}
 
 
 class _Period:
@@ -195,8 +203,7 @@ class _Period:
         rows = [self.wb.facts.get((self.period, m.employee_id)) for m in members]
         if kpi.formula is None:
             return sum((self.fact(kpi, r) or ZERO for r in rows), ZERO)
-        sums = {m: sum((r.values.get(m) or ZERO for r in rows if r), ZERO) for m in kpi.formula.metrics}
-        return self.evaluate(kpi, sums, None, who=who, quiet=quiet)
+        return self.evaluate(kpi, summed(rows, kpi.formula.metrics), None, who=who, quiet=quiet)
 
     def group_plan(self, kpi: Kpi, members: list[Employee], row: Record | None) -> Decimal | None:
         """The TeamPlans cell; else, for an additive KPI, the sum of the members' plans; else None."""

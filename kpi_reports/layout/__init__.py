@@ -1,10 +1,13 @@
-"""What the generated sheets hold: payslips, the summary and, when there are warnings, the problems."""
+"""What the generated sheets hold: payslips, the summary and, when there are warnings, the problems (`run`);
+the quarterly review (`review`)."""
 from __future__ import annotations
 
 from kpi_reports.engine.report import PeriodReport
+from kpi_reports.engine.review import QuarterReview
 from kpi_reports.layout.model import Sheet
 from kpi_reports.layout.payslips import payslips
 from kpi_reports.layout.problems import problems
+from kpi_reports.layout.review import review_sheet
 from kpi_reports.layout.summary import summary
 
 
@@ -14,3 +17,7 @@ def sheets(report: PeriodReport, lang: str, company: str = "") -> list[Sheet]:
     if report.warnings:
         found.append(problems(report.result.period, report.warnings, lang))
     return found
+
+
+def review_sheets(review: QuarterReview, lang: str, company: str = "") -> list[Sheet]:
+    return [review_sheet(review, lang, company)]

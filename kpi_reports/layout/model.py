@@ -1,7 +1,7 @@
 """What a generated sheet holds, decided once and drawn by every renderer (xlsx here; Google Sheets
 and HTML/PDF later): cells with a value, or a formula with its computed value; named styles; column
 widths and row heights (text measured by its length, so a wrapped text never prints over the next row),
-merged ranges, frozen panes, an autofilter, conditional colours, page setup and charts."""
+merged ranges, frozen panes, an autofilter, conditional colours, input cells, page setup and charts."""
 from __future__ import annotations
 
 import functools
@@ -61,6 +61,20 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Validation:
+    """Cells meant to be typed in: a number from `minimum` to `maximum`, with a note shown on selecting one."""
+
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    minimum: Decimal
+    maximum: Decimal
+    title: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Page:
     landscape: bool = False
     fit_width: bool = True
@@ -86,7 +100,12 @@ class Sheet:
     colours: list[Colour] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     page: Page = field(default_factory=Page)
-    kind: Literal["payslips", "summary", "problems"] = "payslips"
+    kind: Literal["payslips", "summary", "problems", "review"] = "payslips"
+    family: str = "run"
+    """Which command's sheets this one is among: a command's re-run replaces the generated sheets of its
+    family and keeps the others' (`run`: payslips, summary, problems; `review 2026-Q4`: that review)."""
+    validations: list[Validation] = field(default_factory=list)
+    """Cells meant to be typed in (the review's "your weight"), with the note a spreadsheet shows on them."""
     anchors: dict = field(default_factory=dict)
     """Where other sheets find this one's figures: for payslips, employee id → {salary, bonus, …: A1}."""
     _spans: dict[tuple[int, int], float] = field(default_factory=dict, repr=False, compare=False)
@@ -122,11 +141,13 @@ STYLES: dict[str, dict] = {
                "indent": 1},
     "text": {"border": 1, "text_wrap": True, "valign": "top", "align": "left", "indent": 1},
     "note": {"text_wrap": True, "valign": "top", "align": "left", "indent": 1},
+    "aside": {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top", "align": "left"},
     "number": {"border": 1, "num_format": "#,##0.####_)", "valign": "top"},
     "money": {"border": 1, "num_format": "#,##0.00_)", "valign": "top"},
     "percent": {"border": 1, "num_format": "0.0%_)", "valign": "top"},
     "money_bold": {"bold": True, "border": 1, "num_format": "#,##0.00_)", "valign": "top"},
     "total": {"bold": True, "top": 2, "num_format": "#,##0.00_)", "bg_color": "#F2F2F2"},
+    "total_percent": {"bold": True, "top": 2, "num_format": "0.0%_)", "bg_color": "#F2F2F2"},
     "total_label": {"bold": True, "top": 2, "bg_color": "#F2F2F2", "align": "left", "indent": 1},
     "team": {"bold": True, "bg_color": "#EDEDED", "align": "left", "indent": 1},
     "banner": {"bold": True, "font_color": "#C00000", "font_size": 12},
@@ -134,6 +155,14 @@ STYLES: dict[str, dict] = {
     "red": {"bg_color": "#F8CBAD"},
     "amber": {"bg_color": "#FFE699"},
     "green": {"bg_color": "#C6EFCE"},
+    "input": {"border": 1, "num_format": "0.0%_)", "valign": "top", "bg_color": "#FFF2CC", "bold": True},
+    "check": {"bold": True, "border": 1, "align": "left", "indent": 1, "valign": "top"},
+    "signed": {"border": 1, "num_format": "+#,##0.00_);-#,##0.00_);0.00_)", "valign": "top"},
+    "signed_total": {"bold": True, "top": 2, "num_format": "+#,##0.00_);-#,##0.00_);0.00_)", "bg_color": "#F2F2F2"},
+    "signed_percent": {"border": 1, "num_format": "+0.0%_);-0.0%_);0.0%_)", "valign": "top"},
+    "ratio": {"border": 1, "num_format": "0.00_);-0.00_)", "valign": "top"},
+    "header_line": {"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "left", "indent": 1, "valign": "top"},
+    "plain": {"border": 1, "align": "left", "indent": 1, "valign": "top"},
 }
 """Number formats end in `_)`: a space the width of ")" keeps a number off the cell's right border, as
 the indent keeps text off its left one (every text but a title is indented, so that all line up)."""
@@ -198,6 +227,26 @@ def _wrapped(text: str, room: float) -> int:
         n += k if line >= 0 else k - 1
         line = word - (k - 1) * room
     return n
+
+
+A4_LANDSCAPE = (842, 595)
+"""Points."""
+
+
+def rows_height(sheet: Sheet, first: int, last: int) -> float:
+    """Points rows first..last take."""
+    return sum(sheet.heights.get(r, LINE) for r in range(first, last + 1))
+
+
+def page_capacity(sheet: Sheet, page: Page) -> float:
+    """How many points of the sheet's rows one A4 landscape page prints (with a 5% margin), the columns of
+    the print area scaled to the page's width as Excel scales them (LibreOffice's wider substitute font
+    makes the columns wider, so it scales down further and prints more rows)."""
+    left, right, top, bottom = page.margins
+    columns = range(page.print_area[1], page.print_area[3] + 1) if page.print_area else sheet.widths
+    width = sum(0.75 * (int(7 * sheet.widths.get(c, DEFAULT_WIDTH) + 0.5) + 5) for c in columns)
+    scale = min(1.0, (A4_LANDSCAPE[0] - 72 * (left + right)) / width)
+    return 0.95 * (A4_LANDSCAPE[1] - 72 * (top + bottom)) / scale
 
 
 def number_width(largest: Decimal | int, decimals: int, style: dict) -> float:

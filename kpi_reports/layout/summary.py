@@ -12,7 +12,19 @@ from decimal import Decimal
 
 from kpi_reports import explain
 from kpi_reports.engine.report import PeriodReport
-from kpi_reports.layout.model import LINE, STYLES, Chart, Colour, Page, Sheet, number_width, text_width, word_width
+from kpi_reports.layout.model import (
+    LINE,
+    STYLES,
+    Chart,
+    Colour,
+    Page,
+    Sheet,
+    number_width,
+    page_capacity,
+    rows_height,
+    text_width,
+    word_width,
+)
 from kpi_reports.messages import text
 from kpi_reports.model import EmployeeResult
 from kpi_reports.names import a1
@@ -21,8 +33,6 @@ MONEY = ("salary", "bonus", "commission", "total")
 KPI_WIDTH, KPI_MAX_WIDTH, MONEY_WIDTH, SPOT_WIDTH = 13.5, 20, 14, 60
 CHART_ROWS = 22
 """The chart's height, in rows of the default height."""
-A4_LANDSCAPE = (842, 595)
-"""Points."""
 
 
 def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
@@ -125,10 +135,10 @@ def _chart(sheet: Sheet, page: Page, main: tuple[str, str], index: int, names: l
     which then fills its page."""
     _, title = main
     (_, _, last, spot_col), header = page.print_area, page.repeat_rows[0]
-    top, capacity = last + 2, _capacity(sheet, page)
+    top, capacity = last + 2, page_capacity(sheet, page)
     rows, breaks = CHART_ROWS, ()
-    if _height(sheet, 0, last) + (1 + CHART_ROWS) * LINE > capacity:
-        rows, breaks = max(CHART_ROWS, int((capacity - _height(sheet, header, header)) / LINE) - 1), (top,)
+    if rows_height(sheet, 0, last) + (1 + CHART_ROWS) * LINE > capacity:
+        rows, breaks = max(CHART_ROWS, int((capacity - rows_height(sheet, header, header)) / LINE) - 1), (top,)
     bottom = top + rows - 1
     first, last_name = bottom + 3, bottom + 2 + len(names)
     _chart_data(sheet, bottom + 2, title, [(source, 2 + index) for source in names], lang)
@@ -152,17 +162,3 @@ def _chart_data(sheet: Sheet, row: int, title: str, sources: list[tuple[int, int
         value = completion.value if completion is not None else ""
         sheet.put(i, 2, value, f"={a1(source, col)}" if completion is not None else None, "percent")
         sheet.put(i, 3, Decimal(1), style="percent")
-
-
-def _height(sheet: Sheet, first: int, last: int) -> float:
-    return sum(sheet.heights.get(r, LINE) for r in range(first, last + 1))
-
-
-def _capacity(sheet: Sheet, page: Page) -> float:
-    """How many points of the sheet's rows one A4 landscape page prints (with a 5% margin), the columns
-    scaled to the page's width as Excel scales them (LibreOffice's wider substitute font makes the
-    columns wider, so it scales down further and prints more rows)."""
-    left, right, top, bottom = page.margins
-    width = sum(0.75 * (int(7 * w + 0.5) + 5) for w in sheet.widths.values())
-    scale = min(1.0, (A4_LANDSCAPE[0] - 72 * (left + right)) / width)
-    return 0.95 * (A4_LANDSCAPE[1] - 72 * (top + bottom)) / scale

@@ -1,4 +1,5 @@
-"""A period's results as JSON: every number a decimal string, money with exactly two decimals.
+"""A period's results and a quarter's review as JSON: every number a decimal string, money with exactly two
+decimals.
 
 The field names are a contract: later versions add fields, never rename them.
 """
@@ -12,6 +13,7 @@ from kpi_reports import explain
 from kpi_reports.engine.forecast import Forecast
 from kpi_reports.engine.pay import EXACT
 from kpi_reports.engine.report import PeriodReport
+from kpi_reports.engine.review import Flag, KpiReview, QuarterReview, SchemeReview
 from kpi_reports.engine.weak import Stage, StageCount, WeakSpots
 from kpi_reports.model import EmployeeResult, GroupKpi, KpiResult, PeriodResult, Totals
 
@@ -133,3 +135,65 @@ def _stage(s: Stage) -> dict:
 
 def _stage_count(c: StageCount | None) -> dict | None:
     return None if c is None else {"from": c.stage.source_label, "to": c.stage.target_label, "people": c.people}
+
+
+# --- the quarterly review ------------------------------------------------------------------------------
+
+def review_dict(review: QuarterReview, lang: str = "en") -> dict:
+    """What `review` shows: per scheme and KPI the quarter's figures, the flags (each with its figures and a
+    message in `lang`), the weights now and suggested, and the bonus fund at both, per person and in total."""
+    t = review.thresholds
+    return {
+        "quarter": review.quarter,
+        "months": list(review.months),
+        "previous_months": list(review.previous_months),
+        "currency": review.currency,
+        "mode": "test" if review.test_mode else "live",
+        "thresholds": {"too_easy": number(t.too_easy), "out_of_reach": number(t.out_of_reach),
+                       "over_paying": number(t.over_paying), "min_points": t.min_points},
+        "schemes": [_scheme_review(s, review.months, lang) for s in review.schemes],
+        "people": [{"employee_id": p.employee_id, "name": p.name, "team": p.team, "scheme": p.scheme,
+                    "fund": _fund(p.fund.current, p.fund.suggested)} for p in review.people],
+        "fund": _fund(review.fund.current, review.fund.suggested),
+    }
+
+
+def review_dumps(review: QuarterReview, lang: str = "en") -> str:
+    return json.dumps(review_dict(review, lang), ensure_ascii=False) + "\n"
+
+
+def _scheme_review(s: SchemeReview, months: tuple[str, ...], lang: str) -> dict:
+    return {
+        "scheme": s.scheme, "people": s.people, "person_months": s.person_months,
+        "kpis": [_kpi_review(k, s, months, lang) for k in s.kpis],
+        "flags": [_flag(f, explain.review_flag(f, lang, scheme=s)) for f in s.flags],
+        "moves": [{"donor": m.donor, "receiver": m.receiver} for m in s.moves],
+        "fund": _fund(s.fund.current, s.fund.suggested),
+    }
+
+
+def _kpi_review(k: KpiReview, s: SchemeReview, months: tuple[str, ...], lang: str) -> dict:
+    current = sum((line.current.get(k.kpi, Decimal(0)) for line in s.lines), Decimal("0.00"))
+    suggested = sum((line.suggested.get(k.kpi, Decimal(0)) for line in s.lines), Decimal("0.00"))
+    return {
+        "kpi": k.kpi, "title": k.title, "group": k.group, "scope": k.scope,
+        "current_weight": number(k.weight), "suggested_weight": number(k.suggested_weight),
+        "cutoff": number(k.cutoff), "person_months": k.person_months,
+        "mean": number(k.mean), "median": number(k.median), "on_plan": number(k.on_plan),
+        "below_cutoff": number(k.below_cutoff), "paid_share": number(k.paid_share),
+        "months": [{"period": p, "mean": number(m)} for p, m in zip(months, k.months)],
+        "previous": number(k.previous), "change": number(k.change),
+        "correlation": number(k.correlation), "correlation_points": k.correlation_points,
+        "inflates": k.inflates,
+        "flags": [_flag(f, explain.review_flag(f, lang, kpi=k, scheme=s)) for f in k.flags],
+        "fund": _fund(current, suggested),
+    }
+
+
+def _flag(flag: Flag, message: str) -> dict:
+    figures = {key: number(value) if isinstance(value, Decimal) else value for key, value in flag.figures.items()}
+    return {"code": flag.code, "message": message, **figures}
+
+
+def _fund(current: Decimal, suggested: Decimal) -> dict:
+    return {"current": money(current), "suggested": money(suggested), "difference": money(suggested - current)}

@@ -7,8 +7,12 @@ part is copied as it is stored; only the indexes change, and keep every entry th
 (new <sheet>s and defined names), its relationships, the content types and the styles (the generated
 fonts, fills, borders, number formats, cell formats and conditional formats are reused when equal and
 appended otherwise, before any cell is written, so cells carry their final style numbers). A hidden
-sheet-local defined name marks each generated sheet, so a re-run replaces exactly those and never a
-sheet of the user's.
+sheet-local defined name marks each generated sheet with its family (`Sheet.family`), so a re-run
+replaces exactly the sheets of the families it writes, keeps the other families' (`run` keeps a
+review's sheet and `review` keeps run's), and never touches a sheet of the user's.
+
+The marker's value is the family: TRUE for `run`'s sheets (what every earlier version wrote, so their
+workbooks keep working), the family as a string constant otherwise (`"review 2026-Q4"`).
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from kpi_reports.render.package import PackageWriter
 from kpi_reports.render.xlsx import draw, sheet_xml
 
 MARKER = "_kpi_reports_sheet"
+RUN = "run"
 LOCAL = "@local-sheet-id@"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET = R_NS + "/worksheet"
@@ -47,17 +52,31 @@ def splice(original: Path, sheets: list[Sheet], target: Path) -> None:
         frame = draw(Path(folder) / "frame.xlsx", sheets)
         with zipfile.ZipFile(original) as src, zipfile.ZipFile(frame.path) as gen:
             book = _Book(src, original)
-            book.remove_generated()
+            book.remove_generated({sheet.family for sheet in sheets})
             new = _Generated(gen)
             book.check_names(new.names, original)
             maps = book.merge_styles(new.styles)
             styles = {name: maps["cellXfs"][number] for name, number in frame.styles.items()}
             for index, name in enumerate(new.names):
-                book.add_sheet(name, new.sheet_parts(index, sheets[index], maps, styles, book.unique))
+                book.add_sheet(name, new.sheet_parts(index, sheets[index], maps, styles, book.unique),
+                               sheets[index].family)
             for index_part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml",
                                "xl/styles.xml"):
                 _well_formed(book.parts[index_part], index_part, original)
             book.write(target)
+
+
+def marker(family: str) -> str:
+    """The marker's value, as the XML text of a defined name: TRUE for run's sheets, else a string constant."""
+    return "TRUE" if family == RUN else html.escape('"' + family.replace('"', '""') + '"', quote=False)
+
+
+def family_of(value: str) -> str:
+    """The family a marker's XML text names: a string constant's text; anything else (TRUE) is run's."""
+    value = html.unescape(value).strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('""', '"')
+    return RUN
 
 
 class _Book:
@@ -123,12 +142,16 @@ class _Book:
             found.append((name, rid, tag))
         return found
 
-    def generated(self) -> set[int]:
-        """Positions of the sheets a previous run added (the marker name is local to each)."""
-        return {int(m.group(1)) for m in re.finditer(
-            rf'<(?:\w+:)?definedName\b[^>]*name="{MARKER}"[^>]*localSheetId="(\d+)"', self.workbook)} | \
-            {int(m.group(1)) for m in re.finditer(
-                rf'<(?:\w+:)?definedName\b[^>]*localSheetId="(\d+)"[^>]*name="{MARKER}"', self.workbook)}
+    def generated(self) -> dict[int, str]:
+        """Position → family of the sheets an earlier run of the tool added (the marker is local to each)."""
+        found = {}
+        for m in re.finditer(r"<(?:\w+:)?definedName\b([^>]*)>(.*?)</(?:\w+:)?definedName>", self.workbook,
+                             re.DOTALL):
+            attrs = m.group(1)
+            local = re.search(r'\blocalSheetId="(\d+)"', attrs)
+            if local and re.search(rf'\bname="{MARKER}"', attrs):
+                found[int(local.group(1))] = family_of(m.group(2))
+        return found
 
     def check_names(self, names: list[str], path: Path) -> None:
         mine = {n.casefold() for n, _, _ in self.sheets()}
@@ -136,8 +159,9 @@ class _Book:
             if name.casefold() in mine:
                 raise FileProblem(msg("sheet_taken", sheet=name), path)
 
-    def remove_generated(self) -> None:
-        doomed = sorted(self.generated(), reverse=True)
+    def remove_generated(self, families: set[str]) -> None:
+        """Drops the generated sheets of `families` (and everything of theirs); keeps the others."""
+        doomed = sorted((i for i, family in self.generated().items() if family in families), reverse=True)
         for index in doomed:
             _, rid, tag = self.sheets()[index]
             target = re.search(rf'<Relationship\b[^>]*Id="{rid}"[^>]*/>', self.rels).group(0)
@@ -186,8 +210,10 @@ class _Book:
         self.rels = re.sub(r'<Relationship\b[^>]*Target="/?(?:xl/)?calcChain\.xml"[^>]*/>', "", self.rels)
         self.types = re.sub(r'<Override\b[^>]*PartName="/xl/calcChain\.xml"[^>]*/>', "", self.types)
 
-    def add_sheet(self, name: str, parts: list[tuple[str, bytes | Iterator[str], str, list[str]]]) -> None:
-        """parts: (part name, data, content type, defined names with LOCAL for the sheet's position)."""
+    def add_sheet(self, name: str, parts: list[tuple[str, bytes | Iterator[str], str, list[str]]],
+                  family: str = RUN) -> None:
+        """parts: (part name, data, content type, defined names with LOCAL for the sheet's position);
+        `family`: what the sheet's marker says."""
         sheet_part, _, _, names = parts[0]
         for part, data, content_type, _ in parts:
             self.parts[part] = data
@@ -203,7 +229,7 @@ class _Book:
                    f'{self.r}:id="{rid}"/>')
         self.workbook = re.sub(r"(</(?:\w+:)?sheets>)", lambda m: element + m.group(1), self.workbook, count=1)
         defined = "".join(n.replace(LOCAL, str(index)) for n in names)
-        defined += f'<definedName name="{MARKER}" localSheetId="{index}" hidden="1">TRUE</definedName>'
+        defined += f'<definedName name="{MARKER}" localSheetId="{index}" hidden="1">{marker(family)}</definedName>'
         if re.search(r"</(?:\w+:)?definedNames>", self.workbook):
             self.workbook = re.sub(r"(</(?:\w+:)?definedNames>)", lambda m: defined + m.group(1), self.workbook,
                                    count=1)

@@ -1,8 +1,9 @@
-"""Compact text tables for the terminal: a period's pay, and a report of problems."""
+"""Compact text tables for the terminal: a period's pay, a quarter's review, and a report of problems."""
 from __future__ import annotations
 
 from kpi_reports import explain, i18n
 from kpi_reports.engine.report import PeriodReport
+from kpi_reports.engine.review import Fund, QuarterReview
 from kpi_reports.model import PeriodResult
 from kpi_reports.problems import Problem, Report
 
@@ -89,3 +90,35 @@ def problems_text(report: Report, lang: str) -> str:
     if not report.problems:
         return i18n.text("no_problems", lang)
     return problems_table(report.errors + report.warnings, lang) + "\n\n" + summary
+
+
+def review_text(review: QuarterReview, lang: str) -> str:
+    """What `review` prints: per scheme its flags a line each, the weights that would change and the bonus
+    fund now → at the suggested weights; then the total."""
+    L = lambda key, **fields: i18n.text(key, lang, **fields)
+    head = L("review_heading", quarter=review.quarter, months=", ".join(review.months), currency=review.currency)
+    if review.previous_months:
+        head += "; " + L("review_previous", previous=", ".join(review.previous_months))
+    parts = [head]
+    for s in review.schemes:
+        lines = [L("review_scheme", scheme=s.scheme, people=s.people, person_months=s.person_months)]
+        flags = [explain.review_flag(f, lang, scheme=s) for f in s.flags]
+        flags += [explain.review_flag(f, lang, kpi=k, scheme=s) for k in s.kpis for f in k.flags]
+        lines += [f"  · {t}" for t in flags] or [f"  · {L('review_nothing_flagged')}"]
+        changed = [f"{k.title} {i18n.percent(k.weight, lang)} → {i18n.percent(k.suggested_weight, lang)}"
+                   for k in s.kpis if k.suggested_weight != k.weight]
+        if changed:
+            lines.append("  " + L("review_weights_line", weights=", ".join(changed)))
+        lines.append("  " + _fund_line("review_fund_line", s.fund, lang))
+        parts.append("\n".join(lines))
+    parts.append(_fund_line("review_total_line", review.fund, lang))
+    if review.test_mode:
+        banner = "*** " + i18n.text("test_banner", lang) + " ***"
+        parts = [banner, *parts, banner]
+    return "\n\n".join(parts)
+
+
+def _fund_line(key: str, fund: Fund, lang: str) -> str:
+    difference = i18n.amount(fund.difference, lang)
+    return i18n.text(key, lang, current=i18n.amount(fund.current, lang), suggested=i18n.amount(fund.suggested, lang),
+                     difference=("+" + difference) if fund.difference > 0 else difference)

@@ -90,6 +90,11 @@ def _frame(book, ws, sheet: Sheet, formats: dict) -> None:
         _colours(ws, c, formats)
     for chart in sheet.charts:
         _chart(book, ws, sheet, chart)
+    for v in sheet.validations:
+        ws.data_validation(v.first_row, v.first_col, v.last_row, v.last_col,
+                           {"validate": "decimal", "criteria": "between", "minimum": float(v.minimum),
+                            "maximum": float(v.maximum), "input_title": v.title[:32], "input_message": v.message[:255],
+                            "error_title": v.title[:32], "error_message": v.message[:255]})
     _page(ws, sheet)
 
 

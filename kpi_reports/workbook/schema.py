@@ -127,6 +127,10 @@ SETTING_KEYS: dict[str, str] = {
     "workdays": "рабочие_дни",
     "mode": "режим",
     "weak_stage_gap": "порог_слабого_этапа",
+    "review_too_easy": "пересмотр_слишком_легко",
+    "review_out_of_reach": "пересмотр_недостижимо",
+    "review_over_paying": "пересмотр_переплата",
+    "review_min_points": "пересмотр_минимум_точек",
 }
 
 

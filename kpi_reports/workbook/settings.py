@@ -52,6 +52,10 @@ def read_settings(table: Table | None, report: Report) -> Settings:
         holidays=value("holidays", _dates, frozenset()),
         workdays=value("workdays", _dates, frozenset()),
         test_mode=value("mode", lambda v: _enum("mode", v) == "test", False),
+        review_too_easy=value("review_too_easy", _share, Settings.review_too_easy),
+        review_out_of_reach=value("review_out_of_reach", _share, Settings.review_out_of_reach),
+        review_over_paying=value("review_over_paying", _share, Settings.review_over_paying),
+        review_min_points=value("review_min_points", _count, Settings.review_min_points),
         cells={k: table.cell(r, table.columns["value"]) for k, (r, _) in found.items() if "value" in table.columns},
     )
 
@@ -68,6 +72,17 @@ def _share(value: object) -> Decimal:
     if not 0 < share < 1:
         raise CellError(msg("share_range"))
     return share
+
+
+def _count(value: object) -> int:
+    """A whole number above 0: `8`, `8.0`, `" 12 "`."""
+    try:
+        count = number(value)
+    except CellError:
+        count = None
+    if count is None or count != count.to_integral_value() or count < 1:
+        raise CellError(msg("positive_count"))
+    return int(count)
 
 
 def _calendar(value: object) -> str:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from kpi_reports import formula as formulas
 from kpi_reports.messages import msg
-from kpi_reports.model import Cell, Employee, Kpi, SchemeLine, Settings, Workbook
+from kpi_reports.model import MAX_KPIS, TEAM_SHARE, Cell, Employee, Kpi, SchemeLine, Settings, Workbook
 from kpi_reports.names import norm
 from kpi_reports.problems import Report
 from kpi_reports.workbook.cells import is_empty, text_id
@@ -19,9 +19,6 @@ from kpi_reports.workbook.fields import MISSING, Fields, duplicate, kpi_names
 from kpi_reports.workbook.reader import Table
 from kpi_reports.workbook.rows import Rows
 from kpi_reports.workbook.settings import read_settings
-
-MAX_KPIS = 7
-TEAM_SHARE = (Decimal("0.10"), Decimal("0.20"))
 
 
 def validate(tables: dict[str, Table], report: Report, source: str = "",

@@ -1,0 +1,76 @@
+"""How long `kpi-reports review PATH --quarter 2026-Q4` takes, against reading the workbook, in the same run.
+
+    python benchmarks/bench_review.py [--sizes 100,1000]
+
+  floor   a fresh Python process that reads every sheet of the input with python-calamine: the raw work
+          no review can avoid (it needs the quarter's and the previous quarter's rows of every sheet)
+  json    a fresh `python -m kpi_reports review PATH --quarter 2026-Q4 --dry-run --json FILE`: six months
+          computed (the quarter and the one before), three again under the suggested weights
+  sheet   a fresh `python -m kpi_reports review COPY --quarter 2026-Q4`: the same, and the review sheet
+          written back into COPY (restored before each run)
+
+Best of 5 (3 at 10,000 employees), alternating; peak memory (max RSS) of the written run as well. The
+workbooks are bench_writeback's (N employees × 12 months, generated once into benchmarks/out/).
+"""
+from __future__ import annotations
+
+import argparse
+import compileall
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_writeback import OUT, _rss, timed
+from generate import generate
+
+import kpi_reports
+
+QUARTER = "2026-Q4"
+FLOOR = r'''
+import sys
+import python_calamine
+book = python_calamine.CalamineWorkbook.from_path(sys.argv[1])
+for name in book.sheet_names:
+    book.get_sheet_by_name(name).to_python()
+'''
+
+
+def measure(size: int) -> dict[str, float]:
+    source, copy, json_path = OUT / f"kpi_{size}.xlsx", OUT / f"review_{size}.xlsx", OUT / f"review_{size}.json"
+    if not source.exists():
+        generate(size - 1, source)
+
+    def restore() -> None:
+        shutil.copyfile(source, copy)
+
+    review = [sys.executable, "-m", "kpi_reports", "review"]
+    jobs = {
+        "floor": ([sys.executable, "-c", FLOOR, str(source)], None),
+        "json": ([*review, str(source), "--quarter", QUARTER, "--dry-run", "--json", str(json_path)], None),
+        "sheet": ([*review, str(copy), "--quarter", QUARTER], restore),
+    }
+    best = dict.fromkeys(jobs, float("inf"))
+    for _ in range(3 if size >= 10_000 else 5):
+        for name, (args, before) in jobs.items():
+            best[name] = min(best[name], timed(args, before)[0])
+    return {**best, "rss": _rss(jobs["sheet"][0], restore)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    compileall.compile_dir(Path(kpi_reports.__file__).parent, quiet=1)
+    print("| employees | read floor s | review --dry-run --json s | ratio | review, sheet written s | ratio "
+          "| peak memory MiB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for size in sorted(int(s) for s in args.sizes.split(",")):
+        r = measure(size)
+        print(f"| {size:,} | {r['floor']:.2f} | {r['json']:.2f} | {r['json'] / r['floor']:.1f}× | {r['sheet']:.2f} "
+              f"| {r['sheet'] / r['floor']:.1f}× | {r['rss']:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,580 @@
+"""The quarterly weight review: per scheme and KPI, how the quarter's person-months went, which KPIs are
+too easy, out of reach, gamed or beside the point, better weights, and what they would have paid.
+
+Pure computation over model objects (the method's step 5): the figures come from `compute` for each month
+of the quarter (and `completions` of the previous quarter, when the workbook has it); the suggested fund
+is `compute` again, on a copy of the workbook with the suggested weights. No text lives here: a flag is a
+code and its figures, worded by `explain` in the output language.
+
+**Person-months.** A scheme's person-months are its employees in each month of the quarter; a KPI's
+statistics use those with a completion (no plan or no fact: left out). Schemes nobody is on are not
+reviewed. The previous quarter's months count when they are in the workbook, loaded, and have Facts rows.
+
+**Figures per scheme and KPI** (shares are exact fractions, 0.8 = 80%):
+
+- `mean`, `median` completion over the person-months; `months`: the mean in each month; `previous`: the
+  mean over the previous quarter's person-months (same people, same scheme); `change` = mean − previous.
+- `on_plan`: share at or above 100%; `below_cutoff`: share below the scheme line's cut-off.
+- `paid_share`: the KPI's payouts over the scheme's bonuses, summed over the quarter.
+- `correlation`: Spearman's rank correlation (ties get their average rank; Pearson's formula on the ranks)
+  of the KPI's completion with the person-month's result-group completion — the weight-weighted mean of
+  its result KPIs' completions (those with one; for a result KPI, the others only). Told from at least
+  `min_points` pairs, when both sides vary; None otherwise.
+- `inflates`: for an activity KPI whose metric (its formula's single metric, or its id without formula)
+  is in the divisor of an efficiency KPI's formula (calls → call_to_meeting = meetings / calls), that
+  KPI: the one in the scheme first, else the first on the KPIs sheet.
+
+**Flags** (Settings keys in brackets; each flag carries the figures it rests on):
+
+- `too_easy`: on_plan ≥ `review_too_easy` (80%) — {on_plan, threshold, person_months}.
+- `out_of_reach`: below_cutoff ≥ `review_out_of_reach` (50%) — {below_cutoff, threshold, person_months}.
+- `gamed`: an activity KPI whose `inflates` is set, with activity and efficiency measured on the scheme's
+  aggregate (as team scope does): activity = the metric summed over the scheme's people, efficiency = the
+  efficiency KPI's formula over their summed metrics. Flagged when the activity rose while the efficiency
+  got worse (fell; rose, for a lower-is-better one), strictly, either from the quarter's first month to
+  its last (basis `months`) or against the previous quarter (basis `previous_quarter`: activity per month
+  on average, efficiency over the quarter's summed metrics). A flag per basis that shows it —
+  {basis, efficiency, from, to, activity_from, activity_to, efficiency_from, efficiency_to}; `from`/`to`
+  are months or quarters.
+- `beside_the_point`: a KPI outside the result group whose correlation is known and ≤ 0 —
+  {correlation, points}. Fewer than `review_min_points` (8) pairs: no flag, and correlation None with
+  `correlation_points` saying how many there were.
+- `over_paying`: paid_share − weight > `review_over_paying` (10 points) — {paid_share, weight, excess,
+  threshold}.
+- `scheme_design` (on the scheme), one per problem: {problem: "too_many_kpis", kpis, limit} with more
+  than 7 KPIs; {problem: "result_not_heaviest", result, efficiency, activity} when another group
+  weighs more than the result group (a tie passes: the method's own example is 40 / 40 / 20); {problem: "team_share", team, low, high} when
+  the team-scope weights of a scheme that also has individual lines total outside 10–20% (a scheme all
+  of whose lines are team scope — a head of sales' — is exempt).
+
+**Suggested weights.** In units of 5 points (u_i whole, Σ u = 20, 1 ≤ u_i ≤ 12, i.e. 5–60%):
+
+1. Apportion the current weights: quota q_i = 20 × w_i / Σ w; u_i = ⌊q_i⌋, then one more unit to each of
+   the largest remainders q_i − ⌊q_i⌋ until Σ = 20 (ties: scheme order). Clamp each to [1, 12]; while
+   Σ > 20, take a unit from the KPI above 1 unit that is most above its quota; while Σ < 20, give one to
+   the KPI below 12 that is most below its quota (ties: scheme order). Weights already on 5% steps and
+   within the bounds stay as they are.
+2. In scheme order, each KPI flagged too_easy or gamed (once, even with both) gives one unit, unless it
+   is at 1 unit, to the first of: the efficiency KPI it inflates, when that one is in the scheme; then
+   the scheme's result KPIs by current weight, largest first (ties: scheme order) — skipping itself,
+   any KPI that gives in this pass, and any at 12 units. No such receiver: no move.
+
+A scheme with fewer than 2 or more than 20 KPIs cannot meet the bounds: its suggested weights are the
+current ones. The fund under the suggested weights is `compute` of each quarter month on a copy of the
+workbook whose scheme lines carry them: per person, per scheme and in total, against the current fund
+(the sum of the months' bonuses, which are sums of rounded lines).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, localcontext
+from typing import Literal
+
+from kpi_reports.engine.compute import completions, compute, summed
+from kpi_reports.engine.pay import EXACT, ratio
+from kpi_reports.engine.weak import median
+from kpi_reports.formula import NoValue
+from kpi_reports.model import (
+    MAX_KPIS,
+    TEAM_SHARE,
+    Employee,
+    EmployeeResult,
+    Group,
+    Kpi,
+    PeriodResult,
+    SchemeLine,
+    Scope,
+    Settings,
+    Workbook,
+)
+
+FlagCode = Literal["too_easy", "out_of_reach", "gamed", "beside_the_point", "over_paying", "scheme_design"]
+ZERO, ONE, CENTS = Decimal(0), Decimal(1), Decimal("0.00")
+UNITS, MIN_UNITS, MAX_UNITS = 20, 1, 12
+"""Suggested weights are whole units of 5 points: 20 of them, each KPI from 1 (5%) to 12 (60%)."""
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: FlagCode
+    figures: dict[str, Decimal | int | str | None]
+    """What the flag rests on, named as in the JSON: e.g. {"on_plan": 0.92, "threshold": 0.8}; for
+    scheme_design, {"problem": "too_many_kpis" | "result_not_heaviest" | "team_share", ...}. Every
+    flag's figures: the module docstring."""
+
+
+@dataclass(frozen=True)
+class KpiReview:
+    kpi: str
+    title: str
+    group: Group
+    scope: Scope
+    weight: Decimal
+    """The current weight (Schemes)."""
+    suggested_weight: Decimal
+    cutoff: Decimal
+    person_months: int
+    """The quarter's person-months of the scheme with a completion for this KPI."""
+    mean: Decimal | None
+    median: Decimal | None
+    on_plan: Decimal | None
+    """Share of those person-months at or above 100%."""
+    below_cutoff: Decimal | None
+    """Share below the cut-off."""
+    paid_share: Decimal | None
+    """The KPI's share of the scheme's bonus actually paid over the quarter (None when nothing was paid)."""
+    months: tuple[Decimal | None, ...]
+    """Mean completion in each month of the quarter."""
+    previous: Decimal | None
+    """Mean completion over the previous quarter's months in the workbook (None without them)."""
+    change: Decimal | None
+    """mean − previous."""
+    correlation: Decimal | None
+    """Spearman's rank correlation (ties averaged) with the scheme's result-group completion over the
+    person-months that have both; None when there are too few (`correlation_points` says how many), when
+    either side does not vary, or for a result KPI with no other result KPI to compare with."""
+    correlation_points: int
+    inflates: str | None
+    """For an activity KPI: the efficiency KPI whose formula's denominator is its metric (calls →
+    call_to_meeting = meetings / calls)."""
+    flags: tuple[Flag, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fund:
+    """A bonus fund over the quarter: the sum of the three months' bonuses (sums of rounded lines)."""
+
+    current: Decimal
+    suggested: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.suggested - self.current
+
+
+@dataclass(frozen=True)
+class PersonFund:
+    employee_id: str
+    name: str
+    team: str
+    scheme: str
+    fund: Fund
+
+
+@dataclass(frozen=True)
+class PersonMonth:
+    """One person's month on a scheme, for the what-if: per KPI, the payout the KPI would make at a weight
+    of 100% (bonus_target × factor, exact), and the payouts actually made at the current and the
+    suggested weights (rounded lines, as the engine computed them)."""
+
+    employee_id: str
+    period: str
+    at_full_weight: dict[str, Decimal]
+    current: dict[str, Decimal]
+    suggested: dict[str, Decimal]
+
+
+@dataclass(frozen=True)
+class Move:
+    """One step of the suggestion: a unit (5 points) of weight from `donor` to `receiver` (KPI ids)."""
+
+    donor: str
+    receiver: str
+
+
+@dataclass(frozen=True)
+class SchemeReview:
+    scheme: str
+    people: int
+    person_months: int
+    kpis: list[KpiReview]
+    flags: list[Flag]
+    """scheme_design flags."""
+    fund: Fund
+    lines: list[PersonMonth] = field(default_factory=list)
+    """The quarter's person-months of the scheme, by month then employee: what the what-if recomputes."""
+    moves: list[Move] = field(default_factory=list)
+    """Why the suggested weights differ from the current ones beyond rounding to 5% steps: step 2 of the rule."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The flags' thresholds: Settings keys (see README), whose defaults these are."""
+
+    too_easy: Decimal = Settings.review_too_easy
+    """At least this share of person-months at or above 100%."""
+    out_of_reach: Decimal = Settings.review_out_of_reach
+    """At least this share below the cut-off."""
+    over_paying: Decimal = Settings.review_over_paying
+    """Share of the bonus paid more than this above the weight (10 points)."""
+    min_points: int = Settings.review_min_points
+    """Person-months needed to tell a correlation."""
+    max_kpis: int = MAX_KPIS
+    team_share: tuple[Decimal, Decimal] = TEAM_SHARE
+
+    @classmethod
+    def of(cls, settings: Settings) -> Thresholds:
+        return cls(settings.review_too_easy, settings.review_out_of_reach, settings.review_over_paying,
+                   settings.review_min_points)
+
+
+@dataclass(frozen=True)
+class QuarterReview:
+    quarter: str
+    """`2026-Q4`."""
+    months: tuple[str, ...]
+    previous_months: tuple[str, ...]
+    """The previous quarter's months found in the workbook (may be fewer than three, or none)."""
+    currency: str
+    schemes: list[SchemeReview]
+    people: list[PersonFund]
+    fund: Fund
+    test_mode: bool
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    """The thresholds the flags were raised with (from Settings)."""
+
+
+_QUARTER = re.compile(r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*")
+
+
+def quarter_label(text: str) -> str:
+    """`2026-Q4` (also `2026q4`, `2026-q4`); ValueError for anything else."""
+    match = _QUARTER.fullmatch(text)
+    if not match:
+        raise ValueError(f"not a quarter: {text!r} (expected YYYY-Qn)")
+    return f"{match.group(1)}-Q{match.group(2)}"
+
+
+def quarter_months(quarter: str) -> tuple[str, str, str]:
+    """The months of `2026-Q4`: ("2026-10", "2026-11", "2026-12")."""
+    quarter = quarter_label(quarter)
+    year, q = int(quarter[:4]), int(quarter[-1])
+    return tuple(f"{year:04d}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1))  # type: ignore[return-value]
+
+
+def previous_quarter(quarter: str) -> str:
+    quarter = quarter_label(quarter)
+    year, q = int(quarter[:4]), int(quarter[-1])
+    return f"{year - 1:04d}-Q4" if q == 1 else f"{year:04d}-Q{q - 1}"
+
+
+def review(wb: Workbook, quarter: str, thresholds: Thresholds | None = None) -> QuarterReview:
+    """The review of `quarter`, whose three months must be loaded and have facts (the caller checks and
+    says which month is missing); the previous quarter's months are used when loaded. The thresholds
+    are the workbook's Settings unless given."""
+    quarter = quarter_label(quarter)
+    limits = thresholds or Thresholds.of(wb.settings)
+    months = quarter_months(quarter)
+    with_facts = {period for period, _ in wb.facts}
+    before = tuple(m for m in quarter_months(previous_quarter(quarter))
+                   if m in wb.periods and (wb.loaded is None or m in wb.loaded) and m in with_facts)
+    current = {m: compute(wb, m) for m in months}
+    history = {m: completions(wb, m) for m in before}
+    people: dict[str, list[Employee]] = {}
+    for e in wb.employees.values():
+        people.setdefault(e.scheme, []).append(e)
+    drafts = [_Scheme(wb, name, lines, people[name], months, before, current, history, limits)
+              for name, lines in wb.schemes.items() if people.get(name)]
+
+    changed = {d.name: d.lines_suggested for d in drafts if d.suggested != tuple(x.weight for x in d.lines)}
+    if changed:
+        what_if_wb = replace(wb, schemes={name: changed.get(name, lines) for name, lines in wb.schemes.items()})
+        what_if = {m: compute(what_if_wb, m) for m in months}
+    else:
+        what_if = current
+
+    funds = {e: Fund(sum((current[m].employees[i].bonus for m in months), CENTS),
+                     sum((what_if[m].employees[i].bonus for m in months), CENTS))
+             for i, e in enumerate(wb.employees)}
+    return QuarterReview(
+        quarter=quarter,
+        months=months,
+        previous_months=before,
+        currency=wb.settings.currency,
+        schemes=[d.review(funds, what_if) for d in drafts],
+        people=[PersonFund(e.employee_id, e.name, e.team, e.scheme, funds[e.employee_id])
+                for e in wb.employees.values()],
+        fund=_total(funds.values()),
+        test_mode=wb.settings.test_mode,
+        thresholds=limits,
+    )
+
+
+def _total(funds) -> Fund:
+    funds = list(funds)
+    return Fund(sum((f.current for f in funds), CENTS), sum((f.suggested for f in funds), CENTS))
+
+
+# --- one scheme --------------------------------------------------------------------------------------
+
+
+class _Scheme:
+    """A scheme's quarter: its person-months, each KPI's figures and flags, the suggested weights."""
+
+    def __init__(self, wb: Workbook, name: str, lines: list[SchemeLine], members: list[Employee],
+                 months: tuple[str, ...], before: tuple[str, ...], current: dict[str, PeriodResult],
+                 history: dict[str, dict[str, dict[str, Decimal | None]]], limits: Thresholds):
+        self.wb, self.name, self.lines, self.members, self.limits = wb, name, lines, members, limits
+        self.months, self.before = months, before
+        self.kpis = [wb.kpis[line.kpi] for line in lines]
+        ids = {e.employee_id for e in members}
+        # employees come out of compute in wb.employees order, each with a KpiResult per scheme line
+        self.results = {m: [r for r in current[m].employees if r.employee.employee_id in ids] for m in months}
+        self.history = [h[e.employee_id] for h in history.values() for e in members if e.employee_id in h]
+        self.inflates = [self._inflates(k) if k.group == "activity" else None for k in self.kpis]
+        self.figures = [self._figures(i) for i in range(len(lines))]
+        self.flags = [self._flags(i) for i in range(len(lines))]
+        index = {k.key: i for i, k in enumerate(self.kpis)}
+        donors = {i: index.get(self.inflates[i].key) if self.inflates[i] else None
+                  for i, flags in enumerate(self.flags) if {"too_easy", "gamed"} & {f.code for f in flags}}
+        self.suggested, self.moves = suggest_weights([line.weight for line in lines],
+                                                     [k.group for k in self.kpis], donors)
+        self.lines_suggested = [replace(line, weight=w) for line, w in zip(lines, self.suggested)]
+
+    # --- statistics -------------------------------------------------------------------------------
+
+    def _figures(self, i: int) -> dict:
+        line, kpi = self.lines[i], self.kpis[i]
+        by_month = [[r.kpis[i].completion for r in self.results[m] if r.kpis[i].completion is not None]
+                    for m in self.months]
+        done = [c for month in by_month for c in month]
+        paid = sum((r.kpis[i].payout for m in self.months for r in self.results[m]), CENTS)
+        bonus = sum((r.bonus for m in self.months for r in self.results[m]), CENTS)
+        before = [c for h in self.history if (c := h.get(kpi.kpi)) is not None]
+        mean, previous = _mean(done), _mean(before)
+        pairs = [(r.kpis[i].completion, y) for m in self.months for r in self.results[m]
+                 if r.kpis[i].completion is not None and (y := _result_group(r, i)) is not None]
+        enough = len(pairs) >= self.limits.min_points
+        return {
+            "person_months": len(done),
+            "mean": mean,
+            "median": median(done),
+            "on_plan": _share(sum(c >= ONE for c in done), len(done)),
+            "below_cutoff": _share(sum(c < line.cutoff for c in done), len(done)),
+            "paid_share": ratio(paid, bonus) if bonus else None,
+            "months": tuple(_mean(month) for month in by_month),
+            "previous": previous,
+            "change": EXACT.subtract(mean, previous) if mean is not None and previous is not None else None,
+            "correlation": spearman([x for x, _ in pairs], [y for _, y in pairs]) if enough else None,
+            "correlation_points": len(pairs),
+        }
+
+    def _inflates(self, kpi: Kpi) -> Kpi | None:
+        """The efficiency KPI whose formula divides by this activity KPI's metric: the scheme's first, else
+        the KPIs sheet's first."""
+        metric = kpi.formula.single_metric if kpi.formula else kpi.key
+        if metric is None:
+            return None
+        found = [k for k in self.wb.kpis.values()
+                 if k.group == "efficiency" and k.formula is not None and metric in k.formula.denominators]
+        return next((k for k in self.kpis if k in found), found[0] if found else None)
+
+    # --- flags -----------------------------------------------------------------------------------
+
+    def _flags(self, i: int) -> tuple[Flag, ...]:
+        line, kpi, f, limits = self.lines[i], self.kpis[i], self.figures[i], self.limits
+        flags = []
+        if f["on_plan"] is not None and f["on_plan"] >= limits.too_easy:
+            flags.append(Flag("too_easy", {"on_plan": f["on_plan"], "threshold": limits.too_easy,
+                                           "person_months": f["person_months"]}))
+        if f["below_cutoff"] is not None and f["below_cutoff"] >= limits.out_of_reach:
+            flags.append(Flag("out_of_reach", {"below_cutoff": f["below_cutoff"], "threshold": limits.out_of_reach,
+                                               "person_months": f["person_months"]}))
+        if self.inflates[i] is not None:
+            flags += self._gamed(kpi, self.inflates[i])
+        if kpi.group != "result" and f["correlation"] is not None and f["correlation"] <= 0:
+            flags.append(Flag("beside_the_point", {"correlation": f["correlation"],
+                                                   "points": f["correlation_points"]}))
+        if f["paid_share"] is not None:
+            excess = EXACT.subtract(f["paid_share"], line.weight)
+            if excess > limits.over_paying:
+                flags.append(Flag("over_paying", {"paid_share": f["paid_share"], "weight": line.weight,
+                                                  "excess": excess, "threshold": limits.over_paying}))
+        return tuple(flags)
+
+    def _gamed(self, activity: Kpi, efficiency: Kpi) -> list[Flag]:
+        metric = activity.formula.single_metric if activity.formula else activity.key
+        metrics = {metric, *efficiency.formula.metrics}
+        sums = {m: summed((self.wb.facts.get((m, e.employee_id)) for e in self.members), metrics)
+                for m in (*self.before, *self.months)}
+        flags = []
+
+        def check(basis: str, start: str, end: str, a: list[dict], b: list[dict]) -> None:
+            a_from, a_to = _per_month(a, metric), _per_month(b, metric)
+            e_from, e_to = _value(efficiency, _pooled(a, metrics)), _value(efficiency, _pooled(b, metrics))
+            if e_from is None or e_to is None or not a_to > a_from:
+                return
+            if (e_to < e_from) if efficiency.direction == "higher" else (e_to > e_from):
+                flags.append(Flag("gamed", {"basis": basis, "efficiency": efficiency.kpi, "from": start, "to": end,
+                                            "activity_from": a_from, "activity_to": a_to,
+                                            "efficiency_from": e_from, "efficiency_to": e_to}))
+
+        first, last = self.months[0], self.months[-1]
+        check("months", first, last, [sums[first]], [sums[last]])
+        if self.before:
+            check("previous_quarter", previous_quarter(_quarter_of(first)), _quarter_of(first),
+                  [sums[m] for m in self.before], [sums[m] for m in self.months])
+        return flags
+
+    def design(self) -> list[Flag]:
+        flags, limits, lines = [], self.limits, self.lines
+        if len(lines) > limits.max_kpis:
+            flags.append(Flag("scheme_design", {"problem": "too_many_kpis", "kpis": len(lines),
+                                                "limit": limits.max_kpis}))
+        groups = {g: sum((line.weight for line, k in zip(lines, self.kpis) if k.group == g), ZERO)
+                  for g in ("result", "efficiency", "activity")}
+        if groups["result"] < max(groups["efficiency"], groups["activity"]):  # a tie: the method's 40/40/20
+            flags.append(Flag("scheme_design", {"problem": "result_not_heaviest", **groups}))
+        team = sum((line.weight for line in lines if line.scope == "team"), ZERO)
+        low, high = limits.team_share
+        if any(line.scope != "team" for line in lines) and team > 0 and not low <= team <= high:
+            flags.append(Flag("scheme_design", {"problem": "team_share", "team": team, "low": low, "high": high}))
+        return flags
+
+    # --- the review ------------------------------------------------------------------------------
+
+    def review(self, funds: Mapping[str, Fund], what_if: dict[str, PeriodResult]) -> SchemeReview:
+        ids = {e.employee_id for e in self.members}
+        lines = []
+        for m in self.months:
+            suggested = [r for r in what_if[m].employees if r.employee.employee_id in ids]
+            for now, then in zip(self.results[m], suggested):
+                target = now.employee.bonus_target
+                lines.append(PersonMonth(now.employee.employee_id, m,
+                                         {k.kpi: EXACT.multiply(target, k.factor) for k in now.kpis},
+                                         {k.kpi: k.payout for k in now.kpis},
+                                         {k.kpi: k.payout for k in then.kpis}))
+        kpis = [KpiReview(kpi=k.kpi, title=k.title, group=k.group, scope=line.scope, weight=line.weight,
+                          suggested_weight=w, cutoff=line.cutoff, inflates=e.kpi if e else None, flags=flags,
+                          **figures)
+                for k, line, w, e, flags, figures in zip(self.kpis, self.lines, self.suggested, self.inflates,
+                                                         self.flags, self.figures)]
+        return SchemeReview(
+            scheme=self.name,
+            people=len(self.members),
+            person_months=len(self.members) * len(self.months),
+            kpis=kpis,
+            flags=self.design(),
+            fund=_total(funds[e.employee_id] for e in self.members),
+            lines=lines,
+            moves=[Move(self.kpis[d].kpi, self.kpis[r].kpi) for d, r in self.moves],
+        )
+
+
+def _quarter_of(month: str) -> str:
+    return f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}"
+
+
+def _result_group(r: EmployeeResult, i: int) -> Decimal | None:
+    """The person-month's result-group completion: the weight-weighted mean of its result KPIs with a
+    completion, leaving out KPI `i` itself."""
+    with localcontext(EXACT):
+        done = [(k.weight, k.completion) for j, k in enumerate(r.kpis)
+                if j != i and k.group == "result" and k.completion is not None]
+        weight = sum((w for w, _ in done), ZERO)
+        return sum((w * c for w, c in done), ZERO) / weight if weight else None
+
+
+def _mean(values: list[Decimal]) -> Decimal | None:
+    if not values:
+        return None
+    with localcontext(EXACT):
+        return sum(values, ZERO) / len(values)
+
+
+def _share(count: int, of: int) -> Decimal | None:
+    return ratio(Decimal(count), Decimal(of)) if of else None
+
+
+def _per_month(sums: list[dict[str, Decimal]], metric: str) -> Decimal:
+    return ratio(sum((s[metric] for s in sums), ZERO), Decimal(len(sums)))
+
+
+def _pooled(sums: list[dict[str, Decimal]], metrics: set[str]) -> dict[str, Decimal]:
+    return {m: sum((s[m] for s in sums), ZERO) for m in metrics}
+
+
+def _value(kpi: Kpi, sums: dict[str, Decimal]) -> Decimal | None:
+    try:
+        return kpi.formula.evaluate(sums)
+    except NoValue:
+        return None
+
+
+# --- statistics --------------------------------------------------------------------------------------
+
+
+def ranks(values: Sequence[Decimal]) -> list[Decimal]:
+    """1-based ranks, tied values sharing the average of the ranks they span: [5, 7, 5] → [1.5, 3, 1.5]."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    result = [ZERO] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        rank = Decimal(start + end + 2) / 2  # the mean of start + 1 … end + 1, exact (a whole or a half)
+        for j in order[start:end + 1]:
+            result[j] = rank
+        start = end + 1
+    return result
+
+
+def spearman(xs: Sequence[Decimal], ys: Sequence[Decimal]) -> Decimal | None:
+    """Spearman's rank correlation: Pearson's on the ranks (ties averaged), exact to 40 digits; None
+    with fewer than two pairs or when either side does not vary."""
+    n = len(xs)
+    if n < 2 or len(ys) != n:
+        return None
+    rx, ry = ranks(xs), ranks(ys)
+    with localcontext(EXACT):
+        mid = Decimal(n + 1) / 2  # the mean rank, ties or not
+        dx, dy = [r - mid for r in rx], [r - mid for r in ry]
+        sxx, syy = sum((d * d for d in dx), ZERO), sum((d * d for d in dy), ZERO)
+        if not sxx or not syy:
+            return None
+        r = sum((a * b for a, b in zip(dx, dy)), ZERO) / (sxx * syy).sqrt()
+        return max(-ONE, min(ONE, r))
+
+
+# --- suggested weights -------------------------------------------------------------------------------
+
+
+def suggest_weights(weights: Sequence[Decimal], groups: Sequence[Group],
+                    donors: Mapping[int, int | None]) -> tuple[tuple[Decimal, ...], tuple[tuple[int, int], ...]]:
+    """The suggested weights of a scheme's lines and the moves made, as (donor, receiver) line indices.
+
+    `donors`: the lines flagged too_easy or gamed, each with the line of the efficiency KPI it inflates
+    (None when it inflates none in the scheme). The rule: the module docstring.
+    """
+    n = len(weights)
+    total = sum(weights, ZERO)
+    if not 2 <= n <= UNITS or total <= 0:
+        return tuple(weights), ()
+    quotas = [EXACT.divide(EXACT.multiply(w, Decimal(UNITS)), total) for w in weights]
+    units = [int(q) for q in quotas]
+    by_remainder = sorted(range(n), key=lambda i: (-(quotas[i] - units[i]), i))
+    for i in by_remainder[:UNITS - sum(units)]:
+        units[i] += 1
+    units = [min(max(u, MIN_UNITS), MAX_UNITS) for u in units]
+    while sum(units) > UNITS:
+        i = max((i for i in range(n) if units[i] > MIN_UNITS), key=lambda i: (units[i] - quotas[i], -i))
+        units[i] -= 1
+    while sum(units) < UNITS:
+        i = max((i for i in range(n) if units[i] < MAX_UNITS), key=lambda i: (quotas[i] - units[i], -i))
+        units[i] += 1
+
+    results = sorted((i for i in range(n) if groups[i] == "result"), key=lambda i: (-weights[i], i))
+    moves = []
+    for d in sorted(donors):
+        if units[d] <= MIN_UNITS:
+            continue
+        chain = ([donors[d]] if donors[d] is not None else []) + results
+        r = next((i for i in chain if i != d and i not in donors and units[i] < MAX_UNITS), None)
+        if r is not None:
+            units[d] -= 1
+            units[r] += 1
+            moves.append((d, r))
+    return tuple(Decimal(5 * u) / 100 for u in units), tuple(moves)

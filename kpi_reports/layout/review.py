@@ -1,0 +1,355 @@
+"""The quarterly review sheet (`Review 2026-Q4`): per scheme, a table of its KPIs — how the quarter's
+person-months went, the flags, the suggested weight and a "your weight" cell to type in — with the bonus
+fund of the quarter at the current, the suggested and your weights; below each table, every flag
+explained with its figures; then the fund by person.
+
+The fund at your weights is a live formula: for each KPI, the sum over the quarter's person-months of
+ROUND(payout at a weight of 100% × weight, 2) — the engine's rule, a payout rounded half-up to kopecks
+per line — over a what-if block to the right of the print area that holds each person-month's payout
+at 100% per KPI. The funds at current and at suggested weights are the same formula over the same
+block, so all three recalculate alike; every formula's value is cached (prefilled, your weights are the
+suggested ones).
+
+Printed on A4 landscape, one page wide; a scheme's block starts a new page rather than break across one
+when it fits a page of its own.
+"""
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from kpi_reports import explain
+from kpi_reports.engine.review import KpiReview, QuarterReview, SchemeReview
+from kpi_reports.layout.model import (
+    LINE,
+    STYLES,
+    Page,
+    Sheet,
+    Validation,
+    number_width,
+    page_capacity,
+    rows_height,
+    text_width,
+    word_width,
+)
+from kpi_reports.messages import text
+from kpi_reports.names import a1, col_letter
+from kpi_reports.workbook import schema
+
+(KPI, GROUP, WEIGHT, MEAN, MEDIAN, ON_PLAN, BELOW, PAID, MONTH1, MONTH2, MONTH3, PREVIOUS, CHANGE, CORRELATION,
+ FLAGS, SUGGESTED, YOURS, FUND_NOW, FUND_SUGGESTED, FUND_YOURS) = range(20)
+LAST = FUND_YOURS
+HEADS = {KPI: "kpi", GROUP: "group", WEIGHT: "col_weight_now", MEAN: "col_mean", MEDIAN: "col_median",
+         ON_PLAN: "col_on_plan", BELOW: "col_below_cutoff", PAID: "col_paid_share", PREVIOUS: "col_previous",
+         CHANGE: "col_change", CORRELATION: "col_correlation", FLAGS: "col_flags", SUGGESTED: "col_suggested",
+         YOURS: "col_yours", FUND_NOW: "col_fund_now", FUND_SUGGESTED: "col_fund_suggested",
+         FUND_YOURS: "col_fund_yours"}
+WIDTHS = {KPI: 24, GROUP: 11, FLAGS: 14}
+SHARE_WIDTH, MONEY_WIDTH, KPI_MAX_WIDTH, FLAGS_MAX_WIDTH = 8.5, 12, 32, 20
+DATA = LAST + 2
+"""The first column of the what-if block, one empty column right of the print area."""
+DATA_ID, DATA_MONTH, DATA_WIDTH, DATA_MAX_WIDTH = 12, 10, 14, 40
+PEOPLE = ((KPI, KPI), (GROUP, GROUP), (WEIGHT, MEAN), (MEDIAN, PAID), (MONTH1, MONTH3), (PREVIOUS, CORRELATION))
+"""The person table's columns, as spans of the KPI table's: employee, team, scheme, and the fund now, at
+the suggested weights and the difference (three columns each, so that the largest amount fits)."""
+
+
+def review_sheet(review: QuarterReview, lang: str, company: str = "") -> Sheet:
+    sheet = Sheet(text("sheet_review", lang, quarter=review.quarter), kind="review",
+                  family=f"review {review.quarter}")
+    sheet.widths = _widths(review, lang)
+    data = _data(sheet, review, lang)
+    row, blocks = 0, []
+    if review.test_mode:
+        sheet.put(row, KPI, text("test_banner", lang), style="banner")
+        row += 1
+    title = text("review_title", lang, company=company, quarter=review.quarter) if company else \
+        text("review_title_plain", lang, quarter=review.quarter)
+    sheet.put(row, KPI, title, style="title")
+    row += 1
+    months = ", ".join(review.months)
+    about = text("review_months", lang, months=months, previous=", ".join(review.previous_months)) \
+        if review.previous_months else text("review_no_previous", lang, months=months)
+    for line in (about, text("review_rule", lang), text("review_how", lang)):
+        _note(sheet, row, line, "aside")
+        row += 1
+    for scheme in review.schemes:
+        first = row + 1
+        row = _scheme(sheet, first, scheme, review, data[scheme.scheme], lang)
+        blocks.append((first, row - 1))
+    first = row + 1
+    row = _people(sheet, first, review, lang)
+    blocks.append((first, row - 1))
+    page = Page(landscape=True, fit_width=True, print_area=(0, 0, row - 1, LAST), footer=text("page_footer", lang))
+    sheet.page = dataclasses.replace(page, row_breaks=_breaks(sheet, page, blocks))
+    return sheet
+
+
+def _widths(review: QuarterReview, lang: str) -> dict[int, float]:
+    """Headers break only between words; KPI titles wrap from KPI_MAX_WIDTH on; money holds the largest fund."""
+    header = STYLES["header"]
+    widths = {col: max(WIDTHS.get(col, SHARE_WIDTH), word_width(_head(col, review, lang), header))
+              for col in range(LAST + 1)}
+    titles = [_title(k, lang) for s in review.schemes for k in s.kpis]
+    widths[KPI] = min(KPI_MAX_WIDTH, max([widths[KPI], *(text_width(t, STYLES["text"]) for t in titles)]))
+    widths[GROUP] = max(widths[GROUP], *(text_width(_group(g, lang), STYLES["text"]) for g in schema.ENUMS["group"]))
+    words = [explain.flag_word(f, lang) for s in review.schemes for k in s.kpis for f in k.flags]
+    widths[FLAGS] = max([widths[FLAGS], *(min(FLAGS_MAX_WIDTH, text_width(w, STYLES["text"]) + 0.1) for w in words),
+                         *(word_width(w, STYLES["text"]) for w in words)])  # a flag on a line, as far as it fits
+    largest = max([abs(v) for v in _amounts(review)], default=Decimal(0))
+    money = max(MONEY_WIDTH, number_width(largest, 2, STYLES["total"]) + 1)  # + 1: the sign of a difference
+    for col in (FUND_NOW, FUND_SUGGESTED, FUND_YOURS):
+        widths[col] = max(widths[col], money)
+    widths[DATA], widths[DATA + 1] = DATA_ID, DATA_MONTH
+    ids = [line.employee_id for s in review.schemes for line in s.lines]
+    widths[DATA] = max([DATA_ID, *(text_width(i, STYLES["plain"]) for i in ids)])
+    most = max((len(s.kpis) for s in review.schemes), default=0)
+    for i in range(most):
+        heads = [_title(s.kpis[i], lang) for s in review.schemes if i < len(s.kpis)]
+        need = max(text_width(h, STYLES["header_line"]) for h in heads)
+        widths[DATA + 2 + i] = min(DATA_MAX_WIDTH, max(DATA_WIDTH, need, number_width(largest, 2, STYLES["money"])))
+    return widths
+
+
+def _amounts(review: QuarterReview):
+    for f in (review.fund, *(s.fund for s in review.schemes), *(p.fund for p in review.people)):
+        yield from (f.current, f.suggested)
+    for s in review.schemes:
+        for line in s.lines:
+            yield from line.at_full_weight.values()
+
+
+def _head(col: int, review: QuarterReview, lang: str) -> str:
+    if MONTH1 <= col <= MONTH3:
+        months = review.months
+        return text("col_month", lang, month=months[col - MONTH1] if col - MONTH1 < len(months) else "")
+    return text(HEADS[col], lang)
+
+
+def _title(k: KpiReview, lang: str) -> str:
+    return text("team_scope", lang, title=k.title) if k.scope == "team" else k.title
+
+
+def _group(group: str, lang: str) -> str:
+    return schema.ENUM_RU["group"][group] if lang == "ru" else group
+
+
+def _note(sheet: Sheet, row: int, line: str, style: str = "note") -> None:
+    """A line of text across the table, wrapped, its row as tall as it needs."""
+    sheet.merge(row, KPI, LAST, line, style)
+    sheet.fit(row, KPI, LAST, line, style)
+
+
+# --- a scheme ---------------------------------------------------------------------------------------------
+
+def _scheme(sheet: Sheet, row: int, scheme: SchemeReview, review: QuarterReview, data: dict[str, str],
+            lang: str) -> int:
+    """The scheme's block from `row`: its title, the design flags, the KPI table with the totals and the
+    check of your weights, the explanations. `data`: per KPI, the what-if block's range of its payouts at
+    100%. Returns the row after the block."""
+    head = text("review_scheme", lang, scheme=scheme.scheme, people=scheme.people,
+                person_months=scheme.person_months)
+    sheet.merge(row, KPI, LAST, head, "team")
+    row += 1
+    for flag in scheme.flags:
+        _note(sheet, row, "• " + explain.review_flag(flag, lang, scheme=scheme))
+        row += 1
+    if not scheme.flags:
+        _note(sheet, row, text("review_scheme_ok", lang), "aside")
+        row += 1
+    for col in range(LAST + 1):
+        head = _head(col, review, lang)
+        sheet.put(row, col, head, style="header")
+        sheet.fit(row, col, col, head, "header")
+    first = row + 1
+    for k in scheme.kpis:
+        row += 1
+        _kpi_row(sheet, row, k, scheme, data.get(k.kpi), review.thresholds.min_points, lang)
+    last = row
+    sheet.validations.append(Validation(first, YOURS, last, YOURS, Decimal(0), Decimal(1), text("input_title", lang),
+                                        text("input_note", lang)))
+    row = _totals(sheet, row + 1, scheme, first, last, lang)
+    return _explanations(sheet, row + 1, scheme, review.thresholds.min_points, lang)
+
+
+def _kpi_row(sheet: Sheet, row: int, k: KpiReview, scheme: SchemeReview, payouts: str | None, min_points: int,
+             lang: str) -> None:
+    title = _title(k, lang)
+    sheet.put(row, KPI, title, style="text")
+    sheet.fit(row, KPI, KPI, title, "text")
+    sheet.put(row, GROUP, _group(k.group, lang), style="text")
+    sheet.put(row, WEIGHT, k.weight, style="percent")
+    for col, value in ((MEAN, k.mean), (MEDIAN, k.median), (ON_PLAN, k.on_plan), (BELOW, k.below_cutoff),
+                       (PAID, k.paid_share), *zip((MONTH1, MONTH2, MONTH3), k.months), (PREVIOUS, k.previous)):
+        _share(sheet, row, col, value, "percent")
+    _share(sheet, row, CHANGE, k.change, "signed_percent")
+    if k.correlation is not None:
+        sheet.put(row, CORRELATION, k.correlation, style="ratio")
+    else:
+        shown = text("too_few_to_tell", lang) if too_few(k, min_points) else "—"
+        sheet.put(row, CORRELATION, shown, style="text")
+        sheet.fit(row, CORRELATION, CORRELATION, shown, "text")
+    words = ", ".join(explain.flag_word(f, lang) for f in k.flags)
+    sheet.put(row, FLAGS, words, style="text")
+    sheet.fit(row, FLAGS, FLAGS, words, "text")
+    sheet.put(row, SUGGESTED, k.suggested_weight, style="percent")
+    sheet.put(row, YOURS, k.suggested_weight, style="input")
+    n = row + 1
+    now = sum((line.current.get(k.kpi, Decimal(0)) for line in scheme.lines), Decimal("0.00"))
+    suggested = sum((line.suggested.get(k.kpi, Decimal(0)) for line in scheme.lines), Decimal("0.00"))
+    for col, weight, value in ((FUND_NOW, WEIGHT, now), (FUND_SUGGESTED, SUGGESTED, suggested),
+                               (FUND_YOURS, YOURS, suggested)):
+        formula = f"=SUMPRODUCT(ROUND({payouts}*{col_letter(weight)}{n},2))" if payouts else None
+        sheet.put(row, col, value, formula, "money")
+
+
+def too_few(k: KpiReview, min_points: int) -> bool:
+    """No correlation because there are too few person-months to tell (not because a side is flat, nor for
+    a result KPI with no other result KPI to compare with)."""
+    return k.correlation is None and k.correlation_points < min_points and \
+        (k.group != "result" or k.correlation_points > 0)
+
+
+def _share(sheet: Sheet, row: int, col: int, value: Decimal | None, style: str) -> None:
+    sheet.put(row, col, value if value is not None else "—", style=style)
+
+
+def _totals(sheet: Sheet, row: int, scheme: SchemeReview, first: int, last: int, lang: str) -> int:
+    """The totals row (the weights' sums and the funds), the funds' differences, the check of your weights;
+    returns the row after them."""
+    def total(col: int, value: Decimal, style: str = "total") -> None:
+        sheet.put(row, col, value, f"=SUM({a1(first, col)}:{a1(last, col)})", style)
+    cells = {(c.row, c.col): c.value for c in sheet.cells if first <= c.row <= last}
+    column = {col: sum((cells[(r, col)] for r in range(first, last + 1)), Decimal(0))
+              for col in (WEIGHT, SUGGESTED, YOURS, FUND_NOW, FUND_SUGGESTED, FUND_YOURS)}
+    sheet.put(row, KPI, text("total", lang), style="total_label")
+    for col in range(GROUP, LAST + 1):
+        if col in (WEIGHT, SUGGESTED, YOURS):
+            total(col, column[col], "total_percent")
+        elif col in (FUND_NOW, FUND_SUGGESTED, FUND_YOURS):
+            total(col, column[col])
+        else:
+            sheet.put(row, col, None, style="total_label")
+    sums = row
+    row += 1
+    sheet.put(row, KPI, text("fund_difference", lang), style="label")
+    for col in (FUND_SUGGESTED, FUND_YOURS):
+        value = column[col] - column[FUND_NOW]
+        sheet.put(row, col, value, f"={a1(sums, col)}-{a1(sums, FUND_NOW)}", "signed")
+    row += 1
+    sheet.put(row, KPI, text("weights_total", lang), style="label")
+    ok, wrong = text("weights_ok", lang), text("weights_not_100", lang)
+    shown = ok if column[YOURS] == 1 else wrong
+    formula = f'=IF(ROUND({a1(sums, YOURS)},6)=1,{_quoted(ok)},{_quoted(wrong)})'
+    sheet.merge(row, GROUP, MEAN, shown, "check")
+    sheet.cells[-1].formula = formula
+    return row + 1
+
+
+def _quoted(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _explanations(sheet: Sheet, row: int, scheme: SchemeReview, min_points: int, lang: str) -> int:
+    """What the flags mean, a line each with its figures; why the suggestion moves weight; which
+    correlations cannot be told."""
+    sheet.put(row, KPI, text("review_explanations", lang), style="label")
+    lines = [explain.review_flag(f, lang, kpi=k, scheme=scheme) for k in scheme.kpis for f in k.flags]
+    lines += explain.moves(scheme, lang)
+    few = [k for k in scheme.kpis if too_few(k, min_points)]
+    if few:
+        lines.append(explain.too_few_to_tell(few, min_points, lang))
+    for line in lines:
+        row += 1
+        _note(sheet, row, "• " + line)
+    if not any(k.flags for k in scheme.kpis):
+        row += 1
+        _note(sheet, row, text("review_no_flags", lang), "aside")
+    return row + 1
+
+
+# --- the what-if block --------------------------------------------------------------------------------------
+
+def _data(sheet: Sheet, review: QuarterReview, lang: str) -> dict[str, dict[str, str]]:
+    """Right of the print area, per scheme: a header, then per person-month the employee, the month and each
+    KPI's payout at a weight of 100%. Returns per scheme and KPI the range of those payouts (absolute)."""
+    row = 0
+    sheet.put(row, DATA, text("review_whatif", lang), style="subtitle")
+    ranges: dict[str, dict[str, str]] = {}
+    for scheme in review.schemes:
+        row += 2
+        sheet.put(row, DATA, text("review_scheme", lang, scheme=scheme.scheme, people=scheme.people,
+                                  person_months=scheme.person_months), style="team")
+        row += 1
+        sheet.put(row, DATA, "ID", style="header_line")
+        sheet.put(row, DATA + 1, text("col_month_short", lang), style="header_line")
+        for i, k in enumerate(scheme.kpis):
+            sheet.put(row, DATA + 2 + i, _title(k, lang), style="header_line")
+        first = row + 1
+        for line in scheme.lines:
+            row += 1
+            sheet.put(row, DATA, line.employee_id, style="plain")
+            sheet.put(row, DATA + 1, line.period, style="plain")
+            for i, k in enumerate(scheme.kpis):
+                sheet.put(row, DATA + 2 + i, line.at_full_weight.get(k.kpi, Decimal(0)), style="money")
+        if scheme.lines:
+            ranges[scheme.scheme] = {k.kpi: f"${col_letter(DATA + 2 + i)}${first + 1}:"
+                                            f"${col_letter(DATA + 2 + i)}${row + 1}" for i, k in enumerate(scheme.kpis)}
+        else:
+            ranges[scheme.scheme] = {}
+    return ranges
+
+
+# --- the people -----------------------------------------------------------------------------------------------
+
+def _people(sheet: Sheet, row: int, review: QuarterReview, lang: str) -> int:
+    sheet.merge(row, KPI, LAST, text("review_people", lang), "team")
+    row += 1
+    heads = ("employee", "team", "scheme_col", "fund_now", "fund_suggested", "difference")
+    for (first, last), key in zip(PEOPLE, heads):
+        _span(sheet, row, first, last, text(key, lang), "header")
+    first_person = row + 1
+    for p in review.people:
+        row += 1
+        for (first, last), value in zip(PEOPLE[:3], (f"{p.name} ({p.employee_id})", p.team, p.scheme)):
+            _span(sheet, row, first, last, value, "text")
+        now, suggested = (a1(row, col) for col, _ in PEOPLE[3:5])
+        _span(sheet, row, *PEOPLE[3], p.fund.current, "money")
+        _span(sheet, row, *PEOPLE[4], p.fund.suggested, "money")
+        _span(sheet, row, *PEOPLE[5], p.fund.difference, "signed", f"={suggested}-{now}")
+    row += 1
+    _span(sheet, row, *PEOPLE[0], text("total", lang), "total_label")
+    for first, last in PEOPLE[1:3]:
+        _span(sheet, row, first, last, None, "total_label")
+    for (first, last), value, style in zip(PEOPLE[3:], (review.fund.current, review.fund.suggested,
+                                                        review.fund.difference), ("total", "total", "signed_total")):
+        formula = f"=SUM({a1(first_person, first)}:{a1(row - 1, first)})" if review.people else None
+        _span(sheet, row, first, last, value, style, formula)
+    return row + 1
+
+
+def _span(sheet: Sheet, row: int, first: int, last: int, value, style: str, formula: str | None = None) -> None:
+    """A cell across columns first..last (merged when more than one), wrapped text fitted."""
+    if first == last:
+        sheet.put(row, first, value, formula, style)
+    else:
+        sheet.merge(row, first, last, value, style)
+        sheet.cells[-1].formula = formula
+    if isinstance(value, str) and value:
+        sheet.fit(row, first, last, value, style)
+
+
+# --- the pages ----------------------------------------------------------------------------------------------
+
+def _breaks(sheet: Sheet, page: Page, blocks: list[tuple[int, int]]) -> tuple[int, ...]:
+    """A page break before each block (and the empty row above it) that would not fit what is left of its
+    page but fits a page of its own."""
+    capacity, used, breaks = page_capacity(sheet, page), rows_height(sheet, 0, blocks[0][0] - 1), []
+    for first, last in blocks:
+        height = rows_height(sheet, first, last)
+        if used + LINE + height > capacity and height <= capacity:
+            breaks.append(first)
+            used = height
+        else:
+            used = (used + LINE + height) % capacity
+    return tuple(breaks)
