@@ -14,9 +14,11 @@ from kpi_reports.workbook.example import YEAR_MONTHS, example_data
 from kpi_reports.workbook.template import write_workbook
 
 
-def generate(managers: int, out: str | Path, lang: str = "en") -> Path:
-    """Write the workbook at `out`; `managers` + 1 employees in all."""
-    write_workbook(out, example_data(lang, managers=managers, months=YEAR_MONTHS), lang, constant_memory=True)
+def generate(managers: int, out: str | Path, lang: str = "en", settings: tuple[tuple[str, object], ...] = ()) -> Path:
+    """Write the workbook at `out`; `managers` + 1 employees in all; `settings`: Settings rows added."""
+    data = example_data(lang, managers=managers, months=YEAR_MONTHS)
+    data.sheets["Settings"].rows.extend([key, value] for key, value in settings)
+    write_workbook(out, data, lang, constant_memory=True)
     return Path(out)
 
 

@@ -621,7 +621,7 @@ def test_each_month_is_computed_once_and_again_only_when_a_weight_changes(monkey
     import kpi_reports.engine.review as module
     calls = []
     real = module.compute
-    monkeypatch.setattr(module, "compute", lambda wb, m: calls.append(m) or real(wb, m))
+    monkeypatch.setattr(module, "compute", lambda wb, m, **kw: calls.append(m) or real(wb, m, **kw))
     module.review(funnel([1000, 1100, 1200], [24, 22, 20]), "2026-Q4")
     assert calls == [*MONTHS, *MONTHS]
     calls.clear()

@@ -33,8 +33,9 @@ ZERO = Decimal(0)
 MARGIN_COLUMNS = ("margin", "маржа")
 
 
-def compute(wb: Workbook, period: str) -> PeriodResult:
-    """Raises InvalidWorkbook when a figure of this period cannot be computed."""
+def compute(wb: Workbook, period: str, views: bool = True) -> PeriodResult:
+    """Raises InvalidWorkbook when a figure of this period cannot be computed. `views=False` leaves out
+    the department view (teams' and the company's KPIs), for callers that only need the pay."""
     run = _Period(wb, period)
     people = [run.employee(e) for e in wb.employees.values()]
     run.report.raise_if_errors()
@@ -45,10 +46,10 @@ def compute(wb: Workbook, period: str) -> PeriodResult:
         period=period,
         currency=wb.settings.currency,
         employees=people,
-        teams=[TeamResult(t, Totals.of(members), run.view(t, members)) for t, members in teams.items()],
+        teams=[TeamResult(t, Totals.of(members), run.view(t, members) if views else []) for t, members in teams.items()],
         totals=Totals.of(people),
         warnings=wb.warnings + run.report.warnings,
-        company=run.view(None, people),
+        company=run.view(None, people) if views else [],
     )
 
 

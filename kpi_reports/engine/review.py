@@ -270,7 +270,7 @@ def review(wb: Workbook, quarter: str, thresholds: Thresholds | None = None) -> 
     with_facts = {period for period, _ in wb.facts}
     before = tuple(m for m in quarter_months(previous_quarter(quarter))
                    if m in wb.periods and (wb.loaded is None or m in wb.loaded) and m in with_facts)
-    current = {m: compute(wb, m) for m in months}
+    current = {m: compute(wb, m, views=False) for m in months}  # the pay only: no department view
     history = {m: completions(wb, m) for m in before}
     people: dict[str, list[Employee]] = {}
     for e in wb.employees.values():
@@ -281,7 +281,7 @@ def review(wb: Workbook, quarter: str, thresholds: Thresholds | None = None) -> 
     changed = {d.name: d.lines_suggested for d in drafts if d.suggested != tuple(x.weight for x in d.lines)}
     if changed:
         what_if_wb = replace(wb, schemes={name: changed.get(name, lines) for name, lines in wb.schemes.items()})
-        what_if = {m: compute(what_if_wb, m) for m in months}
+        what_if = {m: compute(what_if_wb, m, views=False) for m in months}
     else:
         what_if = current
 
