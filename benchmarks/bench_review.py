@@ -17,15 +17,13 @@ workbooks are bench_writeback's (N employees × 12 months, generated once into b
 """
 from __future__ import annotations
 
-import argparse
-import compileall
 import shutil
 import sys
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_writeback import OUT, _rss, timed
+from bench_writeback import OUT, _rss, prepare, timed
 from generate import generate
 
 import kpi_reports
@@ -71,15 +69,11 @@ def _moves(path: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100,1000")
-    args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
-    compileall.compile_dir(Path(kpi_reports.__file__).parent, quiet=1)
+    sizes = prepare(__doc__)
     print("| employees | read floor s | review --dry-run --json s | ratio | weights moved s (moves) | ratio "
           "| sheet written s | ratio | peak memory MiB |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size in sorted(int(s) for s in args.sizes.split(",")):
+    for size in sizes:
         r = measure(size)
         print(f"| {size:,} | {r['floor']:.2f} | {r['json']:.2f} | {r['json'] / r['floor']:.1f}× "
               f"| {r['moved']:.2f} ({r['moves']}) | {r['moved'] / r['floor']:.1f}× | {r['sheet']:.2f} "

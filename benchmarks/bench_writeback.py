@@ -111,15 +111,21 @@ def _rss(args: list[str], before) -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def prepare(doc: str) -> list[int]:
+    """The sizes asked for (--sizes), with the output folder made and the package's bytecode compiled."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     compileall.compile_dir(Path(kpi_reports.__file__).parent, quiet=1)
+    return sorted(int(size) for size in args.sizes.split(","))
+
+
+def main() -> None:
+    sizes = prepare(__doc__)
     print("| employees | generated cells | floor s | run (write-back) s | ratio | peak memory MiB |")
     print("|---:|---:|---:|---:|---:|---:|")
-    for size in sorted(int(s) for s in args.sizes.split(",")):
+    for size in sizes:
         r = measure(size)
         print(f"| {size:,} | {r['cells']:,} | {r['floor']:.2f} | {r['ours']:.2f} | {r['ours'] / r['floor']:.1f}× "
               f"| {r['ours_rss_mib']:.0f} |", flush=True)
