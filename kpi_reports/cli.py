@@ -29,6 +29,19 @@ def lang_option(default: str | None = None):
                         "(default: the workbook's Settings language, else the system's: en or ru).")
 
 
+def output_options(command):
+    """--json, --out, --dry-run and --backup: where a command's results and sheets go (run and review)."""
+    for option in reversed((
+        click.option("--json", "json_path", metavar="FILE|-", help="Write the results as JSON to FILE, or - for stdout."),
+        click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write the generated sheets to a new workbook FILE instead of into PATH."),
+        click.option("--dry-run", is_flag=True, help="Compute and print, write no sheet anywhere."),
+        click.option("--backup", is_flag=True, help="Keep the previous PATH as NAME.bak.xlsx."),
+    )):
+        command = option(command)
+    return command
+
+
 @contextlib.contextmanager
 def collector_paused():
     """A run makes millions of small objects and no garbage cycles worth chasing; the cycle collector's
@@ -88,11 +101,7 @@ def check(path: Path, lang: str | None) -> None:
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--period", metavar="YYYY-MM", help="The month to compute (default: the latest one with facts).")
-@click.option("--json", "json_path", metavar="FILE|-", help="Write the results as JSON to FILE, or - for stdout.")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the generated sheets to a new workbook FILE instead of into PATH.")
-@click.option("--dry-run", is_flag=True, help="Compute and print, write no sheet anywhere.")
-@click.option("--backup", is_flag=True, help="Keep the previous PATH as NAME.bak.xlsx.")
+@output_options
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Facts are month-to-date on this day: forecast each KPI and the pay to month end.")
 @click.option("--test-mode", is_flag=True, default=None,
@@ -124,11 +133,7 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--quarter", required=True, metavar="YYYY-Qn", help="The quarter to review, such as 2026-Q4.")
-@click.option("--json", "json_path", metavar="FILE|-", help="Write the review as JSON to FILE, or - for stdout.")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the review sheet to a new workbook FILE instead of into PATH.")
-@click.option("--dry-run", is_flag=True, help="Compute and print, write no sheet anywhere.")
-@click.option("--backup", is_flag=True, help="Keep the previous PATH as NAME.bak.xlsx.")
+@output_options
 @lang_option()
 @handles_errors
 def review(path: Path, quarter: str, json_path: str | None, out_path: Path | None, dry_run: bool, backup: bool,
