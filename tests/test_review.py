@@ -13,16 +13,9 @@ from hypothesis import strategies as st
 import kpi_reports
 from kpi_reports.engine.compute import compute
 from kpi_reports.engine.pay import EXACT, money, ratio
-from kpi_reports.engine.review import (
-    Thresholds,
-    previous_quarter,
-    quarter_label,
-    quarter_months,
-    ranks,
-    review,
-    spearman,
-    suggest_weights,
-)
+from kpi_reports.engine.review import Thresholds, previous_quarter, quarter_label, quarter_months, review
+from kpi_reports.engine.stats import ranks, spearman
+from kpi_reports.engine.weights import suggest_weights
 from kpi_reports.formula import parse
 from kpi_reports.model import Employee, Kpi, Record, SchemeLine, Settings, Workbook
 from kpi_reports.names import norm

@@ -42,39 +42,29 @@ reviewed. The previous quarter's months count when they are in the workbook, loa
 - `over_paying`: paid_share − weight > `review_over_paying` (10 points) — {paid_share, weight, excess,
   threshold}.
 - `scheme_design` (on the scheme), one per problem: {problem: "too_many_kpis", kpis, limit} with more
-  than 7 KPIs; {problem: "result_not_heaviest", result, efficiency, activity} when another group
-  weighs more than the result group (a tie passes: the method's own example is 40 / 40 / 20); {problem: "team_share", team, low, high} when
-  the team-scope weights of a scheme that also has individual lines total outside 10–20% (a scheme all
-  of whose lines are team scope — a head of sales' — is exempt).
+  than 7 KPIs; {problem: "result_not_heaviest", result, efficiency, activity} when another group weighs
+  more than the result group (a tie passes: the method's own example is 40 / 40 / 20); {problem:
+  "team_share", team, low, high} when the team-scope weights of a scheme that also has individual lines
+  total outside 10–20% (a scheme all of whose lines are team scope — a head of sales' — is exempt).
 
-**Suggested weights.** In units of 5 points (u_i whole, Σ u = 20, 1 ≤ u_i ≤ 12, i.e. 5–60%):
-
-1. Apportion the current weights: quota q_i = 20 × w_i / Σ w; u_i = ⌊q_i⌋, then one more unit to each of
-   the largest remainders q_i − ⌊q_i⌋ until Σ = 20 (ties: scheme order). Clamp each to [1, 12]; while
-   Σ > 20, take a unit from the KPI above 1 unit that is most above its quota; while Σ < 20, give one to
-   the KPI below 12 that is most below its quota (ties: scheme order). Weights already on 5% steps and
-   within the bounds stay as they are.
-2. In scheme order, each KPI flagged too_easy or gamed (once, even with both) gives one unit, unless it
-   is at 1 unit, to the first of: the efficiency KPI it inflates, when that one is in the scheme; then
-   the scheme's result KPIs by current weight, largest first (ties: scheme order) — skipping itself,
-   any KPI that gives in this pass, and any at 12 units. No such receiver: no move.
-
-A scheme with fewer than 2 or more than 20 KPIs cannot meet the bounds: its suggested weights are the
-current ones. The fund under the suggested weights is `compute` of each quarter month on a copy of the
-workbook whose scheme lines carry them: per person, per scheme and in total, against the current fund
-(the sum of the months' bonuses, which are sums of rounded lines).
+**Suggested weights**: the rule is in `engine/weights.py`; a scheme with fewer than 2 or more than 20
+KPIs cannot meet its bounds and keeps its weights. The fund under the suggested weights is `compute` of
+each quarter month on a copy of the workbook whose scheme lines carry them: per person, per scheme and in
+total, against the current fund (the sum of the months' bonuses, which are sums of rounded lines).
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
 from typing import Literal
 
 from kpi_reports.engine.compute import completions, compute, summed
 from kpi_reports.engine.pay import EXACT, ratio
+from kpi_reports.engine.stats import spearman
 from kpi_reports.engine.weak import median
+from kpi_reports.engine.weights import suggest_weights
 from kpi_reports.formula import NoValue
 from kpi_reports.model import (
     MAX_KPIS,
@@ -92,7 +82,6 @@ from kpi_reports.model import (
 
 FlagCode = Literal["too_easy", "out_of_reach", "gamed", "beside_the_point", "over_paying", "scheme_design"]
 ZERO, ONE, CENTS = Decimal(0), Decimal(1), Decimal("0.00")
-UNITS, MIN_UNITS, MAX_UNITS = 20, 1, 12
 """Suggested weights are whole units of 5 points: 20 of them, each KPI from 1 (5%) to 12 (60%)."""
 
 
@@ -501,80 +490,3 @@ def _value(kpi: Kpi, sums: dict[str, Decimal]) -> Decimal | None:
         return kpi.formula.evaluate(sums)
     except NoValue:
         return None
-
-
-# --- statistics --------------------------------------------------------------------------------------
-
-
-def ranks(values: Sequence[Decimal]) -> list[Decimal]:
-    """1-based ranks, tied values sharing the average of the ranks they span: [5, 7, 5] → [1.5, 3, 1.5]."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    result = [ZERO] * len(values)
-    start = 0
-    while start < len(order):
-        end = start
-        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
-            end += 1
-        rank = Decimal(start + end + 2) / 2  # the mean of start + 1 … end + 1, exact (a whole or a half)
-        for j in order[start:end + 1]:
-            result[j] = rank
-        start = end + 1
-    return result
-
-
-def spearman(xs: Sequence[Decimal], ys: Sequence[Decimal]) -> Decimal | None:
-    """Spearman's rank correlation: Pearson's on the ranks (ties averaged), exact to 40 digits; None
-    with fewer than two pairs or when either side does not vary."""
-    n = len(xs)
-    if n < 2 or len(ys) != n:
-        return None
-    rx, ry = ranks(xs), ranks(ys)
-    with localcontext(EXACT):
-        mid = Decimal(n + 1) / 2  # the mean rank, ties or not
-        dx, dy = [r - mid for r in rx], [r - mid for r in ry]
-        sxx, syy = sum((d * d for d in dx), ZERO), sum((d * d for d in dy), ZERO)
-        if not sxx or not syy:
-            return None
-        r = sum((a * b for a, b in zip(dx, dy)), ZERO) / (sxx * syy).sqrt()
-        return max(-ONE, min(ONE, r))
-
-
-# --- suggested weights -------------------------------------------------------------------------------
-
-
-def suggest_weights(weights: Sequence[Decimal], groups: Sequence[Group],
-                    donors: Mapping[int, int | None]) -> tuple[tuple[Decimal, ...], tuple[tuple[int, int], ...]]:
-    """The suggested weights of a scheme's lines and the moves made, as (donor, receiver) line indices.
-
-    `donors`: the lines flagged too_easy or gamed, each with the line of the efficiency KPI it inflates
-    (None when it inflates none in the scheme). The rule: the module docstring.
-    """
-    n = len(weights)
-    total = sum(weights, ZERO)
-    if not 2 <= n <= UNITS or total <= 0:
-        return tuple(weights), ()
-    quotas = [EXACT.divide(EXACT.multiply(w, Decimal(UNITS)), total) for w in weights]
-    units = [int(q) for q in quotas]
-    by_remainder = sorted(range(n), key=lambda i: (-(quotas[i] - units[i]), i))
-    for i in by_remainder[:UNITS - sum(units)]:
-        units[i] += 1
-    units = [min(max(u, MIN_UNITS), MAX_UNITS) for u in units]
-    while sum(units) > UNITS:
-        i = max((i for i in range(n) if units[i] > MIN_UNITS), key=lambda i: (units[i] - quotas[i], -i))
-        units[i] -= 1
-    while sum(units) < UNITS:
-        i = max((i for i in range(n) if units[i] < MAX_UNITS), key=lambda i: (quotas[i] - units[i], -i))
-        units[i] += 1
-
-    results = sorted((i for i in range(n) if groups[i] == "result"), key=lambda i: (-weights[i], i))
-    moves = []
-    for d in sorted(donors):
-        if units[d] <= MIN_UNITS:
-            continue
-        chain = ([donors[d]] if donors[d] is not None else []) + results
-        r = next((i for i in chain if i != d and i not in donors and units[i] < MAX_UNITS), None)
-        if r is not None:
-            units[d] -= 1
-            units[r] += 1
-            moves.append((d, r))
-    return tuple(Decimal(5 * u) / 100 for u in units), tuple(moves)
