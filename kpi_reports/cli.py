@@ -63,17 +63,10 @@ def handles_errors(command):
         try:
             with collector_paused():
                 return command(*args, **kwargs)
-        except InvalidWorkbook as e:
-            if ctx.obj.get("debug"):
-                raise
-            lang = kwargs.get("lang") or e.report.language or default_language()
-            click.echo(terminal.problems_text(e.report, lang), err=True)
-            ctx.exit(1)
         except KpiError as e:
             if ctx.obj.get("debug"):
                 raise
-            lang = kwargs.get("lang") or default_language()
-            click.echo(f"{text('_error', lang)}: {e.text(lang)}", err=True)
+            click.echo(_problem_text(e, kwargs.get("lang")), err=True)
             ctx.exit(1)
     return wrapper
 
@@ -181,6 +174,56 @@ def _write_sheets(sheets, path: Path, out_path: Path | None, read_as, backup: bo
         saved = xlsx.write_workbook(out_path, sheets)
     done = text("written_sheets", lang, path=out_path or path, sheets=", ".join(s.name for s in sheets))
     return done + (f"; {text('backup_kept', lang, backup=saved)}" if saved else "")
+
+
+@main.command()
+@click.argument("spreadsheet")
+@click.option("--period", metavar="YYYY-MM", help="The month to compute (default: the latest one with facts).")
+@click.option("--review", "quarter", metavar="YYYY-Qn", help="Also refresh the quarterly review tab of this quarter.")
+@click.option("--credentials", type=click.Path(dir_okay=False, path_type=Path),
+              help="A service account's JSON key (else GOOGLE_APPLICATION_CREDENTIALS, else gspread's files).")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Facts are month-to-date on this day: forecast each KPI and the pay to month end.")
+@click.option("--test-mode", is_flag=True, default=None,
+              help="Mark every output as test mode, not a basis for payment (or Settings mode = test).")
+@click.option("--watch", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="Keep watching the input tabs, one small read every SECONDS, and refresh when they change.")
+@lang_option()
+@handles_errors
+def sheets(spreadsheet: str, period: str | None, quarter: str | None, credentials: Path | None,
+           as_of: dt.datetime | None, test_mode: bool | None, watch: float | None, lang: str | None) -> None:
+    """Refresh the generated tabs of the Google Sheets spreadsheet SPREADSHEET (its address or key): read
+    its input tabs in one call, compute as `run` does (and, with --review, as `review` does), and write the
+    payslips, summary and review tabs in one atomic batch. Input tabs are never written."""
+    from kpi_reports.gsheets import client as sheets_client
+    from kpi_reports.gsheets.refresh import refresh
+    from kpi_reports.gsheets.watch import watch_and_refresh
+
+    key = sheets_client.spreadsheet_key(spreadsheet)
+    period = period or (as_of.strftime("%Y-%m") if as_of else None)
+    session = sheets_client.connect(credentials)
+    options = {"period": period, "quarter": quarter, "as_of": as_of.date() if as_of else None,
+               "test_mode": test_mode or None, "lang": lang}
+    if watch is None:
+        _refreshed(refresh(session, key, **options), key)
+        return
+    watch_and_refresh(session, key, options, watch, lambda done: _refreshed(done, key),
+                      lambda e: click.echo(_problem_text(e, lang), err=True))
+
+
+def _refreshed(done, key: str) -> None:
+    click.echo(terminal.report_text(done.report, done.lang))
+    if done.review is not None:
+        click.echo(terminal.review_text(done.review, done.lang))
+    click.echo(text("sheets_refreshed", done.lang, spreadsheet=key, sheets=", ".join(done.tabs), calls=done.calls),
+               err=True)
+
+
+def _problem_text(e: KpiError, lang: str | None) -> str:
+    if isinstance(e, InvalidWorkbook):
+        return terminal.problems_text(e.report, lang or e.report.language or default_language())
+    lang = lang or default_language()
+    return f"{text('_error', lang)}: {e.text(lang)}"
 
 
 @main.command()

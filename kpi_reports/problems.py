@@ -105,6 +105,11 @@ class UsageError(KpiError):
     """A command-line or API argument is wrong (a bad --period, say)."""
 
 
+class SheetsProblem(KpiError):
+    """A Google spreadsheet cannot be reached or read: no credentials, not shared, not found, quota
+    exceeded after retries, the API refusing a request, the network. One clear line."""
+
+
 class InvalidWorkbook(KpiError):
     """The workbook was read but its content has errors; `report` lists all of them."""
 

@@ -1,12 +1,15 @@
-"""Reading the standard workbook's sheets into tables of raw cell values (python-calamine).
+"""Reading the standard workbook's sheets into tables of raw cell values.
 
 Sheets are found by their English or Russian name; a header row may sit anywhere in the first 10
 rows. Nothing is interpreted here beyond finding sheets, headers and data rows: `validate` does that.
+`tables_from_rows` does this for any source that gives a sheet's rows of cell values; `read_tables`
+is the .xlsx source (python-calamine), `kpi_reports.gsheets.source` the Google Sheets one.
 """
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +62,14 @@ _UNREADABLE = (python_calamine.CalamineError, OSError, ValueError)
 """What calamine raises for a damaged file: its own errors, and plain ones for what it cannot decode."""
 
 
+RowsOf = Callable[[str], list[list]]
+"""A sheet's cells by its name: a list per row from the first, a value per cell from column A, as
+python-calamine's `to_python()` gives them (str, float, int, bool, date or datetime; '' for an empty cell)."""
+
+HINTS = {"file": "sheets_in_file", "spreadsheet": "tabs_in_spreadsheet"}
+"""The hint of a missing sheet, by the kind of source: what to call the names listed."""
+
+
 def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
     """The standard sheets present in the workbook, by canonical key, and the problems met finding them."""
     p = check_file(path)
@@ -66,29 +77,55 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
         book = python_calamine.CalamineWorkbook.from_path(str(p))
     except _UNREADABLE as e:
         raise FileProblem(msg("not_a_workbook", reason=e), p) from None
-    report = Report()
-    tables: dict[str, Table] = {}
-    by_spec = _match_sheets(book.sheet_names, report)
     with ThreadPoolExecutor(max_workers=2) as pool:  # calamine parses without holding the interpreter
-        wanted = sorted((found[0] for found in by_spec.values()), key=lambda n: norm(n) not in _LARGE)
+        wanted = sorted(input_sheets(book.sheet_names), key=lambda n: norm(n) not in _LARGE)
         sheets = {name: pool.submit(_sheet_rows, p, name) for name in wanted}
         errors = error_cells(p, wanted)
-        for spec in schema.SHEETS:
-            names = by_spec.get(spec.key, [])
-            if not names:
-                if spec.required:
-                    report.add(msg("missing_sheet"), sheet=spec.key,
-                               expected=msg("sheet_named", en=spec.key, ru=spec.ru),
-                               hint=msg("sheets_in_file", names=", ".join(book.sheet_names)))
-                continue
-            rows = sheets[names[0]].result()
-            for (r, c), text in errors.get(names[0], {}).items():
+
+        def rows_of(name: str) -> list[list]:
+            rows = sheets[name].result()
+            for (r, c), text in errors.get(name, {}).items():
                 if r < len(rows) and c < len(rows[r]):
                     rows[r][c] = text
-            table = _table(names[0], spec, rows, report)
-            if table:
-                tables[spec.key] = table
+            return rows
+        return tables_from_rows(book.sheet_names, rows_of)
+
+
+def tables_from_rows(names: list[str], rows_of: RowsOf, report: Report | None = None,
+                     source_label: str = "file") -> tuple[dict[str, Table], Report]:
+    """The standard sheets among `names` (a workbook's sheets, a spreadsheet's tabs), by canonical key.
+
+    Each sheet is matched to the standard ones through its English or Russian name; `rows_of` is asked
+    for the rows of the first sheet matching each (never for any other), in the order of `schema.SHEETS`.
+    Problems (a missing sheet, two sheets for one table, no header row, a missing or repeated column) go
+    into `report` (a new one by default), naming the sheet as it is called in the source and the cell.
+    `source_label` ("file" or "spreadsheet") says how a missing sheet's hint calls the names listed.
+    """
+    report = Report() if report is None else report
+    tables: dict[str, Table] = {}
+    by_spec = _match_sheets(names, report)
+    for spec in schema.SHEETS:
+        found = by_spec.get(spec.key, [])
+        if not found:
+            if spec.required:
+                report.add(msg("missing_sheet"), sheet=spec.key,
+                           expected=msg("sheet_named", en=spec.key, ru=spec.ru),
+                           hint=msg(HINTS[source_label], names=", ".join(names)))
+            continue
+        table = _table(found[0], spec, rows_of(found[0]), report)
+        if table:
+            tables[spec.key] = table
     return tables, report
+
+
+def input_sheets(names: list[str]) -> list[str]:
+    """The sheets among `names` that are read: the first one matching each standard sheet, in `names` order."""
+    firsts = {}
+    for name in names:
+        spec = _spec_of(name)
+        if spec:
+            firsts.setdefault(spec.key, name)
+    return [name for name in names if name in firsts.values()]
 
 
 _LARGE = {norm(name) for spec in schema.SHEETS if spec.open for name in spec.names()}
@@ -104,10 +141,15 @@ def _sheet_rows(path: Path, name: str) -> list[list]:
         raise FileProblem(msg("sheet_unreadable", sheet=name, reason=e), path) from None
 
 
+def _spec_of(name: str) -> schema.Sheet | None:
+    key = norm(name)
+    return next((s for s in schema.SHEETS if key in s.names()), None)
+
+
 def _match_sheets(sheet_names: list[str], report: Report) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for name in sheet_names:
-        spec = next((s for s in schema.SHEETS if norm(name) in s.names()), None)
+        spec = _spec_of(name)
         if spec:
             found.setdefault(spec.key, []).append(name)
     for key, names in found.items():

@@ -1,0 +1,219 @@
+"""`kpi-reports sheets`: a refresh of a shared spreadsheet against the local fake of the Sheets API — one
+read, the same layouts as the .xlsx, one atomic write (or a staged one), nothing written on an error."""
+from __future__ import annotations
+
+import openpyxl
+import pytest
+import python_calamine
+import sheets_fake
+from click.testing import CliRunner
+
+from kpi_reports.cli import main
+from kpi_reports.gsheets import client, refresh, watch
+from kpi_reports.gsheets.client import Backoff, SheetsClient, connect
+from kpi_reports.names import a1
+from kpi_reports.problems import KpiError
+from kpi_reports.render import gsheets
+
+from conftest import SAMPLES
+
+fake_sheets = sheets_fake.fixture()
+KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcd"
+GENERATED = ["Payslips 2026-10", "Summary 2026-10"]
+INPUTS = ["Employees", "KPIs", "Schemes", "Plans", "TeamPlans", "Facts", "Settings"]
+
+
+def sample_tabs(path=SAMPLES / "sales_team.xlsx") -> dict[str, list[list]]:
+    """The sample workbook's sheets as a spreadsheet's tabs, months as dates shown `yyyy-mm` (as an upload
+    of the file to Google Sheets keeps them)."""
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    return {name: [[{"date": v, "pattern": "yyyy-mm"} if hasattr(v, "year") else v for v in row]
+                   for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+            for name in book.sheet_names}
+
+
+@pytest.fixture
+def fake(fake_sheets, monkeypatch):
+    """The fake, with the sample in it, at the address every call goes to; no credentials anywhere."""
+    monkeypatch.setenv(client.BASE_URL_VARIABLE, fake_sheets.url)
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setattr(client, "_sleep", lambda seconds: None)  # retries wait no time here
+    fake_sheets.add_spreadsheet(KEY, sample_tabs())
+    return fake_sheets
+
+
+def sheets(*args: str):
+    return CliRunner().invoke(main, ["sheets", KEY, "--lang", "en", *args])
+
+
+def stored_cells(fake, tab: str) -> list[dict]:
+    """Every non-empty cell of a tab as the fake stores it (userEnteredValue, userEnteredFormat)."""
+    grid = fake.values(KEY, tab)
+    return [fake.cell(KEY, tab, a1(r, c)) for r, row in enumerate(grid) for c, v in enumerate(row) if v is not None]
+
+
+def writes(fake) -> int:
+    return len(fake.calls_to("spreadsheets.batchUpdate"))
+
+
+def test_a_refresh_writes_the_generated_tabs_in_three_calls_and_ivanov_totals_119_800(fake, soffice, tmp_path):
+    done = sheets("--period", "2026-10")
+    assert done.exit_code == 0, done.output
+    assert [c.endpoint for c in fake.calls] == ["spreadsheets.get", "values.batchGet", "spreadsheets.batchUpdate"]
+    assert fake.tabs(KEY) == [*INPUTS, *GENERATED]
+    assert "119,800.00" in done.output and "3 calls" in done.output
+    fake.to_xlsx(KEY, tmp_path / "state.xlsx")
+    book = openpyxl.load_workbook(soffice(tmp_path / "state.xlsx", "xlsx"), data_only=True)
+    slip = book["Payslips 2026-10"]
+    row = next(r for r in slip.iter_rows() if any(c.value == "Ivan Ivanov (E001)" for c in r))[0].row
+    block = [c.value for r in slip.iter_rows(min_row=row, max_row=row + 20) for c in r]
+    assert 119800 in block and 58000 in block and 1800 in block  # total, bonus, commission, recalculated
+
+
+def test_the_input_tabs_are_never_written(fake):
+    before = {tab: fake.values(KEY, tab) for tab in INPUTS}
+    assert sheets("--period", "2026-10", "--review", "2026-Q4").exit_code == 0
+    assert {tab: fake.values(KEY, tab) for tab in INPUTS} == before
+    assert fake.tabs(KEY)[-1] == "Review 2026-Q4"
+
+
+def test_two_refreshes_in_a_row_give_the_same_tabs(fake):
+    assert sheets("--period", "2026-10").exit_code == 0
+    first = {tab: fake.values(KEY, tab) for tab in GENERATED}
+    assert sheets("--period", "2026-10").exit_code == 0
+    assert fake.tabs(KEY) == [*INPUTS, *GENERATED]
+    assert {tab: fake.values(KEY, tab) for tab in GENERATED} == first
+
+
+@pytest.mark.parametrize("name", ['=IMPORTXML("http://x","//a")', "+SUM(1,2)", "@user", "<script>alert(1)</script>"])
+def test_user_text_is_written_as_text_never_as_a_formula(fake, name):
+    tabs = sample_tabs()
+    row = next(i for i, r in enumerate(tabs["Employees"]) if "E001" in r)
+    column = tabs["Employees"][row].index("Ivan Ivanov")
+    fake.add_spreadsheet(KEY, tabs)
+    facts_id = fake.sheet(KEY, "Employees")["properties"]["sheetId"]
+    fake.batch_update(KEY, {"requests": [{"updateCells": {  # typed as text, as '=IMPORTXML(...) is
+        "range": {"sheetId": facts_id, "startRowIndex": row, "endRowIndex": row + 1, "startColumnIndex": column,
+                  "endColumnIndex": column + 1},
+        "rows": [{"values": [{"userEnteredValue": {"stringValue": name}}]}], "fields": "userEnteredValue"}}]})
+    assert sheets("--period", "2026-10").exit_code == 0
+    for tab in GENERATED:
+        values = [cell.get("userEnteredValue", {}) for cell in stored_cells(fake, tab)]
+        assert any(name in v.get("stringValue", "") for v in values), f"the name is not in {tab} as a string"
+        assert not any(name in v.get("formulaValue", "") for v in values)
+
+
+def test_a_users_tab_with_a_generated_tabs_name_is_refused_and_nothing_is_written(fake):
+    fake.add_spreadsheet(KEY, {**sample_tabs(), "payslips 2026-10": [["my own notes"]]})
+    done = sheets("--period", "2026-10")
+    assert done.exit_code == 1 and "payslips 2026-10" in done.output and "Traceback" not in done.output
+    assert writes(fake) == 0 and fake.values(KEY, "payslips 2026-10") == [["my own notes"]]
+
+
+def test_a_broken_facts_cell_is_named_by_tab_and_cell_and_nothing_is_written(fake):
+    tabs = sample_tabs()
+    header = tabs["Facts"].index(next(r for r in tabs["Facts"] if "calls" in r))
+    row = next(i for i, r in enumerate(tabs["Facts"])  # E002 in 2026-10, the month computed
+               if i > header and "E002" in r and getattr(r[0].get("date") if isinstance(r[0], dict) else r[0],
+                                                         "month", None) == 10)
+    tabs["Facts"][row][tabs["Facts"][header].index("calls")] = "n/a"
+    fake.add_spreadsheet(KEY, tabs)
+    done = sheets("--period", "2026-10")
+    cell = f"{'ABCDEFGHIJ'[tabs['Facts'][header].index('calls')]}{row + 1}"
+    assert done.exit_code == 1 and "Facts" in done.output and f"Facts!{cell}" in done.output and "'n/a'" in done.output
+    assert writes(fake) == 0 and fake.tabs(KEY) == INPUTS
+
+
+def test_quota_exceeded_once_is_retried_and_the_refresh_goes_through(fake):
+    fake.fail_next(429)
+    done = sheets("--period", "2026-10")
+    assert done.exit_code == 0, done.output
+    assert [c.status for c in fake.calls] == [429, 200, 200, 200]
+    assert fake.tabs(KEY) == [*INPUTS, *GENERATED]
+
+
+def test_a_spreadsheet_not_shared_is_one_clear_line(fake):
+    fake.deny(KEY)
+    done = sheets("--period", "2026-10")
+    assert done.exit_code == 1 and "Traceback" not in done.output and len(done.output.strip().splitlines()) == 1
+    assert "403" in done.output or "permission" in done.output.lower()
+
+
+def test_a_batch_google_refuses_leaves_the_spreadsheet_as_it_was(fake, monkeypatch):
+    """Google applies a batch whole or not at all: a refused request at its end leaves no tab behind."""
+    real = gsheets.plan
+
+    def with_a_bad_request(*args, **kwargs):
+        plan = real(*args, **kwargs)
+        bad = plan.payloads[0][:-2] + b',{"deleteSheet":{"sheetId":987654}}]}'
+        return gsheets.Plan((bad,), sheet_ids=plan.sheet_ids)
+    monkeypatch.setattr(gsheets, "plan", with_a_bad_request)
+    done = sheets("--period", "2026-10")
+    assert done.exit_code == 1 and "987654" in done.output
+    assert fake.tabs(KEY) == INPUTS
+
+
+def test_a_refresh_too_large_for_one_call_is_staged_and_ends_as_the_single_call_does(fake):
+    session = connect()
+    done = refresh.refresh(session, KEY, "2026-10", lang="en", limit=60_000)
+    assert done.staged and writes(fake) > 2
+    assert fake.tabs(KEY) == [*INPUTS, *GENERATED]
+    staged = {tab: fake.values(KEY, tab) for tab in GENERATED}
+    fake.add_spreadsheet(KEY, sample_tabs())
+    refresh.refresh(session, KEY, "2026-10", lang="en")
+    assert {tab: fake.values(KEY, tab) for tab in GENERATED} == staged
+
+
+def test_a_staged_refresh_that_fails_before_the_swap_deletes_its_staging_tabs(fake, monkeypatch):
+    session = connect(backoff=Backoff(attempts=1))
+    refresh.refresh(session, KEY, "2026-10", lang="en")  # the tabs of an earlier refresh
+    before = {tab: fake.values(KEY, tab) for tab in GENERATED}
+    real, sent = SheetsClient.send, []
+
+    def send(self, key, payload):
+        sent.append(payload)
+        if len(sent) == 2:  # Google refuses the second call of the staged refresh
+            fake.fail_next(400, message="Invalid requests[0]: refused for the test")
+        return real(self, key, payload)
+    monkeypatch.setattr(SheetsClient, "send", send)
+    with pytest.raises(KpiError, match="refused for the test"):
+        refresh.refresh(session, KEY, "2026-10", lang="en", limit=60_000)
+    assert len(sent) == 3  # the staging tabs, the refused call, the cleanup
+    assert fake.tabs(KEY) == [*INPUTS, *GENERATED]  # the old tabs, no staging tab left
+    assert {tab: fake.values(KEY, tab) for tab in GENERATED} == before
+
+
+def test_watch_refreshes_once_after_a_change_and_not_while_nothing_changes(fake):
+    session, refreshed, failed = connect(), [], []
+
+    def sleep(seconds):
+        if len(refreshed) == 1 and not failed and sleep.polls == 1:  # during the second wait: someone edits
+            tabs = fake.values(KEY, "Facts")
+            fake.batch_update(KEY, {"requests": [{"updateCells": {
+                "range": {"sheetId": fake.sheet(KEY, "Facts")["properties"]["sheetId"], "startRowIndex": len(tabs) - 1,
+                          "endRowIndex": len(tabs), "startColumnIndex": 2, "endColumnIndex": 3},
+                "rows": [{"values": [{"userEnteredValue": {"numberValue": 1234}}]}],
+                "fields": "userEnteredValue"}}]})
+        sleep.polls += 1
+    sleep.polls = 0
+    watch.watch_and_refresh(session, KEY, {"period": "2026-10", "lang": "en"}, 5, refreshed.append, failed.append,
+                            sleep=sleep, polls=3)
+    assert failed == [] and len(refreshed) == 2 and writes(fake) == 2
+    polls = [c for c in fake.calls if c.endpoint == "values.batchGet"]
+    assert len(polls) == 2 + 3  # a read per refresh, and one small call per poll
+
+
+def test_watch_stops_cleanly_on_ctrl_c(fake):
+    def interrupted(seconds):
+        raise KeyboardInterrupt
+    watch.watch_and_refresh(connect(), KEY, {"period": "2026-10", "lang": "en"}, 5, lambda done: None,
+                            lambda e: None, sleep=interrupted)
+    assert writes(fake) == 1
+
+
+def test_formulas_go_as_formulas_and_sheets_computes_them(fake):
+    assert sheets("--period", "2026-10").exit_code == 0
+    values = [cell.get("userEnteredValue", {}) for cell in stored_cells(fake, "Payslips 2026-10")]
+    formulas = [v["formulaValue"] for v in values if "formulaValue" in v]
+    assert len(formulas) > 100 and all(f.startswith("=") for f in formulas)
+    assert {60000, 50000} <= {v.get("numberValue") for v in values}  # Ivanov's salary and bonus at 100%
