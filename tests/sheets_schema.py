@@ -32,6 +32,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Self
 
+from kpi_reports.names import col_letter
+
 INT32 = (-(2 ** 31), 2 ** 31 - 1)
 MAX_CELLS = 10_000_000
 PROTO_PACKAGE = "type.googleapis.com/google.apps.sheets.v4."
@@ -301,14 +303,8 @@ def grids_of(sheets: list[dict]) -> dict[int, Grid]:
     return grids
 
 
-def column_letters(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+column_letters = col_letter
+"""0 -> A, 25 -> Z, 26 -> AA: the package's own (the fake imports it from here)."""
 
 
 def _quoted(title: str) -> str:

@@ -133,6 +133,18 @@ class Sheet:
             self.heights[row] = min(n * LINE, MAX_HEIGHT)
 
 
+
+def cells_by_row(sheet: Sheet) -> dict[int, list[Cell]]:
+    """The sheet's cells grouped by row, each row's in the order they were put: what every renderer
+    walks."""
+    rows: dict[int, list[Cell]] = {}
+    for cell in sheet.cells:
+        if cell.row in rows:
+            rows[cell.row].append(cell)
+        else:
+            rows[cell.row] = [cell]
+    return rows
+
 STYLES: dict[str, dict] = {
     "title": {"bold": True, "font_size": 14},
     "subtitle": {"italic": True, "font_color": "#595959"},

@@ -67,8 +67,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from json.encoder import encode_basestring
 
-from kpi_reports.layout.model import DEFAULT_WIDTH, LINE, STYLES, Cell, Chart, Colour, Sheet, Validation
+from kpi_reports.layout.model import (
+    DEFAULT_WIDTH,
+    LINE,
+    STYLES,
+    Cell,
+    Chart,
+    Colour,
+    Sheet,
+    Validation,
+    cells_by_row,
+)
 from kpi_reports.messages import msg
+from kpi_reports.names import a1
 from kpi_reports.problems import KpiError
 
 KEY = "kpi_reports_sheet"
@@ -421,12 +432,7 @@ class _Tab:
 
     def __init__(self, sheet: Sheet, sheet_id: int):
         self.sheet, self.id = sheet, sheet_id
-        rows: dict[int, list[Cell]] = {}
-        for cell in sheet.cells:
-            if cell.row in rows:
-                rows[cell.row].append(cell)
-            else:
-                rows[cell.row] = [cell]
+        rows = cells_by_row(sheet)
         for cells in rows.values():
             cells.sort(key=_col)
         self.by_row = rows
@@ -891,7 +897,7 @@ def _grouped(parts: list[bytes], chunk: int) -> list[_Unit]:
 def _colour_rules(c: Colour) -> list[tuple[str, str]]:
     """Red below the cut-off, amber below 100%, green from 100%: the first that holds wins. The cut-off
     is a fraction (4/5), so no formula holds a decimal point or an argument separator."""
-    cell = f"{_letters(c.first_col)}{c.first_row + 1}"
+    cell = a1(c.first_row, c.first_col)
     return [("red", f"=ISNUMBER({cell})*({cell}<{_fraction(c.cutoff)})"),
             ("amber", f"=ISNUMBER({cell})*({cell}<1)"),
             ("green", f"=ISNUMBER({cell})*({cell}>=1)")]
@@ -909,12 +915,3 @@ def _validation_rule(v: Validation) -> dict:
     return {"condition": {"type": "NUMBER_BETWEEN", "values": [{"userEnteredValue": bound(v.minimum)},
                                                                {"userEnteredValue": bound(v.maximum)}]},
             "inputMessage": f"{v.title}: {v.message}" if v.title else v.message, "strict": True}
-
-
-def _letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters

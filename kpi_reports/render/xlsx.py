@@ -24,7 +24,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from kpi_reports.layout.model import DEFAULT_WIDTH, LINE, STYLES, Cell, Sheet
+from kpi_reports.layout.model import DEFAULT_WIDTH, LINE, STYLES, Cell, Sheet, cells_by_row
 from kpi_reports.names import a1, col_letter
 from kpi_reports.render.atomic import atomic_path
 from kpi_reports.render.package import PackageWriter
@@ -129,12 +129,7 @@ def _rows(sheet: Sheet) -> dict[int, list[Cell]]:
     """The cells by row, in column order; merged ranges carry the style of their first cell across (a
     merged range's other cells are never written by a layout). The blank cells that carry it are
     shared between rows: only their column and style are read."""
-    rows: dict[int, list[Cell]] = {}
-    for cell in sheet.cells:
-        if cell.row in rows:
-            rows[cell.row].append(cell)
-        else:
-            rows[cell.row] = [cell]
+    rows = cells_by_row(sheet)
     blanks: dict[tuple[int, str | None], Cell] = {}
     for m in sheet.merges:
         style = next((c.style for c in rows.get(m.first_row, ()) if c.col == m.first_col), None)
