@@ -201,7 +201,8 @@ def sheets(spreadsheet: str, period: str | None, quarter: str | None, credential
 
     key = sheets_client.spreadsheet_key(spreadsheet)
     period = period or (as_of.strftime("%Y-%m") if as_of else None)
-    session = sheets_client.connect(credentials)
+    scopes = sheets_client.WATCH_SCOPES if watch else sheets_client.SCOPES
+    session = sheets_client.connect(credentials, scopes=scopes)
     options = {"period": period, "quarter": quarter, "as_of": as_of.date() if as_of else None,
                "test_mode": test_mode or None, "lang": lang}
     if watch is None:

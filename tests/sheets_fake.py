@@ -148,6 +148,8 @@ class Book:
     sheets: list[Sheet] = field(default_factory=list)
     metadata: list[dict] = field(default_factory=list)
     rng: random.Random = field(default_factory=lambda: random.Random(20261001))
+    version: int = 0
+    """Bumped by every change: Drive's `modifiedTime` of the file is made from it."""
 
     def sheet(self, sheet_id: int) -> Sheet:
         for sheet in self.sheets:
@@ -1055,6 +1057,7 @@ def batch_update(book: Book, body: Any) -> tuple[Book, list[dict]]:
             raise invalid([Violation(f"Invalid requests[{index}].{kind}: {missing.args[0]} must be set.",
                                      f"requests[{index}]")]) from None
         replies.append(reply or {})
+    work.version += 1
     return work, replies
 
 
@@ -1163,6 +1166,7 @@ ROUTES = [  # (HTTP method, path pattern, endpoint, discovery method path)
      ("developerMetadata", "search")),
     ("GET", r"/v4/spreadsheets/([^/:]+)/developerMetadata/(\d+)", "developerMetadata.get",
      ("developerMetadata", "get")),
+    ("GET", r"/drive/v3/files/([^/:]+)", "drive.files.get", None),  # Drive's file metadata: modifiedTime
 ]
 
 
@@ -1401,13 +1405,20 @@ class FakeSheets:
         if route is None:
             raise ApiError(400, f"{call.method} {call.path} is not supported by this fake.")
         endpoint, match, method_path = route
-        check_query(call.query, method_path)
+        if method_path is not None:  # a Sheets API method: its query is checked against the discovery document
+            check_query(call.query, method_path)
         if call.spreadsheet_id in self._denied:
             raise ApiError(403)
         book = self._book(call.spreadsheet_id)
         answer = getattr(self, "_" + endpoint.replace(".", "_"))(book, call, match)
         fields = call.query.get("fields", [""])[0]
         return select(answer, parse_fields(fields)) if fields else answer
+
+    def _drive_files_get(self, book: Book, call: Call, match: re.Match) -> dict:
+        """Drive's answer for the spreadsheet's file: its id, name and when it last changed."""
+        changed = dt.datetime(2026, 12, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=book.version)
+        return {"id": book.spreadsheet_id, "name": book.properties.get("title", ""),
+                "modifiedTime": changed.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
 
     def _spreadsheets_get(self, book: Book, call: Call, match: re.Match) -> dict:
         return spreadsheet_json(book, call.query.get("includeGridData", ["false"])[0] == "true")

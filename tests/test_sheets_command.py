@@ -2,6 +2,8 @@
 read, the same layouts as the .xlsx, one atomic write (or a staged one), nothing written on an error."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import openpyxl
 import pytest
 import python_calamine
@@ -11,6 +13,7 @@ from click.testing import CliRunner
 from kpi_reports.cli import main
 from kpi_reports.gsheets import client, refresh, watch
 from kpi_reports.gsheets.client import Backoff, SheetsClient, connect
+from kpi_reports.messages import msg
 from kpi_reports.names import a1
 from kpi_reports.problems import KpiError
 from kpi_reports.render import gsheets
@@ -183,24 +186,65 @@ def test_a_staged_refresh_that_fails_before_the_swap_deletes_its_staging_tabs(fa
     assert {tab: fake.values(KEY, tab) for tab in GENERATED} == before
 
 
-def test_watch_refreshes_once_after_a_change_and_not_while_nothing_changes(fake):
-    session, refreshed, failed = connect(), [], []
+def edit(fake, tab: str, row: int, column: int, value: float) -> None:
+    """Someone types a number into a tab (in the fake, as the Sheets UI would store it)."""
+    fake.batch_update(KEY, {"requests": [{"updateCells": {
+        "range": {"sheetId": fake.sheet(KEY, tab)["properties"]["sheetId"], "startRowIndex": row,
+                  "endRowIndex": row + 1, "startColumnIndex": column, "endColumnIndex": column + 1},
+        "rows": [{"values": [{"userEnteredValue": {"numberValue": value}}]}], "fields": "userEnteredValue"}}]})
+
+
+def watched(fake, polls: int, during: dict[int, Callable[[], None]]) -> tuple[list, list]:
+    """A watch of `polls` polls; `during[n]` runs in the n-th wait (from 1). Returns what was refreshed and
+    what failed."""
+    refreshed, failed, waits = [], [], []
 
     def sleep(seconds):
-        if len(refreshed) == 1 and not failed and sleep.polls == 1:  # during the second wait: someone edits
-            tabs = fake.values(KEY, "Facts")
-            fake.batch_update(KEY, {"requests": [{"updateCells": {
-                "range": {"sheetId": fake.sheet(KEY, "Facts")["properties"]["sheetId"], "startRowIndex": len(tabs) - 1,
-                          "endRowIndex": len(tabs), "startColumnIndex": 2, "endColumnIndex": 3},
-                "rows": [{"values": [{"userEnteredValue": {"numberValue": 1234}}]}],
-                "fields": "userEnteredValue"}}]})
-        sleep.polls += 1
-    sleep.polls = 0
-    watch.watch_and_refresh(session, KEY, {"period": "2026-10", "lang": "en"}, 5, refreshed.append, failed.append,
-                            sleep=sleep, polls=3)
+        waits.append(seconds)
+        during.get(len(waits), lambda: None)()
+    watch.watch_and_refresh(connect(), KEY, {"period": "2026-10", "lang": "en"}, 5, refreshed.append, failed.append,
+                            sleep=sleep, polls=polls)
+    return refreshed, failed
+
+
+def test_watch_refreshes_once_after_a_change_and_a_poll_is_one_small_call(fake):
+    facts = len(fake.values(KEY, "Facts")) - 1
+    refreshed, failed = watched(fake, 3, {2: lambda: edit(fake, "Facts", facts, 2, 1234)})
     assert failed == [] and len(refreshed) == 2 and writes(fake) == 2
-    polls = [c for c in fake.calls if c.endpoint == "values.batchGet"]
-    assert len(polls) == 2 + 3  # a read per refresh, and one small call per poll
+    assert len(fake.calls_to("values.batchGet")) == 1 + 1 + 1  # the first read, the check of the change, its read
+    assert len(fake.calls_to("drive.files.get")) == 5  # after each refresh, and one per poll
+    assert all(c.body_size == 0 and c.query.get("fields") == ["modifiedTime"] for c in fake.calls_to("drive.files.get"))
+
+
+def test_watch_does_not_refresh_when_only_a_generated_tab_changed(fake):
+    """A weight typed into a generated tab changes the file, not the input tabs: no refresh undoes it."""
+    refreshed, _ = watched(fake, 2, {1: lambda: edit(fake, "Summary 2026-10", 3, 3, 0.5)})
+    assert len(refreshed) == 1 and writes(fake) == 1
+    assert len(fake.calls_to("values.batchGet")) == 2  # the first read, and the check that found no change
+
+
+def test_without_drive_metadata_every_poll_reads_the_input_tabs(fake, monkeypatch):
+    def refused(self, key):
+        raise KpiError(msg("sheets_refused", status=403, message="Request had insufficient authentication scopes."))
+    monkeypatch.setattr(SheetsClient, "modified", refused)
+    facts = len(fake.values(KEY, "Facts")) - 1
+    refreshed, failed = watched(fake, 3, {2: lambda: edit(fake, "Facts", facts, 2, 4321)})
+    assert failed == [] and len(refreshed) == 2
+    assert len(fake.calls_to("values.batchGet")) == 1 + 3 + 1  # the first read, one per poll, the refresh's
+
+
+def test_a_refresh_that_fails_while_watching_is_reported_and_the_watch_goes_on(fake):
+    tabs = fake.values(KEY, "Facts")
+    header = next(i for i, r in enumerate(tabs) if "calls" in r)
+    column = tabs[header].index("calls")
+    row = next(i for i, r in enumerate(tabs) if getattr(r[0], "month", None) == 10)  # a row of the month computed
+    bad = {"requests": [{"updateCells": {
+        "range": {"sheetId": fake.sheet(KEY, "Facts")["properties"]["sheetId"], "startRowIndex": row,
+                  "endRowIndex": row + 1, "startColumnIndex": column, "endColumnIndex": column + 1},
+        "rows": [{"values": [{"userEnteredValue": {"stringValue": "n/a"}}]}], "fields": "userEnteredValue"}}]}
+    refreshed, failed = watched(fake, 3, {1: lambda: fake.batch_update(KEY, bad),
+                                          2: lambda: edit(fake, "Facts", row, column, 1000)})
+    assert len(failed) == 1 and "Facts" in failed[0].text("en") and len(refreshed) == 2
 
 
 def test_watch_stops_cleanly_on_ctrl_c(fake):

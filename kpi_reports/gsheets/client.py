@@ -34,13 +34,17 @@ try:
     import requests
     from gspread.exceptions import APIError
     from gspread.http_client import HTTPClient
-    from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
+    from gspread.urls import DRIVE_FILES_API_V3_URL, SPREADSHEET_BATCH_UPDATE_URL
 except ImportError as e:  # pragma: no cover - the sheets extra is part of the test extras
     raise MissingExtra(msg("missing_extra", package="gspread", extra="sheets")) from e
 
 GOOGLE = "https://sheets.googleapis.com"
 BASE_URL_VARIABLE = "KPI_REPORTS_SHEETS_URL"
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+WATCH_SCOPES = (*SCOPES, "https://www.googleapis.com/auth/drive.metadata.readonly")
+"""`--watch` also reads when the file last changed (Drive's file metadata, read-only): one small call a
+poll. Asked for only when watching; refused, the watch reads the input tabs instead."""
+DRIVE = "https://www.googleapis.com"
 METADATA_FIELDS = "spreadsheetId,properties(title,locale,timeZone),sheets(properties,developerMetadata)"
 """What `metadata` asks for: the spreadsheet's title and locale, and every tab's properties and
 developer metadata (the tool's marks on the tabs it writes) — no cell data."""
@@ -95,8 +99,10 @@ class SheetsHTTPClient(HTTPClient):
         self.calls = 0
 
     def url(self, endpoint: str) -> str:
-        if endpoint.startswith(GOOGLE) and self.base_url != GOOGLE:
-            return self.base_url + endpoint[len(GOOGLE):]
+        if self.base_url != GOOGLE:
+            for google in (GOOGLE, DRIVE):
+                if endpoint.startswith(google):
+                    return self.base_url + endpoint[len(google):]
         return endpoint
 
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
@@ -182,6 +188,12 @@ class SheetsClient:
         """What the source reads: the metadata, then every input tab in one values:batchGet (two calls)."""
         metadata = self.metadata(key)
         return metadata, self.values(key, input_ranges(metadata))
+
+    def modified(self, key: str) -> str:
+        """When the spreadsheet's file last changed (Drive's `modifiedTime`): one small call."""
+        url = f"{DRIVE_FILES_API_V3_URL}/{key}"
+        params = {"fields": "modifiedTime", "supportsAllDrives": "true"}
+        return self._call(key, lambda: self.http.request("get", url, params=params).json()).get("modifiedTime", "")
 
     def batch_update(self, key: str, body: Mapping) -> dict:
         """One spreadsheets:batchUpdate."""
@@ -289,7 +301,7 @@ def base_url(environ: Mapping[str, str] | None = None) -> str | None:
 
 
 def connect(credentials: str | os.PathLike | None = None, *, backoff: Backoff | None = None,
-            environ: Mapping[str, str] | None = None) -> SheetsClient:
+            environ: Mapping[str, str] | None = None, scopes: Sequence[str] = SCOPES) -> SheetsClient:
     """A client with the first credentials found: `credentials` (a service account's JSON key, or an
     authorized user's), `GOOGLE_APPLICATION_CREDENTIALS`, gspread's `service_account.json`, then gspread's
     OAuth for a person's own account (when its client file or a stored sign-in exists). With
@@ -297,7 +309,7 @@ def connect(credentials: str | os.PathLike | None = None, *, backoff: Backoff | 
     is a SheetsProblem saying the ways to give them."""
     environ = os.environ if environ is None else environ
     base = base_url(environ)
-    found = _credentials(credentials, environ)
+    found = _credentials(credentials, environ, scopes)
     if found is None:
         if base is None:
             raise SheetsProblem(msg("sheets_no_credentials",
@@ -309,19 +321,20 @@ def connect(credentials: str | os.PathLike | None = None, *, backoff: Backoff | 
     return SheetsClient(SheetsHTTPClient(creds, base_url=base, backoff=backoff), account)
 
 
-def _credentials(given: str | os.PathLike | None, environ: Mapping[str, str]) -> tuple[Any, str | None] | None:
+def _credentials(given: str | os.PathLike | None, environ: Mapping[str, str],
+                 scopes: Sequence[str] = SCOPES) -> tuple[Any, str | None] | None:
     if given is not None and str(given):
-        return _from_file(Path(given), "--credentials")
+        return _from_file(Path(given), "--credentials", scopes)
     variable = environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
     if variable:
-        return _from_file(Path(variable), "GOOGLE_APPLICATION_CREDENTIALS")
+        return _from_file(Path(variable), "GOOGLE_APPLICATION_CREDENTIALS", scopes)
     default = Path(gspread.auth.DEFAULT_SERVICE_ACCOUNT_FILENAME)
     if default.is_file():
-        return _from_file(default, "gspread")
+        return _from_file(default, "gspread", scopes)
     user, client = Path(gspread.auth.DEFAULT_AUTHORIZED_USER_FILENAME), Path(gspread.auth.DEFAULT_CREDENTIALS_FILENAME)
     if user.is_file() or client.is_file():  # never a browser flow without the OAuth client file
         try:
-            gc = gspread.oauth(scopes=list(SCOPES), credentials_filename=client, authorized_user_filename=user)
+            gc = gspread.oauth(scopes=list(scopes), credentials_filename=client, authorized_user_filename=user)
         except (OSError, ValueError, KeyError) as e:
             raise SheetsProblem(msg("sheets_credentials_unreadable", file=str(user if user.is_file() else client),
                                     reason=_short(e))) from None
@@ -329,7 +342,7 @@ def _credentials(given: str | os.PathLike | None, environ: Mapping[str, str]) ->
     return None
 
 
-def _from_file(path: Path, origin: str) -> tuple[Any, str | None]:
+def _from_file(path: Path, origin: str, scopes: Sequence[str] = SCOPES) -> tuple[Any, str | None]:
     """A service account's JSON key (its e-mail is returned too) or an authorized user's file."""
     if not path.is_file():
         raise SheetsProblem(msg("sheets_credentials_missing", file=str(path), origin=origin))
@@ -338,11 +351,11 @@ def _from_file(path: Path, origin: str) -> tuple[Any, str | None]:
         kind = info.get("type") if isinstance(info, dict) else None
         if kind == "service_account":
             from google.oauth2.service_account import Credentials
-            creds = Credentials.from_service_account_info(info, scopes=list(SCOPES))
+            creds = Credentials.from_service_account_info(info, scopes=list(scopes))
             return creds, creds.service_account_email
         if kind == "authorized_user":
             from google.oauth2.credentials import Credentials as UserCredentials
-            return UserCredentials.from_authorized_user_info(info, scopes=list(SCOPES)), None
+            return UserCredentials.from_authorized_user_info(info, scopes=list(scopes)), None
         reason = f"type {kind!r}" if kind else "no type"
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as e:
         reason = _short(e)

@@ -1,5 +1,11 @@
-"""`sheets --watch`: refresh, then poll the input tabs with one values:batchGet every few seconds and
-refresh again when they changed. Ctrl-C stops between two calls, never in the middle of a write."""
+"""`sheets --watch`: refresh, then poll every few seconds and refresh again when the input tabs changed.
+
+A poll is one small call: when the spreadsheet's file last changed (Drive's `modifiedTime`). Only when it
+did are the input tabs read (one values:batchGet) and compared with the last refresh's, so an edit to a
+generated tab — a weight typed into the review's what-if — never triggers a refresh that would undo it.
+Where Drive's metadata is refused (the scope not granted, the Drive API off), every poll reads the input
+tabs instead. Ctrl-C stops between two calls, never in the middle of a write.
+"""
 from __future__ import annotations
 
 import time
@@ -18,22 +24,28 @@ def watch_and_refresh(client: SheetsClient, key: str, options: dict, every: floa
     number of polls (for tests); Ctrl-C (KeyboardInterrupt) ends the watch cleanly."""
     try:
         last = _refresh(client, key, options, done, failed)
-        inputs = last.inputs if last else None
-        seen = last.digest if last else None
-        n = 0
+        stamp, n = _stamp(client, key), 0
         while polls is None or n < polls:
             n += 1
             sleep(every)
-            if inputs is None:
-                last = _refresh(client, key, options, done, failed)
-                inputs, seen = (last.inputs, last.digest) if last else (None, None)
-                continue
-            now = digest(client.values(key, inputs))
-            if now != seen:
-                last = _refresh(client, key, options, done, failed)
-                seen = last.digest if last else now
+            if stamp is not None:
+                now = _stamp(client, key)
+                if now == stamp:
+                    continue
+                stamp = now
+            if last is None or digest(client.values(key, last.inputs)) != last.digest:
+                last = _refresh(client, key, options, done, failed) or last
+                stamp = _stamp(client, key) if stamp is not None else None  # after our own write
     except KeyboardInterrupt:
         return
+
+
+def _stamp(client: SheetsClient, key: str) -> str | None:
+    """The file's `modifiedTime`, or None when Drive's metadata cannot be read: then every poll reads."""
+    try:
+        return client.modified(key)
+    except KpiError:
+        return None
 
 
 def _refresh(client: SheetsClient, key: str, options: dict, done, failed) -> Refreshed | None:
