@@ -99,10 +99,15 @@ def check(path: Path, lang: str | None) -> None:
               help="Facts are month-to-date on this day: forecast each KPI and the pay to month end.")
 @click.option("--test-mode", is_flag=True, default=None,
               help="Mark every output as test mode, not a basis for payment (or Settings mode = test).")
+@click.option("--pdf", "pdf_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Also print the payslips to DIR/payslips-YYYY-MM.pdf: an A4 page per person, by team and name.")
+@click.option("--split", is_flag=True, help="With --pdf: also one PDF per person (E001 Name.pdf).")
+@click.option("--html", "with_html", is_flag=True, help="With --pdf: also the HTML view, payslips-YYYY-MM.html.")
 @lang_option()
 @handles_errors
 def run(path: Path, period: str | None, json_path: str | None, out_path: Path | None, dry_run: bool,
-        backup: bool, as_of: dt.datetime | None, test_mode: bool | None, lang: str | None) -> None:
+        backup: bool, as_of: dt.datetime | None, test_mode: bool | None, pdf_dir: Path | None, split: bool,
+        with_html: bool, lang: str | None) -> None:
     """Compute pay for one month — bonus per KPI, commission, totals, weak spots; with --as-of, the
     forecast — and add payslips, a summary and the problems to the workbook at PATH, replacing the
     sheets an earlier run added. Nothing else in the workbook changes."""
@@ -120,7 +125,24 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
             progress.stage(text("progress_write", lang))
             note = _write_sheets(layout.sheets(report, lang, wb.settings.company), path, out_path, read_as, backup,
                                  lang)
+        if pdf_dir is not None:
+            note = "\n".join(filter(None, (note, _write_printed(report, wb, path, pdf_dir, split, with_html, lang,
+                                                                progress))))
     _print(lambda: json_out.dumps(report, lang), lambda: terminal.report_text(report, lang), json_path, note)
+
+
+def _write_printed(report, wb, path: Path, folder: Path, split: bool, with_html: bool, lang: str,
+                   progress: Progress) -> str:
+    """The printed payslips (--pdf): the template is Settings payslip_template, relative to the workbook's
+    folder, else the bundled one."""
+    from kpi_reports.layout.payslip_view import payslip_views
+    from kpi_reports.render import printed
+
+    template = _template(wb.settings.payslip_template, path)
+    views = payslip_views(report, lang, wb.settings.company)
+    written = printed.write_payslips(views, folder, report.result.period, lang, wb.settings.company, split,
+                                     with_html, template, progress.stage)
+    return printed.written_note(written, folder, lang)
 
 
 @main.command()
@@ -150,6 +172,18 @@ def review(path: Path, quarter: str, json_path: str | None, out_path: Path | Non
             note = _write_sheets(layout.review_sheets(result, lang, wb.settings.company), path, out_path, read_as,
                                  backup, lang)
     _print(lambda: json_out.review_dumps(result, lang), lambda: terminal.review_text(result, lang), json_path, note)
+
+
+def _template(typed: str, path: Path) -> Path | None:
+    """Settings payslip_template: a .typ file in the workbook's folder or below it — never an absolute
+    path or one that climbs out, since the template's folder is all it can read."""
+    if not typed:
+        return None
+    folder = path.resolve().parent
+    template = (folder / typed).resolve()
+    if Path(typed).is_absolute() or not template.is_relative_to(folder) or template.suffix.lower() != ".typ":
+        raise KpiError(msg("template_outside"), typed)
+    return template
 
 
 def _print(json_text, terminal_text, json_path: str | None, note: str) -> None:

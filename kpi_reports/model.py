@@ -136,6 +136,8 @@ class Settings:
     """… over-paying when its share of the bonus paid is more than this above its weight (10 points)."""
     review_min_points: int = 8
     """… and its correlation with the result group is told from at least this many person-months."""
+    payslip_template: str = ""
+    """A Typst template for the printed payslips, as typed (a path relative to the workbook's folder)."""
     cells: dict[str, Cell] = field(default_factory=dict)
     """Where each setting's value is, to name it in a message."""
 

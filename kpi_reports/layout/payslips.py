@@ -7,11 +7,12 @@ another fact sees the pay change (the method: pay you can estimate in 30 seconds
 from __future__ import annotations
 
 import functools
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from kpi_reports import explain
 from kpi_reports.engine.report import PeriodReport
+from kpi_reports.layout import payslip_view as view
 from kpi_reports.layout.model import LINE, STYLES, Page, Sheet, number_width, text_width, word_width
+from kpi_reports.layout.payslip_view import KpiLine, PayslipView
 from kpi_reports.messages import text
 from kpi_reports.model import EmployeeResult, KpiResult
 from kpi_reports.names import a1
@@ -53,58 +54,58 @@ def _sheet(name: str, people: list[EmployeeResult], report: PeriodReport, lang: 
 
 
 def _block(sheet: Sheet, row: int, r: EmployeeResult, report: PeriodReport, lang: str, company: str) -> int:
-    """Writes one employee's block from `row`; returns the row after it."""
-    e, period = r.employee, report.result.period
-    if report.test_mode:
-        sheet.merge(row, 0, COLUMNS - 1, text("test_banner", lang), "banner")
+    """Writes one employee's block from `row`; returns the row after it. Its words and figures are the
+    payslip view's (layout/payslip_view.py), the ones the printed PDF shows."""
+    v = view.payslip_view(r, report, lang, company)
+    e, labels = r.employee, v.labels
+    if v.banner:
+        sheet.merge(row, 0, COLUMNS - 1, v.banner, "banner")
         row += 1
-    title = text("payslip_title", lang, company=company, period=period) if company else \
-        text("payslip_title_plain", lang, period=period)
-    sheet.merge(row, 0, COLUMNS - 1, title, "title")
-    sheet.put(row + 1, 0, text("employee", lang), style="label")
-    _note(sheet, row + 1, 1, 3, f"{e.name} ({e.employee_id})")
-    sheet.put(row + 1, 4, text("position", lang), style="label")
-    _note(sheet, row + 1, 5, 7, e.position)
-    sheet.put(row + 2, 0, text("team", lang), style="label")
-    _note(sheet, row + 2, 1, 3, e.team)
-    sheet.put(row + 2, 4, text("bonus_target", lang), style="label")
+    sheet.merge(row, 0, COLUMNS - 1, v.title, "title")
+    sheet.put(row + 1, 0, labels["employee"], style="label")
+    _note(sheet, row + 1, 1, 3, f"{v.name} ({v.employee_id})")
+    sheet.put(row + 1, 4, labels["position"], style="label")
+    _note(sheet, row + 1, 5, 7, v.position)
+    sheet.put(row + 2, 0, labels["team"], style="label")
+    _note(sheet, row + 2, 1, 3, v.team)
+    sheet.put(row + 2, 4, labels["bonus_target"], style="label")
     target = a1(row + 2, 5)
-    sheet.put(row + 2, 5, e.bonus_target, style="money")
+    sheet.put(row + 2, 5, v.bonus_target.value, style="money")
     row += 4
     _heads(sheet, row, HEADS, 0, lang)
     first, refs = row + 1, {}
-    for k in r.kpis:
+    for k, line in zip(r.kpis, v.kpis, strict=True):
         row += 1
-        _kpi_row(sheet, row, k, target, lang, refs)
+        _kpi_row(sheet, row, k, line, target, lang, refs)
     payouts = f"{a1(first, 7)}:{a1(row, 7)}" if r.kpis else None
     row += 2
-    row = _pay(sheet, row, r, payouts, lang, refs)
+    row = _pay(sheet, row, v, payouts, lang, refs)
     sheet.anchors[e.employee_id] = refs
-    row = _weak_spots(sheet, row, explain.main(report.weak_spots.get(e.employee_id), lang, explain.TOP), lang)
+    row = _weak_spots(sheet, row, list(v.weak_spots), lang)
     row += 2
     for col, key in ((0, "signature_employee"), (3, "signature_head"), (6, "signature_accountant")):
-        sheet.put(row, col, text(key, lang), style="signature")
+        sheet.put(row, col, labels[key], style="signature")
     return row + 1
 
 
-def _kpi_row(sheet: Sheet, row: int, k: KpiResult, target: str, lang: str, refs: dict[str, str]) -> None:
+def _kpi_row(sheet: Sheet, row: int, k: KpiResult, line: KpiLine, target: str, lang: str,
+             refs: dict[str, str]) -> None:
     n = row + 1
     c = f"E{n}"
-    title = text("team_scope", lang, title=k.title) if k.scope == "team" else k.title
-    sheet.put(row, 0, title, style="text")
-    sheet.fit(row, 0, 0, title, "text")
-    sheet.put(row, 1, _group(k.group, lang), style="text")
+    sheet.put(row, 0, line.title, style="text")
+    sheet.fit(row, 0, 0, line.title, "text")
+    sheet.put(row, 1, line.group, style="text")
     style = "percent" if k.unit == "percent" else "money" if k.unit == "money" else "number"
-    sheet.put(row, 2, k.plan, style=style)
-    sheet.put(row, 3, k.fact, style=style)
+    sheet.put(row, 2, line.plan.value, style=style)
+    sheet.put(row, 3, line.fact.value, style=style)
     completion, rule, payout = _formulas(k.direction, k.cap, k.cutoff, k.accelerator, k.plan is None, lang)
-    sheet.put(row, 4, k.completion if k.completion is not None else "", completion.replace(R, str(n)), "percent")
+    shown = line.completion.value
+    sheet.put(row, 4, shown if shown is not None else "", completion.replace(R, str(n)), "percent")
     refs[f"kpi:{k.kpi}"] = c
-    sheet.put(row, 5, k.weight, style="percent")
-    shown = rule_text(k, lang)
-    sheet.put(row, 6, shown, rule.replace(R, str(n)), "text")
-    sheet.fit(row, 6, 6, shown, "text")
-    sheet.put(row, 7, k.payout, payout.replace(R, str(n)).replace(T, target), "money")
+    sheet.put(row, 5, line.weight.value, style="percent")
+    sheet.put(row, 6, line.rule, rule.replace(R, str(n)), "text")
+    sheet.fit(row, 6, 6, line.rule, "text")
+    sheet.put(row, 7, line.payout.value, payout.replace(R, str(n)).replace(T, target), "money")
 
 
 @functools.lru_cache(maxsize=256)
@@ -138,45 +139,33 @@ def _rule_formula(cap: Decimal | None, cutoff: Decimal, accelerator: Decimal, no
     return f'=IF(ISNUMBER(E{R}),IF(E{R}<{_num(cutoff)},{below},IF(E{R}<=1,{proportional},{over})),{no_value})'
 
 
-def rule_text(k: KpiResult, lang: str) -> str:
-    """What the rule formula shows for the engine's figures."""
-    if k.completion is None:
-        return text("rule_no_plan" if k.plan is None else "rule_no_fact", lang)
-    c = _pct(k.completion)
-    if k.completion < k.cutoff:
-        return text("rule_below", lang, c=c, cutoff=_pct(k.cutoff))
-    if k.completion <= 1:
-        return text("rule_proportional", lang, c=c)
-    if k.cap is not None and k.completion > k.cap:
-        return text("rule_capped", lang, cap=_pct(k.cap), accelerator=_plain(k.accelerator, lang))
-    return text("rule_accelerated", lang, c=c, accelerator=_plain(k.accelerator, lang))
+rule_text = view.rule_text
+"""What the rule formula shows for the engine's figures (the view's, kept here for the callers)."""
 
 
-def _pay(sheet: Sheet, row: int, r: EmployeeResult, payouts: str | None, lang: str, refs: dict[str, str]) -> int:
-    c = r.commission
-    heading = text("commission_on", lang, kpi=c.kpi)
-    sheet.merge(row, 0, 1, heading, "header")
-    sheet.fit(row, 0, 1, heading, "header")
+def _pay(sheet: Sheet, row: int, v: PayslipView, payouts: str | None, lang: str, refs: dict[str, str]) -> int:
+    c = v.commission
+    sheet.merge(row, 0, 1, c.heading, "header")
+    sheet.fit(row, 0, 1, c.heading, "header")
     _heads(sheet, row, COMMISSION_HEADS, 2, lang)
     row += 1
     plan, fact, share, rate, base = (a1(row, col) for col in (2, 3, 4, 5, 6))
-    sheet.put(row, 2, c.plan, style="money")
-    sheet.put(row, 3, c.fact, style="money")
-    sheet.put(row, 4, c.margin_share, style="percent")
-    sheet.put(row, 5, c.rate, style="percent")
-    sheet.put(row, 6, c.base, f"=IF(AND(ISNUMBER({plan}),ISNUMBER({fact})),MAX(0,{fact}-{plan}),0)", "money")
+    sheet.put(row, 2, c.plan.value, style="money")
+    sheet.put(row, 3, c.fact.value, style="money")
+    sheet.put(row, 4, c.margin_share.value, style="percent")
+    sheet.put(row, 5, c.rate.value, style="percent")
+    sheet.put(row, 6, c.base.value, f"=IF(AND(ISNUMBER({plan}),ISNUMBER({fact})),MAX(0,{fact}-{plan}),0)", "money")
     commission = a1(row, 7)
-    sheet.put(row, 7, c.amount, f"=ROUND({rate}*{base}*{share},2)", "money")
+    sheet.put(row, 7, c.amount.value, f"=ROUND({rate}*{base}*{share},2)", "money")
     row += 2
     refs.update({key: a1(row + i, 7) for i, key in enumerate(("salary", "bonus", "commission", "total"))})
-    lines = [("salary", r.salary, None), ("kpi_bonus", r.bonus, f"=SUM({payouts})" if payouts else None),
-             ("commission", c.amount, f"={commission}"),
-             ("total", r.total, f"={refs['salary']}+{refs['bonus']}+{refs['commission']}")]
-    for i, (key, value, formula) in enumerate(lines):
-        last = i == len(lines) - 1
-        sheet.put(row + i, 6, text(key, lang), style="total_label" if last else "label")
-        sheet.put(row + i, 7, value, formula, "total" if last else "money_bold")
-    return row + len(lines)
+    formulas = [None, f"=SUM({payouts})" if payouts else None, f"={commission}",
+                f"={refs['salary']}+{refs['bonus']}+{refs['commission']}"]
+    for i, (line, formula) in enumerate(zip(v.pay, formulas, strict=True)):
+        last = i == len(v.pay) - 1
+        sheet.put(row + i, 6, line.label, style="total_label" if last else "label")
+        sheet.put(row + i, 7, line.amount.value, formula, "total" if last else "money_bold")
+    return row + len(v.pay)
 
 
 def _weak_spots(sheet: Sheet, row: int, texts: list[str], lang: str) -> int:
@@ -213,7 +202,7 @@ def _note(sheet: Sheet, row: int, first_col: int, last_col: int, value: str) -> 
 
 
 def _group(group: str, lang: str) -> str:
-    return schema.ENUM_RU["group"][group] if lang == "ru" else group
+    return view.group(group, lang)
 
 
 def _widths(people: list[EmployeeResult], lang: str) -> dict[int, float]:
@@ -268,16 +257,4 @@ def _usual_rules(lang: str) -> list[str]:
             text("rule_capped", lang, cap="150%", accelerator=x)]
 
 
-def _num(value: Decimal) -> str:
-    """A constant in a formula: plain decimal text (formulas always use the point)."""
-    return format(value.normalize(), "f")
-
-
-def _pct(value: Decimal) -> str:
-    """As TEXT(x, "0%") shows it: 110%, 95%."""
-    return f"{(value * 100).quantize(Decimal(1), ROUND_HALF_UP)}%"
-
-
-def _plain(value: Decimal, lang: str) -> str:
-    shown = _num(value)
-    return shown.replace(".", ",") if lang == "ru" else shown
+_num, _pct, _plain = view.num, view.pct, view.plain

@@ -131,6 +131,7 @@ SETTING_KEYS: dict[str, str] = {
     "review_out_of_reach": "пересмотр_недостижимо",
     "review_over_paying": "пересмотр_переплата",
     "review_min_points": "пересмотр_минимум_точек",
+    "payslip_template": "шаблон_листка",
 }
 
 

@@ -56,6 +56,7 @@ def read_settings(table: Table | None, report: Report) -> Settings:
         review_out_of_reach=value("review_out_of_reach", _share, Settings.review_out_of_reach),
         review_over_paying=value("review_over_paying", _share, Settings.review_over_paying),
         review_min_points=value("review_min_points", _count, Settings.review_min_points),
+        payslip_template=text.get("payslip_template", ""),
         cells={k: table.cell(r, table.columns["value"]) for k, (r, _) in found.items() if "value" in table.columns},
     )
 
