@@ -26,9 +26,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate
+from generate import month_report
 
-import kpi_reports
 from kpi_reports import layout
 from kpi_reports.render import gsheets
 
@@ -52,11 +51,7 @@ def existing(sheets: list[layout.Sheet], size: int) -> list[gsheets.TabInfo]:
 
 
 def measure(size: int) -> dict:
-    source = OUT / f"kpi_{size}.xlsx"
-    if not source.exists():
-        generate(size - 1, source)
-    wb = kpi_reports.load(source, periods=kpi_reports.trend_months(PERIOD))
-    report = kpi_reports.period_report(wb, PERIOD)
+    wb, report = month_report(size, OUT, PERIOD)
     start = time.perf_counter()
     sheets = layout.sheets(report, wb.settings.language or "en", wb.settings.company)
     layout_s = time.perf_counter() - start

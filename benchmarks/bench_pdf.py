@@ -31,12 +31,11 @@ import sys
 import time
 from pathlib import Path
 
-import kpi_reports
 from kpi_reports.layout.payslip_view import payslip_views
 from kpi_reports.render import html, pdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate
+from generate import month_report
 
 OUT = Path(__file__).resolve().parent / "out"
 PERIOD = "2026-10"
@@ -64,11 +63,7 @@ BARE = """#let data = json(bytes(sys.inputs.data))
 """
 
 def views_for(size: int, lang: str = "ru"):
-    path = OUT / f"kpi_{size}.xlsx"
-    if not path.is_file():
-        generate(size - 1, path)
-    wb = kpi_reports.load(path, periods=kpi_reports.trend_months(PERIOD))
-    report = kpi_reports.period_report(wb, PERIOD)
+    wb, report = month_report(size, OUT, PERIOD)
     start = time.perf_counter()
     views = payslip_views(report, lang, wb.settings.company)
     return views, time.perf_counter() - start

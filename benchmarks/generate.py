@@ -22,6 +22,17 @@ def generate(managers: int, out: str | Path, lang: str = "en", settings: tuple[t
     return Path(out)
 
 
+def month_report(size: int, folder: Path, period: str = "2026-10"):
+    """The workbook of `size` employees in `folder` (generated the first time) and `run`'s report of
+    `period`: (workbook, report), what the renderers' benchmarks draw."""
+    import kpi_reports
+    path = folder / f"kpi_{size}.xlsx"
+    if not path.is_file():
+        generate(size - 1, path)
+    wb = kpi_reports.load(path, periods=kpi_reports.trend_months(period))
+    return wb, kpi_reports.period_report(wb, period)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("managers", type=int, metavar="N", help="number of managers (a head of sales is added)")
