@@ -18,7 +18,7 @@ import kpi_reports
 from kpi_reports import layout
 from kpi_reports.names import col_letter
 from kpi_reports.problems import KpiError
-from kpi_reports.render import gsheets
+from kpi_reports.render import gsheets, sheets_format
 from kpi_reports.render.gsheets import KEY, STAGING, TabInfo, TabTaken, body_size, plan, tabs_of
 
 from conftest import SAMPLES, put
@@ -284,27 +284,27 @@ def test_tabs_are_read_from_the_spreadsheets_metadata():
 # --- formats -----------------------------------------------------------------------------------------------------
 
 def test_number_formats_become_sheets_patterns():
-    assert gsheets.number_format("#,##0.00_)") == {"type": "NUMBER", "pattern": '#,##0.00" "'}
-    assert gsheets.number_format("#,##0.####_)") == {"type": "NUMBER", "pattern": '#,##0.####" "'}
-    assert gsheets.number_format("0.0%_)") == {"type": "PERCENT", "pattern": '0.0%" "'}
-    assert gsheets.number_format("+#,##0.00_);-#,##0.00_);0.00_)") == \
+    assert sheets_format.number_format("#,##0.00_)") == {"type": "NUMBER", "pattern": '#,##0.00" "'}
+    assert sheets_format.number_format("#,##0.####_)") == {"type": "NUMBER", "pattern": '#,##0.####" "'}
+    assert sheets_format.number_format("0.0%_)") == {"type": "PERCENT", "pattern": '0.0%" "'}
+    assert sheets_format.number_format("+#,##0.00_);-#,##0.00_);0.00_)") == \
         {"type": "NUMBER", "pattern": '"+"#,##0.00" ";"-"#,##0.00" ";0.00" "'}
-    assert gsheets.number_format("0.00_);-0.00_)") == {"type": "NUMBER", "pattern": '0.00" ";"-"0.00" "'}
-    assert gsheets.number_format('0" pcs"') == {"type": "NUMBER", "pattern": '0" pcs"'}
+    assert sheets_format.number_format("0.00_);-0.00_)") == {"type": "NUMBER", "pattern": '0.00" ";"-"0.00" "'}
+    assert sheets_format.number_format('0" pcs"') == {"type": "NUMBER", "pattern": '0" pcs"'}
 
 
 def test_each_style_is_a_cell_format():
     from kpi_reports.layout.model import STYLES
     for name, props in STYLES.items():
-        assert validate("CellFormat", gsheets.cell_format(props)) == [], name
-    header = gsheets.cell_format(STYLES["header"])
+        assert validate("CellFormat", sheets_format.cell_format(props)) == [], name
+    header = sheets_format.cell_format(STYLES["header"])
     assert header == {
         "backgroundColorStyle": {"rgbColor": {"red": 0.8667, "green": 0.9216, "blue": 0.9686}},
         "borders": {side: {"style": "SOLID"} for side in ("top", "bottom", "left", "right")},
         "horizontalAlignment": "LEFT", "verticalAlignment": "TOP", "wrapStrategy": "WRAP",
         "padding": {"top": 2, "right": 3, "bottom": 2, "left": 13}, "textFormat": {"bold": True}}
-    assert gsheets.cell_format(STYLES["total"])["borders"] == {"top": {"style": "SOLID_MEDIUM"}}
-    assert gsheets.cell_format(STYLES["title"]) == {"textFormat": {"bold": True, "fontSize": 14}}
+    assert sheets_format.cell_format(STYLES["total"])["borders"] == {"top": {"style": "SOLID_MEDIUM"}}
+    assert sheets_format.cell_format(STYLES["title"]) == {"textFormat": {"bold": True, "fontSize": 14}}
 
 
 def test_formats_widths_heights_merges_colours_validations_and_the_chart(sample, review):

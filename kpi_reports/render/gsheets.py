@@ -26,7 +26,7 @@ How a layout is drawn:
   double); layout formulas `formulaValue`, the same Excel-syntax text the .xlsx holds (cross-sheet
   references, TEXT(…, "0%"), SUMPRODUCT(ROUND(range*weight, 2)) are all Sheets formulas too). Sheets
   computes formulas itself: the layout's cached value of a formula is not sent.
-- Styles: each `STYLES` entry is translated once into a Sheets CellFormat (`cell_format`) and applied
+- Styles: each `STYLES` entry is translated once into a Sheets CellFormat (`sheets_format.cell_format`) and applied
   with one `repeatCell` per rectangle of cells that share it (runs along a row, stacked down the rows).
   The Sheets API has no named styles to refer to, so a format travels with each rectangle; the same
   rows of formats repeated lower down (every payslip block) are copied with one `copyPaste` of
@@ -81,6 +81,7 @@ from kpi_reports.layout.model import (
 from kpi_reports.messages import msg
 from kpi_reports.names import a1
 from kpi_reports.problems import KpiError
+from kpi_reports.render.sheets_format import cell_format, conditional_format, rgb
 
 KEY = "kpi_reports_sheet"
 """The developer metadata key that marks a generated tab; its value is the tab's family."""
@@ -93,15 +94,9 @@ MAX_CELLS = 10_000_000
 CHUNK = 1 << 20
 """Bytes of cell values in one updateCells request (fewer when the limit is low)."""
 ROW_PX = int(4 * LINE / 3)
-INDENT_PX, PAD_PX = 10, 3
 MIN_COPY = 3
 """Rows a copy of formats must span to be worth a copyPaste rather than the rectangles themselves."""
 
-_BORDERS = {1: "SOLID", 2: "SOLID_MEDIUM", 3: "DASHED", 4: "DOTTED", 5: "SOLID_THICK", 6: "DOUBLE", 7: "DOTTED",
-            8: "DASHED", 9: "DASHED", 10: "DASHED", 11: "DASHED", 12: "DASHED", 13: "DASHED"}
-"""XlsxWriter's border numbers (1 thin, 2 medium, 5 thick, 6 double, 7 hair, the rest dashes and dots)."""
-_ALIGN = {"left": "LEFT", "center": "CENTER", "centre": "CENTER", "right": "RIGHT"}
-_VALIGN = {"top": "TOP", "vcenter": "MIDDLE", "vcentre": "MIDDLE", "bottom": "BOTTOM"}
 
 
 class TabTaken(KpiError):
@@ -306,86 +301,6 @@ def _request(request: dict) -> bytes:
 
 def _update_sheet(properties: dict, fields: str) -> bytes:
     return _request({"updateSheetProperties": {"properties": properties, "fields": fields}})
-
-
-# --- formats ------------------------------------------------------------------------------------------------
-
-def _rgb(colour: str) -> dict:
-    value = colour.lstrip("#")
-    return {"rgbColor": {name: round(int(value[i:i + 2], 16) / 255, 4)
-                         for name, i in (("red", 0), ("green", 2), ("blue", 4)) if value[i:i + 2] != "00"}}
-
-
-def number_format(excel: str) -> dict:
-    """An Excel number format as a Sheets NumberFormat: `_x` (a space as wide as x) becomes a literal
-    space, a sign a quoted literal; PERCENT when it has a %, else NUMBER."""
-    out, i = [], 0
-    while i < len(excel):
-        ch = excel[i]
-        if ch == '"':
-            end = excel.find('"', i + 1)
-            end = len(excel) - 1 if end < 0 else end
-            out.append(excel[i:end + 1])
-            i = end + 1
-            continue
-        if ch == "\\" and i + 1 < len(excel):
-            out.append(excel[i:i + 2])
-            i += 2
-            continue
-        if ch == "_" and i + 1 < len(excel):
-            out.append('" "')
-            i += 2
-            continue
-        out.append(f'"{ch}"' if ch in "+-" else ch)
-        i += 1
-    return {"type": "PERCENT" if "%" in excel else "NUMBER", "pattern": "".join(out)}
-
-
-def cell_format(props: Mapping) -> dict:
-    """An XlsxWriter format (a STYLES entry) as a Sheets CellFormat, with only the fields it sets."""
-    fmt: dict = {}
-    text: dict = {}
-    if props.get("bold"):
-        text["bold"] = True
-    if props.get("italic"):
-        text["italic"] = True
-    if props.get("font_strikeout"):
-        text["strikethrough"] = True
-    if props.get("underline"):
-        text["underline"] = True
-    if props.get("font_size"):
-        text["fontSize"] = int(props["font_size"])
-    if props.get("font_color"):
-        text["foregroundColorStyle"] = _rgb(props["font_color"])
-    if props.get("bg_color"):
-        fmt["backgroundColorStyle"] = _rgb(props["bg_color"])
-    borders = {}
-    for side in ("top", "bottom", "left", "right"):
-        kind = props.get(side, props.get("border", 0))
-        if kind:
-            borders[side] = {"style": _BORDERS.get(kind, "SOLID")}
-    if borders:
-        fmt["borders"] = borders
-    if props.get("num_format"):
-        fmt["numberFormat"] = number_format(props["num_format"])
-    if props.get("align") in _ALIGN:
-        fmt["horizontalAlignment"] = _ALIGN[props["align"]]
-    if props.get("valign") in _VALIGN:
-        fmt["verticalAlignment"] = _VALIGN[props["valign"]]
-    if props.get("text_wrap"):
-        fmt["wrapStrategy"] = "WRAP"
-    if props.get("indent"):  # every field of a padding must be given
-        fmt["padding"] = {"top": 2, "right": PAD_PX, "bottom": 2, "left": PAD_PX + INDENT_PX * int(props["indent"])}
-    if text:
-        fmt["textFormat"] = text
-    return fmt
-
-
-def conditional_format(props: Mapping) -> dict:
-    """The part of a format a conditional rule may apply: bold, italic, strikethrough and the colours."""
-    fmt = cell_format({k: v for k, v in props.items()
-                       if k in ("bold", "italic", "font_strikeout", "font_color", "bg_color")})
-    return fmt
 
 
 _FORMAT_JSON: dict[str | None, str] = {}
@@ -698,7 +613,7 @@ class _Tab:
                 "domains": [{"domain": source(col, first, last)}],
                 "series": [{"series": source(vcol, vfirst, vlast), "type": "COLUMN", "targetAxis": "LEFT_AXIS"},
                            {"series": source(vcol + 1, vfirst, vlast), "type": "LINE", "targetAxis": "LEFT_AXIS",
-                            "colorStyle": _rgb("#C00000"), "lineStyle": {"width": 2}}]}},
+                            "colorStyle": rgb("#C00000"), "lineStyle": {"width": 2}}]}},
             "position": {"overlayPosition": {
                 "anchorCell": {"sheetId": self.id, "rowIndex": chart.anchor[0], "columnIndex": chart.anchor[1]},
                 "widthPixels": width, "heightPixels": height}}}
