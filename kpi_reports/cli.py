@@ -262,6 +262,26 @@ def _problem_text(e: KpiError, lang: str | None) -> str:
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; another than 127.0.0.1 lets other computers use the page.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="The port (0: any free one).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the browser.")
+@click.option("--max-upload", type=click.IntRange(min=1), default=50, show_default=True, metavar="MB",
+              help="The largest workbook the page takes.")
+@click.option("--keep", type=click.FloatRange(min=1), default=30, show_default=True, metavar="MINUTES",
+              help="How long a result (and its upload) is kept in memory for the downloads.")
+@lang_option()
+@handles_errors
+def serve(host: str, port: int, open_browser: bool, max_upload: int, keep: float, lang: str | None) -> None:
+    """A web page for dropping a workbook in: the team summary, each payslip, the review, and downloads —
+    the workbook with the generated sheets, the PDFs, the JSON. Listens on 127.0.0.1 unless told otherwise;
+    uploads are worked on in a private temporary folder and kept only in memory, for --keep minutes."""
+    from kpi_reports.web import serve as run_server
+
+    run_server(host, port, open_browser, max_upload, keep, click.echo, lang or default_language())
+
+
+@main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @lang_option()
 @click.option("--period", metavar="YYYY-MM", help="The month of the example rows (default: this month).")

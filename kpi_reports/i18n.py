@@ -3,6 +3,7 @@ Python's own (exact for Decimal, and fast). Texts live in `messages`."""
 from __future__ import annotations
 
 import functools
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale
@@ -39,3 +40,27 @@ def number(value: Decimal, lang: str) -> str:
     """A count or a number of days, to two decimals at most: 1234.5 → `1,234.5` (en), `1 234,5` (ru)."""
     shown = f"{value.quantize(CENT, ROUND_HALF_UP):,f}"
     return _local(shown.rstrip("0").rstrip(".") if "." in shown else shown, lang)
+
+
+@functools.cache
+def _shape(num_format: str) -> tuple[bool, bool, bool, int, int]:
+    """An Excel number format's first section as (signed, percent, grouped, fixed decimals, optional ones):
+    `+#,##0.00_);-#,##0.00_);0.00_)` → (True, False, True, 2, 0); `#,##0.####_)` → (False, False, True, 0, 4)."""
+    first = re.sub(r'_.|"[^"]*"|\\.', "", num_format.split(";")[0])
+    decimals = first.split(".", 1)[1] if "." in first else ""
+    return first.startswith("+"), "%" in first, "," in first, decimals.count("0"), decimals.count("#")
+
+
+def formatted(value: Decimal | int, num_format: str, lang: str) -> str:
+    """A number as a spreadsheet shows it in a cell of `num_format` (the layout's styles' formats), with the
+    language's separators: `0.0%_)` 0.95 → `95,0%` (ru); `+#,##0.00_);…` 1500 → `+1,500.00` (en)."""
+    signed, is_percent, grouped, fixed, optional = _shape(num_format)
+    value = Decimal(value) * 100 if is_percent else Decimal(value)
+    value = value.quantize(Decimal(1).scaleb(-(fixed + optional)), ROUND_HALF_UP)
+    shown = f"{value:,f}" if grouped else f"{value:f}"
+    if optional and "." in shown:
+        whole, decimals = shown.split(".")
+        decimals = decimals.rstrip("0").ljust(fixed, "0")
+        shown = f"{whole}.{decimals}" if decimals else whole
+    shown = _local(shown, lang) + ("%" if is_percent else "")
+    return "+" + shown if signed and value > 0 else shown

@@ -84,3 +84,11 @@ def test_the_layout_knows_no_renderer_and_nothing_imports_the_command_line():
     for file in PACKAGE.rglob("*.py"):
         if file.name not in ("cli.py", "__main__.py"):
             assert not reaches(imports(str(file.relative_to(PACKAGE))), "kpi_reports.cli"), file
+
+
+def test_nothing_but_the_command_line_imports_the_web_page():
+    for file in PACKAGE.rglob("*.py"):
+        where = file.relative_to(PACKAGE)
+        if where.parts[0] == "web" or file.name in ("cli.py", "__main__.py"):
+            continue
+        assert not reaches(imports(str(where)), "kpi_reports.web"), file

@@ -34,7 +34,7 @@ def write_payslips(views: Sequence[PayslipView], folder: Path, period: str, lang
         written.append(_write(folder / f"{stem}.html", html.render(views, title, company, lang).encode("utf-8")))
     if split:
         names = pdf.split_names(views)
-        for name, data in zip(names, _singles(views, title, company, lang, template), strict=True):
+        for name, data in zip(names, singles(views, title, company, lang, template), strict=True):
             written.append(_write(folder / name, data))
     return written
 
@@ -60,7 +60,7 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def _singles(views: Sequence[PayslipView], title: str, company: str, lang: str, template: Path | None):
+def singles(views: Sequence[PayslipView], title: str, company: str, lang: str, template: Path | None = None):
     """Each person's own PDF, in order: tasks of PER_TASK people, each in a fresh worker process, as many at
     once as there are cores."""
     tasks = [list(views[i:i + PER_TASK]) for i in range(0, len(views), PER_TASK)]

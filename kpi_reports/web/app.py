@@ -1,0 +1,249 @@
+"""The page's routes (Flask): a thin face over `job`, as `cli.py` is over the library.
+
+    GET  /                       the upload form (?lang=ru|en)
+    POST /                       an upload: the result page's address (303), or the problems (422)
+    GET  /r/<token>              the result: summary, payslips, review, warnings, downloads
+    POST /r/<token>              the same upload again with other options (month, language, test mode, review)
+    GET  /r/<token>/payslip/<n>  one payslip's HTML view (shown in the result page's frame)
+    GET  /r/<token>/<download>   workbook, pdf, zip, json, review.json
+    GET  /template.xlsx          the workbook to fill in (?lang=ru|en)
+
+A token is looked up in memory, never used as a path; no name from the client is ever a path.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+from decimal import Decimal
+
+import jinja2
+from flask import Flask, Request, abort, redirect, render_template, request, send_file, url_for
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from kpi_reports import i18n
+from kpi_reports.layout.problems import problems
+from kpi_reports.messages import LANGUAGES, templates_dir, text
+from kpi_reports.problems import FileProblem, InvalidWorkbook, KpiError
+from kpi_reports.render import html, html_sheet
+from kpi_reports.render.pdf import safe_name
+from kpi_reports.web import is_loopback, job
+from kpi_reports.web.store import Store
+
+log = logging.getLogger("kpi_reports.web")
+MB = 1024 * 1024
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,40}")
+_HOST = re.compile(r"(?P<name>\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(:\d+)?")
+DOWNLOADS = {
+    "workbook": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", None),
+    "pdf": ("application/pdf", job.combined_pdf),
+    "zip": ("application/zip", job.pdf_zip),
+    "json": ("application/json", job.results_json),
+    "review.json": ("application/json", job.review_json),
+}
+_MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
+
+
+class _InMemoryRequest(Request):
+    """Uploaded files stay in memory (the size limit bounds them): none is spooled to the system's temporary
+    folder."""
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        return io.BytesIO()
+
+
+def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bool = True) -> Flask:
+    """The page. `loopback`: the server listens on 127.0.0.1 only, so a request naming another host is
+    refused (a page elsewhere cannot reach this one through a DNS name that points here)."""
+    folder = templates_dir() / "web"
+    app = Flask(__name__, template_folder=str(folder), static_folder=str(folder / "static"))
+    app.request_class = _InMemoryRequest
+    app.config.update(MAX_CONTENT_LENGTH=max_upload_mb * MB)
+    app.jinja_env.autoescape = True
+    app.jinja_env.undefined = jinja2.StrictUndefined
+    store = store or Store()
+    globals_ = {"t": text, "languages": LANGUAGES, "sheet_css": html_sheet.css(), "limit_mb": max_upload_mb,
+                "keep_minutes": max(1, round(store.keep / 60))}
+    app.jinja_env.globals.update(globals_)
+
+    @app.before_request
+    def only_this_host():
+        if loopback and not _loopback_name(request.host or ""):
+            abort(400)
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                    "img-src 'self' data:; frame-ancestors 'self'; form-action 'self'")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/")
+    def index():
+        return render_template("index.html.j2", lang=_lang())
+
+    @app.post("/")
+    def upload():
+        lang = _lang()
+        file = request.files.get("workbook")
+        if file is None or not file.filename:
+            return _error_page(lang, text("web_no_file", lang), 400)
+        name = _display_name(file.filename)
+        return _compute(file.read(), name, _options(lang), lang)
+
+    @app.get("/r/<token>")
+    def result(token: str):
+        entry = _entry(token)
+        outcome = entry.outcome
+        return render_template("result.html.j2", lang=outcome.options.lang, token=token, o=outcome,
+                               sheets=_grids(outcome, token), total=_total(outcome))
+
+    @app.post("/r/<token>")
+    def again(token: str):
+        entry = _entry(token)
+        lang = _lang()
+        return _compute(entry.upload, entry.outcome.name, _options(lang), lang, replaces=token)
+
+    @app.get("/r/<token>/payslip/<int:number>")
+    def payslip(token: str, number: int):
+        outcome = _entry(token).outcome
+        if not 0 <= number < len(outcome.views):
+            abort(404)
+        view = outcome.views[number]
+        return html.render([view], f"{job.title(outcome)} — {view.name}", outcome.company, outcome.options.lang)
+
+    @app.get("/r/<token>/<any(workbook, pdf, zip, json, 'review.json'):kind>")
+    def download(token: str, kind: str):
+        entry = _entry(token)
+        outcome = entry.outcome
+        if kind == "review.json" and outcome.review is None:
+            abort(404)
+        mimetype, make = DOWNLOADS[kind]
+        data = outcome.workbook if make is None else entry.download(kind, lambda: make(outcome))
+        if kind == "workbook" and outcome.suffix == ".xlsm":
+            mimetype = _MACRO_TYPE
+        return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                         download_name=_download_name(outcome, kind))
+
+    @app.get("/template.xlsx")
+    def template():
+        lang = _lang()
+        with store.workspace() as folder:
+            data = job.blank_workbook(lang, folder)
+        return send_file(io.BytesIO(data), mimetype=DOWNLOADS["workbook"][0], as_attachment=True,
+                         download_name=f"kpi-{lang}.xlsx")
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        lang = _lang()
+        if isinstance(e, RequestEntityTooLarge):
+            message = text("web_too_large", lang, limit=max_upload_mb)
+        elif e.code == 404:
+            message = text("web_not_found", lang)
+        else:
+            message = text("web_bad_request", lang)
+        return _error_page(lang, message, e.code or 400)
+
+    @app.errorhandler(KpiError)
+    def refused(e: KpiError):
+        """A download the library cannot make (a missing extra, say): its one clear line."""
+        lang = _lang()
+        return _error_page(lang, e.message.text(lang), 422)
+
+    @app.errorhandler(Exception)
+    def failure(e: Exception):
+        log.exception("the page failed on %s %s", request.method, request.path)
+        return _error_page(_lang(), text("web_failed", _lang()), 500)
+
+    def _compute(data: bytes, name: str, options: job.Options, lang: str, replaces: str | None = None):
+        try:
+            with store.workspace() as folder:
+                outcome = job.process(data, name, options, folder)
+        except InvalidWorkbook as e:
+            return render_template("problems.html.j2", lang=lang, name=name, message="", heading="web_errors_title",
+                                   grid=html_sheet.grid(problems("", e.report.problems, lang), lang)), 422
+        except KpiError as e:
+            heading = "web_file_title" if isinstance(e, FileProblem) else "web_usage_title"
+            return render_template("problems.html.j2", lang=lang, name=name, grid=None, heading=heading,
+                                   message=e.message.text(lang)), 422
+        token = store.put(outcome, data)
+        if replaces:
+            store.drop(replaces)
+        return redirect(url_for("result", token=token), 303)
+
+    def _entry(token: str):
+        entry = store.get(token) if _TOKEN.fullmatch(token) else None
+        if entry is None:
+            lang = _lang()
+            abort(app.make_response(_error_page(lang, text("web_expired", lang, minutes=globals_["keep_minutes"]),
+                                                410)))
+        return entry
+
+    return app
+
+
+def _loopback_name(host: str) -> bool:
+    """The Host header names this computer: localhost or a loopback address (never another DNS name, which
+    could point here only to let a page elsewhere read this one)."""
+    m = _HOST.fullmatch(host)
+    return bool(m) and is_loopback(m.group("name"))
+
+
+def _lang() -> str:
+    """The language asked for (the form's, else ?lang=), else the browser's first of ru and en, else ru."""
+    chosen = ""
+    if request.method == "POST":
+        try:
+            chosen = request.form.get("lang", "")
+        except HTTPException:  # a body past the size limit is never read: the address's ?lang= says
+            pass
+    chosen = chosen or request.args.get("lang", "")
+    return chosen if chosen in LANGUAGES else request.accept_languages.best_match(LANGUAGES, default="ru")
+
+
+def _options(lang: str) -> job.Options:
+    form = request.form
+    return job.Options(lang=lang, period=form.get("period", "").strip() or None,
+                       test_mode=form.get("test_mode") == "on", quarter=form.get("quarter", "").strip() or None)
+
+
+def _display_name(filename: str) -> str:
+    """The client's file name as text to show: its last part only, at most 200 characters."""
+    return re.split(r"[\\/]", filename)[-1][:200] or "workbook.xlsx"
+
+
+def _download_name(outcome: job.Outcome, kind: str) -> str:
+    stem = safe_name(outcome.name.rsplit(".", 1)[0] if "." in outcome.name else outcome.name, suffix="",
+                     fallback="workbook")
+    period = outcome.period
+    return {"workbook": f"{stem}{outcome.suffix}", "pdf": f"payslips-{period}.pdf",
+            "zip": f"payslips-{period}.zip", "json": f"kpi-{period}.json",
+            "review.json": f"review-{outcome.options.quarter}.json"}[kind]
+
+
+def _error_page(lang: str, message: str, status: int):
+    return render_template("error.html.j2", lang=lang, message=message), status
+
+
+def _grids(outcome: job.Outcome, token: str) -> list:
+    """The summary with each person's ID and name pointing at their payslip, the warnings, the review."""
+    number = {v.employee_id: i for i, v in enumerate(outcome.views)}
+    grids = []
+    for sheet in outcome.sheets:
+        if sheet.kind == "payslips":
+            continue
+        links = {}
+        if sheet.kind == "summary":
+            for cell in sheet.cells:
+                if cell.col == 0 and isinstance(cell.value, str) and cell.value in number:
+                    address = url_for("payslip", token=token, number=number[cell.value]) + "#top"
+                    links[cell.row, 0] = links[cell.row, 1] = address
+        grids.append((sheet.kind, html_sheet.grid(sheet, outcome.options.lang, links)))
+    return grids
+
+
+def _total(outcome: job.Outcome) -> str:
+    return i18n.amount(Decimal(outcome.report.result.totals.total), outcome.options.lang)
+

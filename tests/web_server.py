@@ -1,0 +1,37 @@
+"""The page served for real, as `kpi-reports serve` serves it: waitress on 127.0.0.1, a free port, a
+thread of the test's own; its private folder inside the test's temporary folder."""
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kpi_reports.web import server
+from kpi_reports.web.store import Store
+
+
+@dataclass
+class Running:
+    url: str
+    """http://127.0.0.1:PORT/"""
+    store: Store
+
+    @property
+    def folder(self) -> Path:
+        """The private folder uploads are worked on in."""
+        return self.store.root
+
+
+@contextlib.contextmanager
+def running(root: Path, max_upload_mb: int = 50, keep_minutes: float = 30) -> Iterator[Running]:
+    done = server("127.0.0.1", 0, max_upload_mb, keep_minutes, root=root)
+    thread = threading.Thread(target=done.run, daemon=True)
+    thread.start()
+    try:
+        yield Running(f"http://127.0.0.1:{done.effective_port}/", done.store)
+    finally:
+        done.close()
+        thread.join(timeout=5)
+        done.store.close()
