@@ -156,7 +156,7 @@ def test_problems_sheet_lists_the_warnings(example, write, tmp_path):
     CliRunner().invoke(main, ["run", str(write(example)), "--period", PERIOD, "--out", str(out)],
                        catch_exceptions=False)
     rows = values(out)["Problems 2026-10"]
-    assert rows[0] == ["Warning", "Sheet", "Cell", "Column", "Problem"]
+    assert rows[0] == ["Severity", "Sheet", "Cell", "Column", "Problem"]
     assert ["warning", "Plans", cell, "calls", "no plan for calls: it pays 0 this month: found an empty cell"] in rows
 
 
@@ -341,3 +341,24 @@ def test_text_keeps_off_the_cell_borders(tmp_path):
     assert rule.alignment.horizontal == kpi.alignment.horizontal == "left"
     assert rule.alignment.indent >= 1 and kpi.alignment.indent >= 1
     assert payout.number_format.endswith("_)")  # a number keeps a space from the right border
+
+
+def test_each_completion_is_coloured_against_its_own_persons_cut_off():
+    """The head of sales' revenue cut-off (85%) is not the managers' (80%): one column, two ranges, and a
+    manager at 84% is amber, not red."""
+    report = kpi_reports.period_report(kpi_reports.load(SAMPLES / "sales_team.xlsx"), "2026-12")
+    sheet = next(s for s in layout.sheets(report, "en") if s.kind == "summary")
+    by_cell = {(c.row, c.col): c for c in sheet.cells}
+    names = {c.value: c.row for c in sheet.cells if c.col == 0}
+    cols = {title: col for (row, col), c in by_cell.items() if c.style == "header" for title in [c.value]}
+    cutoffs = {k.cutoff for r in report.result.employees for k in r.kpis if k.kpi == "revenue"}
+    assert len(cutoffs) == 2, "the sample's head and managers have different revenue cut-offs"
+    checked = 0
+    for r in report.result.employees:
+        for k in r.kpis:
+            cell = (names[r.employee.employee_id], cols[k.title])
+            ranges = [c for c in sheet.colours
+                      if c.first_row <= cell[0] <= c.last_row and c.first_col <= cell[1] <= c.last_col]
+            assert [c.cutoff for c in ranges] == [k.cutoff], (r.employee.employee_id, k.kpi)
+            checked += 1
+    assert checked == sum(len(r.kpis) for r in report.result.employees)

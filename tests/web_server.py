@@ -33,5 +33,5 @@ def running(root: Path, max_upload_mb: int = 50, keep_minutes: float = 30) -> It
         yield Running(f"http://127.0.0.1:{done.effective_port}/", done.store)
     finally:
         done.close()
-        thread.join(timeout=5)
+        thread.join(timeout=2)  # a browser may hold a connection open; the thread is a daemon
         done.store.close()

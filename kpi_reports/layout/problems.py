@@ -6,7 +6,7 @@ from kpi_reports.layout.model import STYLES, Page, Sheet, text_width, word_width
 from kpi_reports.messages import text
 from kpi_reports.problems import Problem
 
-KEYS = ("warning", "sheet", "cell", "column", "problem")
+KEYS = ("severity", "sheet", "cell", "column", "problem")
 WIDTHS = (16, 16, 10, 18, 100)
 
 

@@ -8,6 +8,7 @@ data (names, completion, 100%) sits below the chart, outside the print area."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from decimal import Decimal
 
 from kpi_reports import explain
@@ -39,7 +40,6 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
     result = report.result
     sheet = Sheet(text("sheet_summary", lang, period=result.period), kind="summary")
     kpis = list(dict.fromkeys((k.kpi, k.title) for r in result.employees for k in r.kpis))
-    cutoffs = {k.kpi: k.cutoff for r in result.employees for k in reversed(r.kpis)}
     row = 0
     if report.test_mode:
         sheet.put(row, 0, text("test_banner", lang), style="banner")
@@ -53,7 +53,7 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         sheet.fit(row, col, col, head, "header")
     where = {e: ("'" + slips.name.replace("'", "''") + "'!", refs) for slips in payslips
              for e, refs in slips.anchors.items()}
-    subtotals, names, members = [], [], {}
+    subtotals, names, seated, members = [], [], [], {}
     for r in result.employees:
         members.setdefault(r.employee.team, []).append(r)
     for team in result.teams:
@@ -65,6 +65,7 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
             e = r.employee.employee_id
             _person(sheet, row, r, where[e], kpis, _main_spot(report, e, lang))
             names.append(row)
+            seated.append(r)
         row += 1
         sheet.put(row, 1, text("team_subtotal", lang, team=team.team), style="total_label")
         for i, key in enumerate(MONEY):
@@ -79,8 +80,7 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
                   else None, "total")
     sheet.freeze = (header + 1, 2)
     sheet.autofilter = (header, 0, row - 1, spot_col)
-    for i, (kpi, _) in enumerate(kpis):
-        sheet.colours.append(Colour(header + 1, 2 + i, row - 1, 2 + i, cutoffs[kpi]))
+    sheet.colours = _colours(seated, names, kpis)
     main = next(((kpi, title) for r in result.employees for k in r.kpis if k.group == "result"
                  for kpi, title in [(k.kpi, k.title)]), None)
     page = Page(landscape=True, fit_width=True, repeat_rows=(header, header),
@@ -89,6 +89,21 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         page = _chart(sheet, page, main, kpis.index(main), names, lang)
     sheet.page = page
     return sheet
+
+
+def _colours(people: list[EmployeeResult], rows: list[int], kpis: list[tuple[str, str]]) -> list[Colour]:
+    """`people` in the table's order, `rows` theirs."""
+    """Each completion coloured against its own person's cut-off: per KPI column, a range for each run of
+    rows whose people share the cut-off (schemes differ: a farmer's revenue cut-off need not be a
+    hunter's). The rows between (team headings, subtotals) hold no completion and join the run."""
+    by_row = {row: {k.kpi: k.cutoff for k in r.kpis} for row, r in zip(rows, people, strict=True)}
+    found = []
+    for col, (kpi, _) in enumerate(kpis, 2):
+        held = [(row, by_row[row][kpi]) for row in rows if kpi in by_row[row]]
+        for cutoff, run in itertools.groupby(held, key=lambda held_row: held_row[1]):
+            run = list(run)
+            found.append(Colour(run[0][0], col, run[-1][0], col, cutoff))
+    return found
 
 
 def _widths(heads: list[str], kpis: int, largest: Decimal) -> dict[int, float]:

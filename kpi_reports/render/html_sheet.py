@@ -81,6 +81,8 @@ def grid(sheet: Sheet, lang: str, links: Mapping[tuple[int, int], str] | None = 
             row.append(GridCell(_text(cell, lang), _classes(cell, sheet.colours), min(colspan, last_col - c + 1),
                                 rowspan, links.get((r, c))))
         rows.append(tuple(row))
+    while rows and all(c is None or not (c.text or c.classes) for c in rows[-1]):
+        rows.pop()  # an empty row that only spaces the sheet's last block from what follows it
     frozen = max(0, (sheet.freeze[0] if sheet.freeze else 0) - first_row)
     widths = tuple(sheet.widths.get(c, DEFAULT_WIDTH) for c in range(first_col, last_col + 1))
     return Grid(sheet.name, widths, tuple(rows[:frozen]), tuple(rows[frozen:]),

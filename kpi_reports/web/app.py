@@ -32,6 +32,8 @@ from kpi_reports.web.store import Store
 
 log = logging.getLogger("kpi_reports.web")
 MB = 1024 * 1024
+FORM_ROOM = 64 * 1024
+"""Bytes a request may carry beyond the upload limit: the form's other fields and the multipart framing."""
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,40}")
 _HOST = re.compile(r"(?P<name>\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(:\d+)?")
 DOWNLOADS = {
@@ -58,7 +60,7 @@ def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bo
     folder = templates_dir() / "web"
     app = Flask(__name__, template_folder=str(folder), static_folder=str(folder / "static"))
     app.request_class = _InMemoryRequest
-    app.config.update(MAX_CONTENT_LENGTH=max_upload_mb * MB)
+    app.config.update(MAX_CONTENT_LENGTH=max_upload_mb * MB + FORM_ROOM)
     app.jinja_env.autoescape = True
     app.jinja_env.undefined = jinja2.StrictUndefined
     store = store or Store()
@@ -91,14 +93,17 @@ def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bo
         if file is None or not file.filename:
             return _error_page(lang, text("web_no_file", lang), 400)
         name = _display_name(file.filename)
-        return _compute(file.read(), name, _options(lang), lang)
+        data = file.read()
+        if len(data) > max_upload_mb * MB:
+            raise RequestEntityTooLarge()
+        return _compute(data, name, _options(lang), lang)
 
     @app.get("/r/<token>")
     def result(token: str):
         entry = _entry(token)
         outcome = entry.outcome
         return render_template("result.html.j2", lang=outcome.options.lang, token=token, o=outcome,
-                               sheets=_grids(outcome, token), total=_total(outcome))
+                               sheets=_grids(outcome, token), total=_total(outcome), teams=_teams(outcome))
 
     @app.post("/r/<token>")
     def again(token: str):
@@ -167,7 +172,7 @@ def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bo
         except KpiError as e:
             heading = "web_file_title" if isinstance(e, FileProblem) else "web_usage_title"
             return render_template("problems.html.j2", lang=lang, name=name, grid=None, heading=heading,
-                                   message=e.message.text(lang)), 422
+                                   message=f"{name}: {e.message.text(lang)}"), 422
         token = store.put(outcome, data)
         if replaces:
             store.drop(replaces)
@@ -242,6 +247,17 @@ def _grids(outcome: job.Outcome, token: str) -> list:
                     links[cell.row, 0] = links[cell.row, 1] = address
         grids.append((sheet.kind, html_sheet.grid(sheet, outcome.options.lang, links)))
     return grids
+
+
+def _teams(outcome: job.Outcome) -> list[tuple[str, list[tuple[int, object]]]]:
+    """The payslips' list in the summary's order: by team as the summary has them, each team's people as
+    its rows go; each with its payslip's number."""
+    number = {v.employee_id: i for i, v in enumerate(outcome.views)}
+    result = outcome.report.result
+    members: dict[str, list] = {}
+    for r in result.employees:
+        members.setdefault(r.employee.team, []).append(number[r.employee.employee_id])
+    return [(team.team, [(n, outcome.views[n]) for n in members.get(team.team, ())]) for team in result.teams]
 
 
 def _total(outcome: job.Outcome) -> str:
