@@ -799,3 +799,28 @@ def test_serve_warns_when_other_computers_can_reach_the_page(monkeypatch, args, 
     assert (warning in result.output) is warned, result.output
     assert text("web_serving", "en", url=f"http://{host}:8123/") in result.output
 
+
+
+def test_a_port_in_use_is_one_clear_line_and_leaves_no_folder(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(kpi_reports.problems.UsageError) as e:
+            kpi_reports.web.server("127.0.0.1", port, root=tmp_path)
+        result = CliRunner().invoke(main, ["serve", "--port", str(port), "--lang", "en"])
+    assert str(port) in e.value.text("en") and "--port" in e.value.text("en")
+    assert list(tmp_path.iterdir()) == []
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("Error: cannot listen on 127.0.0.1 port")
+
+
+def test_a_sheet_of_the_users_own_with_a_generated_sheets_name_is_named_and_left_alone(site, tmp_path):
+    book = openpyxl.load_workbook(SAMPLE)
+    book.create_sheet(text("sheet_summary", "en", period=PERIOD))["A1"] = "mine"
+    own = tmp_path / "own.xlsx"
+    book.save(own)
+    r = upload(site, own, period=PERIOD)
+    p = assert_clear_page(r, 422, text("web_sheet_taken", "en", sheet=text("sheet_summary", "en", period=PERIOD)))
+    assert "--out" not in p.text and not r.history
+    assert left_in(site.folder) == []

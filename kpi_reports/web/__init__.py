@@ -12,7 +12,7 @@ import webbrowser
 from collections.abc import Callable
 
 from kpi_reports.messages import msg
-from kpi_reports.problems import MissingExtra
+from kpi_reports.problems import MissingExtra, UsageError
 
 THREADS = 4
 
@@ -39,10 +39,11 @@ def server(host: str = "127.0.0.1", port: int = 8000, max_upload_mb: int = 50, k
     page, not the server, says a file is too large."""
     try:
         from waitress import create_server
-    except ImportError:
-        raise MissingExtra(msg("missing_extra", package="waitress", extra="web")) from None
-    from kpi_reports.web.app import MB
-    from kpi_reports.web.app import create_app as make
+
+        from kpi_reports.web.app import MB
+        from kpi_reports.web.app import create_app as make
+    except ImportError as e:
+        raise MissingExtra(msg("missing_extra", package=e.name or "flask", extra="web")) from None
     from kpi_reports.web.store import Store
 
     if host.lower() == "localhost":
@@ -50,8 +51,12 @@ def server(host: str = "127.0.0.1", port: int = 8000, max_upload_mb: int = 50, k
     store = Store(root, keep=keep_minutes * 60)
     app = make(store, max_upload_mb, loopback=is_loopback(host))
     body = (2 * max_upload_mb + 16) * MB
-    done = create_server(app, host=host, port=port, threads=threads, max_request_body_size=body,
-                         inbuf_overflow=body, expose_tracebacks=False, ident="kpi-reports")
+    try:
+        done = create_server(app, host=host, port=port, threads=threads, max_request_body_size=body,
+                             inbuf_overflow=body, expose_tracebacks=False, ident="kpi-reports")
+    except OSError as e:  # the port is taken, the address is not this computer's, a port below 1024…
+        store.close()
+        raise UsageError(msg("web_cannot_listen", host=host, port=port, reason=e.strerror or e)) from None
     done.store = store
     return done
 

@@ -15,7 +15,7 @@ from kpi_reports.engine.review import QuarterReview, quarter_months
 from kpi_reports.layout.model import Sheet
 from kpi_reports.layout.payslip_view import PayslipView, payslip_views
 from kpi_reports.messages import msg, text
-from kpi_reports.problems import KpiError, UsageError
+from kpi_reports.problems import FileProblem, KpiError, UsageError
 from kpi_reports.render import json as json_out
 from kpi_reports.render import pdf, printed, writeback
 from kpi_reports.workbook.example import example_data
@@ -83,7 +83,12 @@ def process(upload: bytes, name: str, options: Options, folder: Path) -> Outcome
             review_error = e.text(lang)
     company = wb.settings.company
     sheets = [*layout.sheets(report, lang, company), *(layout.review_sheets(review, lang, company) if review else ())]
-    writeback.write_back(path, sheets)
+    try:
+        writeback.write_back(path, sheets)
+    except FileProblem as e:
+        if e.message.key != "sheet_taken":
+            raise
+        raise FileProblem(msg("web_sheet_taken", **dict(e.message.params))) from None  # no --out here
     months = tuple(wb.periods)  # every month the workbook has rows for, read or not
     return Outcome(name, path.suffix, options, company, months, _quarters(months), report, review, review_error,
                    tuple(sheets), tuple(payslip_views(report, lang, company)), path.read_bytes())
