@@ -170,7 +170,7 @@ def plain(value: Decimal, lang: str) -> str:
 
 
 def money_text(value: Decimal, lang: str, currency: str = "RUB") -> str:
-    """119800 → `119 800,00 ₽` (ru) or `RUB 119,800.00` (en), as Babel formats the currency, to kopecks."""
+    """119800 → `119 800,00 ₽` (ru) or `RUB119,800.00` (en), as Babel formats the currency, to kopecks."""
     return _currency(value.quantize(i18n.CENT, ROUND_HALF_UP), i18n.LOCALES[lang], currency)
 
 
