@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from kpi_reports import i18n
 from kpi_reports.engine.review import Flag, KpiReview, SchemeReview
-from kpi_reports.engine.weak import Shortfall, Stage, Trend, WeakSpots
+from kpi_reports.engine.weak import Shortfall, Stage, StageCount, Trend, WeakSpots
 from kpi_reports.messages import catalogue, templates_dir, text
 from kpi_reports.model import Unit
 from kpi_reports.names import norm
@@ -50,6 +50,13 @@ def shortfall(s: Shortfall, lang: str) -> str:
     if k.direction == "lower":  # the fact is above plan: say by how much
         return text("spot_kpi_over", lang, over=quantity(s.shortfall, k.unit, lang), **fields)
     return text("spot_kpi", lang, short=quantity(s.shortfall, k.unit, lang), **fields)
+
+
+def team_stage(count: StageCount, lang: str) -> str:
+    """A team's (or the company's) weakest funnel stage: the one that sags for most of its people, and of how
+    many whose funnel has that stage."""
+    return text("spot_team_stage", lang, source=count.stage.source_label, target=count.stage.target_label,
+                people=count.people, members=count.measured)
 
 
 def stage(s: Stage, lang: str) -> str:

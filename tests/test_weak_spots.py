@@ -8,7 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 import kpi_reports
+from kpi_reports import explain, layout
 from kpi_reports.cli import main
+from kpi_reports.messages import text
 from kpi_reports.workbook.example import example_data
 
 from conftest import put
@@ -208,3 +210,19 @@ def test_a_funnel_naming_a_missing_metric_is_an_error_naming_the_setting(example
     assert result.exit_code == 1
     line = next(ln for ln in result.output.splitlines() if "funnel" in ln)
     assert "Settings!B9 (value)" in line and "'demos'" in line and "Traceback" not in result.output
+
+
+def test_a_teams_weakest_stage_is_shown_on_its_subtotal_with_how_many_it_sags_for(example, write):
+    funnel_of(example, E001=(1000, 15), E002=(1000, 14), E003=(1000, 24), E004=(1000, 30))
+    r = report(write(example))
+    hunters = r.team_stages["Hunters"]
+    assert (hunters.stage.source, hunters.stage.target) == ("calls", "meetings")
+    weak = [e for e in ("E001", "E002", "E003", "E004") if r.weak_spots[e].stages[0].weak]
+    assert hunters.people == len(weak) == 2 and hunters.measured == 4
+    summary = next(s for s in layout.sheets(r, "en") if s.kind == "summary")
+    line = explain.team_stage(hunters, "en")
+    assert line == "Weakest funnel stage: calls→meetings, weak for 2 of 4"
+    subtotal = next(c.row for c in summary.cells if c.value == text("team_subtotal", "en", team="Hunters"))
+    assert any(c.row == subtotal and c.value == line and c.style == "total_note" for c in summary.cells)
+    printed = CliRunner().invoke(main, ["run", str(write(example)), "--period", PERIOD, "--dry-run", "--lang", "en"])
+    assert f"[Hunters]  {line}" in printed.output

@@ -71,6 +71,8 @@ class StageCount:
 
     stage: Stage
     people: int
+    measured: int = 0
+    """How many of the group have this stage measured (both its facts): the `people` are among them."""
 
 
 def shortfalls(r: EmployeeResult) -> list[Shortfall]:
@@ -158,13 +160,15 @@ def weak_spots(wb: Workbook, result: PeriodResult, history: History) -> dict[str
 def weakest_stage(spots: list[WeakSpots]) -> StageCount | None:
     """The stage that is weak for the most people (the first in funnel order on a tie)."""
     counts: dict[tuple[str, str], int] = {}
+    measured: dict[tuple[str, str], int] = {}
     first: dict[tuple[str, str], Stage] = {}
     for s in spots:
         for stage in s.stages:
             key = (stage.source, stage.target)
             first.setdefault(key, stage)
             counts[key] = counts.get(key, 0) + stage.weak
+            measured[key] = measured.get(key, 0) + 1
     if not counts or max(counts.values()) == 0:
         return None
     key, people = max(counts.items(), key=lambda kv: kv[1])
-    return StageCount(first[key], people)
+    return StageCount(first[key], people, measured[key])

@@ -162,6 +162,7 @@ STYLES: dict[str, dict] = {
     "total_percent": {"bold": True, "top": 2, "num_format": "0.0%_)", "bg_color": "#F2F2F2"},
     "total_label": {"bold": True, "top": 2, "bg_color": "#F2F2F2", "align": "left", "indent": 1},
     "team": {"bold": True, "bg_color": "#EDEDED", "align": "left", "indent": 1},
+    "total_note": {"top": 2, "bg_color": "#F2F2F2", "text_wrap": True, "valign": "top", "align": "left", "indent": 1},
     "banner": {"bold": True, "font_color": "#C00000", "font_size": 12},
     "signature": {"top": 1, "valign": "top", "align": "left", "indent": 1},
     "red": {"bg_color": "#F8CBAD"},

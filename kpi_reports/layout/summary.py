@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from kpi_reports import explain
 from kpi_reports.engine.report import PeriodReport
+from kpi_reports.engine.weak import StageCount
 from kpi_reports.layout.model import (
     LINE,
     STYLES,
@@ -71,6 +72,7 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         for i, key in enumerate(MONEY):
             col = money_col + i
             sheet.put(row, col, getattr(team.totals, key), f"=SUM({a1(first, col)}:{a1(row - 1, col)})", "total")
+        _stage(sheet, row, spot_col, report.team_stages.get(team.team), lang)
         subtotals.append(row)
     row += 1
     sheet.put(row, 1, text("company_total", lang), style="total_label")
@@ -78,6 +80,7 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         col = money_col + i
         sheet.put(row, col, getattr(result.totals, key), "=" + "+".join(a1(s, col) for s in subtotals) if subtotals
                   else None, "total")
+    _stage(sheet, row, spot_col, report.company_stage, lang)
     sheet.freeze = (header + 1, 2)
     sheet.autofilter = (header, 0, row - 1, spot_col)
     sheet.colours = _colours(seated, names, kpis)
@@ -137,6 +140,16 @@ def _person(sheet: Sheet, row: int, r: EmployeeResult, where: tuple[str, dict], 
     sheet.fit(row, 0, 0, r.employee.employee_id, "text")
     sheet.fit(row, 1, 1, r.employee.name, "text")
     sheet.fit(row, spot_col, spot_col, spot, "text")
+
+
+def _stage(sheet: Sheet, row: int, col: int, count: StageCount | None, lang: str) -> None:
+    """In a subtotal's (or the company total's) weak-spot cell: the funnel stage that sags for most of the
+    team's people, when one sags for anyone."""
+    if count is None:
+        return
+    line = explain.team_stage(count, lang)
+    sheet.put(row, col, line, style="total_note")
+    sheet.fit(row, col, col, line, "total_note")
 
 
 def _main_spot(report: PeriodReport, employee_id: str, lang: str) -> str:

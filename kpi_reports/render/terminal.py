@@ -39,6 +39,9 @@ def weak_spots_text(report: PeriodReport, lang: str) -> str:
         if texts:
             lines.append(f"{r.employee.employee_id}  {r.employee.name}")
             lines += [f"    · {t}" for t in texts]
+    stages = [(team.team, report.team_stages.get(team.team)) for team in report.result.teams]
+    stages.append((i18n.text("company_total", lang), report.company_stage))
+    lines += [f"[{name}]  {explain.team_stage(count, lang)}" for name, count in stages if count is not None]
     return (i18n.text("weak_spots", lang) + ":\n" + "\n".join(lines)) if lines else ""
 
 
