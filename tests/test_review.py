@@ -3,24 +3,31 @@
 own computation under the current and the suggested weights."""
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal as D
 
+import openpyxl
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kpi_reports
+from kpi_reports.cli import main
 from kpi_reports.engine.compute import compute
 from kpi_reports.engine.pay import EXACT, money, ratio
 from kpi_reports.engine.review import Thresholds, previous_quarter, quarter_label, quarter_months, review
 from kpi_reports.engine.stats import ranks, spearman
 from kpi_reports.engine.weights import suggest_weights
 from kpi_reports.formula import parse
+from kpi_reports.messages import text
 from kpi_reports.model import Employee, Kpi, Record, SchemeLine, Settings, Workbook
 from kpi_reports.names import norm
 from kpi_reports.problems import InvalidWorkbook
 from kpi_reports.workbook.example import example_data
+
+from conftest import SAMPLES
 
 MONTHS = ("2026-10", "2026-11", "2026-12")
 BEFORE = ("2026-07", "2026-08", "2026-09")
@@ -620,3 +627,28 @@ def test_each_month_is_computed_once_and_again_only_when_a_weight_changes(monkey
     calls.clear()
     module.review(calm(), "2026-Q4")
     assert calls == list(MONTHS)
+
+
+def test_the_reviews_warnings_are_those_of_its_months_each_once(tmp_path):
+    """A month of the quarter without E003's Facts row takes his facts as zero, as `run` does: the review says
+    so in the terminal and the JSON, rather than resting on the zeros silently."""
+    book = openpyxl.load_workbook(SAMPLES / "sales_team.xlsx")
+    facts = book["Facts"]
+    gone = next(r for r in range(4, facts.max_row + 1)
+                if facts.cell(r, 2).value == "E003" and facts.cell(r, 1).value.strftime("%Y-%m") == "2026-11")
+    facts.delete_rows(gone)
+    path = tmp_path / "team.xlsx"
+    book.save(path)
+    wb = kpi_reports.load(path, periods=kpi_reports.review_months("2026-Q4"))
+    found = kpi_reports.review(wb, "2026-Q4")
+    november = compute(wb, "2026-11").warnings
+    missing = [w for w in november if w.message.key == "no_facts_row"]
+    assert len(missing) == 1 and missing[0] in found.warnings
+    assert len(found.warnings) == len(set(found.warnings)) == len(set(november) | set(compute(wb, "2026-10").warnings)
+                                                                  | set(compute(wb, "2026-12").warnings))
+    printed = CliRunner().invoke(main, ["review", str(path), "--quarter", "2026-Q4", "--dry-run", "--lang", "en"])
+    assert printed.exit_code == 0, printed.output
+    assert text("warnings", "en") in printed.output and missing[0].text("en") in printed.output
+    as_json = CliRunner().invoke(main, ["review", str(path), "--quarter", "2026-Q4", "--dry-run", "--json", "-"])
+    assert [w["message"] for w in json.loads(as_json.output)["warnings"]] == [
+        w.as_json("en")["message"] for w in found.warnings]

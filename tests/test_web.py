@@ -824,3 +824,22 @@ def test_a_sheet_of_the_users_own_with_a_generated_sheets_name_is_named_and_left
     p = assert_clear_page(r, 422, text("web_sheet_taken", "en", sheet=text("sheet_summary", "en", period=PERIOD)))
     assert "--out" not in p.text and not r.history
     assert left_in(site.folder) == []
+
+
+def test_the_review_shows_the_warnings_of_its_months(site, tmp_path):
+    book = openpyxl.load_workbook(SAMPLE)
+    facts = book["Facts"]
+    gone = next(r for r in range(4, facts.max_row + 1)
+                if facts.cell(r, 2).value == "E003" and facts.cell(r, 1).value.strftime("%Y-%m") == "2026-11")
+    facts.delete_rows(gone)
+    path = tmp_path / "gap.xlsx"
+    book.save(path)
+    r = upload(site, path, period="2026-12", quarter=QUARTER)
+    assert r.status_code == 200, r.text[:300]
+    wb = kpi_reports.load(path, periods=kpi_reports.review_months(QUARTER))
+    warned = kpi_reports.review(wb, QUARTER).warnings
+    assert any(w.message.key == "no_facts_row" for w in warned)
+    review = Page(r.text[r.text.index('id="review"'):]).text
+    assert text("web_review_warnings", "en") in review
+    for w in warned:
+        assert w.text("en") in review

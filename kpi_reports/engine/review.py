@@ -79,6 +79,7 @@ from kpi_reports.model import (
     Settings,
     Workbook,
 )
+from kpi_reports.problems import Problem
 
 FlagCode = Literal["too_easy", "out_of_reach", "gamed", "beside_the_point", "over_paying", "scheme_design"]
 ZERO, ONE, CENTS = Decimal(0), Decimal(1), Decimal("0.00")
@@ -223,6 +224,9 @@ class QuarterReview:
     test_mode: bool
     thresholds: Thresholds = field(default_factory=Thresholds)
     """The thresholds the flags were raised with (from Settings)."""
+    warnings: list[Problem] = field(default_factory=list)
+    """What computing the quarter's months warned of (a missing Facts row taken as zero, say), each once:
+    the review's figures rest on them as `run`'s do."""
 
 
 _QUARTER = re.compile(r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*")
@@ -288,6 +292,7 @@ def review(wb: Workbook, quarter: str, thresholds: Thresholds | None = None) -> 
         fund=_total(funds.values()),
         test_mode=wb.settings.test_mode,
         thresholds=limits,
+        warnings=list(dict.fromkeys(w for m in months for w in current[m].warnings)),
     )
 
 

@@ -155,6 +155,7 @@ def review_dict(review: QuarterReview, lang: str = "en") -> dict:
         "people": [{"employee_id": p.employee_id, "name": p.name, "team": p.team, "scheme": p.scheme,
                     "fund": _fund(p.fund.current, p.fund.suggested)} for p in review.people],
         "fund": _fund(review.fund.current, review.fund.suggested),
+        "warnings": [w.as_json(lang) for w in review.warnings],
     }
 
 

@@ -115,6 +115,8 @@ def review_text(review: QuarterReview, lang: str) -> str:
         lines.append("  " + _fund_line("review_fund_line", s.fund, lang))
         parts.append("\n".join(lines))
     parts.append(_fund_line("review_total_line", review.fund, lang))
+    if review.warnings:
+        parts.append(problems_table(review.warnings, lang, title=L("warnings")))
     if review.test_mode:
         banner = "*** " + i18n.text("test_banner", lang) + " ***"
         parts = [banner, *parts, banner]

@@ -233,7 +233,8 @@ def _error_page(lang: str, message: str, status: int):
 
 
 def _grids(outcome: job.Outcome, token: str) -> list:
-    """The summary with each person's ID and name pointing at their payslip, the warnings, the review."""
+    """The summary with each person's ID and name pointing at their payslip, the warnings, the review and
+    the warnings of the review's months."""
     number = {v.employee_id: i for i, v in enumerate(outcome.views)}
     grids = []
     for sheet in outcome.sheets:
@@ -246,6 +247,9 @@ def _grids(outcome: job.Outcome, token: str) -> list:
                     address = url_for("payslip", token=token, number=number[cell.value]) + "#top"
                     links[cell.row, 0] = links[cell.row, 1] = address
         grids.append((sheet.kind, html_sheet.grid(sheet, outcome.options.lang, links)))
+    if outcome.review is not None and outcome.review.warnings:
+        warned = problems(outcome.review.quarter, outcome.review.warnings, outcome.options.lang)
+        grids.append(("review_warnings", html_sheet.grid(warned, outcome.options.lang)))
     return grids
 
 
