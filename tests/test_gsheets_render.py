@@ -18,7 +18,7 @@ import kpi_reports
 from kpi_reports import layout
 from kpi_reports.names import col_letter
 from kpi_reports.problems import KpiError
-from kpi_reports.render import gsheets, sheets_format
+from kpi_reports.render import gsheets, sheets_format, sheets_tab
 from kpi_reports.render.gsheets import KEY, STAGING, TabInfo, TabTaken, body_size, plan, tabs_of
 
 from conftest import SAMPLES, put
@@ -357,7 +357,7 @@ def test_repeated_payslip_formats_are_copied_not_drawn_again(sample, monkeypatch
     assert copies and all(c["pasteType"] == "PASTE_FORMAT" for c in copies)
     assert all(c["source"]["endRowIndex"] <= c["destination"]["startRowIndex"] for c in copies)
     repeats = requests_of([body], "repeatCell")
-    monkeypatch.setattr(gsheets, "MIN_COPY", 10 ** 6)
+    monkeypatch.setattr(sheets_tab, "MIN_COPY", 10 ** 6)
     (drawn,) = plan(sample[:1], USERS).bodies
     assert not requests_of([drawn], "copyPaste") and 3 * len(repeats) < len(requests_of([drawn], "repeatCell"))
     assert body_size(body) < body_size(drawn)
