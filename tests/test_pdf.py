@@ -3,14 +3,18 @@ the locale's format, user text printed literally, templates that can read nothin
 import re
 import shutil
 import subprocess
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from babel.numbers import format_currency
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 import kpi_reports
 from kpi_reports.cli import main
-from kpi_reports.layout.payslip_view import payslip_views
+from kpi_reports.layout.payslip_view import money_text, payslip_views
 from kpi_reports.render import html, pdf
 from kpi_reports.render.pdf import safe_name, split_names
 
@@ -247,3 +251,12 @@ def test_settings_template_must_be_a_typ_file_beside_the_workbook(example, write
     result = invoke("run", write(example), "--period", "2026-10", "--dry-run", "--pdf", tmp_path / "out")
     assert result.exit_code == 1 and "expected a .typ file in the workbook's folder" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False, allow_infinity=False),
+       st.sampled_from(["ru", "en"]), st.sampled_from(["RUB", "USD", "EUR", "KZT", "JPY", "CHF"]))
+def test_money_on_a_payslip_reads_as_babel_formats_the_currency(value, lang, currency):
+    cents = value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    babel = format_currency(cents, currency, locale={"ru": "ru_RU", "en": "en_US"}[lang]).replace("-", "−")
+    assert money_text(value, lang, currency) == babel

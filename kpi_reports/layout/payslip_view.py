@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 from kpi_reports import explain, i18n
 from kpi_reports.engine.report import PeriodReport
@@ -170,13 +170,28 @@ def plain(value: Decimal, lang: str) -> str:
 
 
 def money_text(value: Decimal, lang: str, currency: str = "RUB") -> str:
-    """119800 → `119 800,00 ₽` (ru) or `RUB119,800.00` (en), as Babel formats the currency, to kopecks."""
-    return _currency(value.quantize(i18n.CENT, ROUND_HALF_UP), i18n.LOCALES[lang], currency)
+    """119800 → `119 800,00 ₽` (ru) or `RUB119,800.00` (en), as Babel formats the currency, to kopecks.
+
+    Babel's pattern for the locale and currency is read once (what comes before and after the digits);
+    the digits are `i18n.amount`'s, with the same separators: a tenth of the time of `format_currency`,
+    which a payslip asks for some twenty times."""
+    value = value.quantize(i18n.CENT, ROUND_HALF_UP)
+    affixes = _affixes(i18n.LOCALES[lang], currency)
+    if affixes is None:
+        return format_currency(value, currency, locale=i18n.LOCALES[lang]).replace("-", "−")
+    before, after = affixes
+    return ("−" if value < 0 else "") + before + i18n.amount(abs(value), lang) + after
 
 
-@functools.lru_cache(maxsize=65536)
-def _currency(value: Decimal, locale: str, currency: str) -> str:
-    return format_currency(value, currency, locale=locale).replace("-", "−")
+@functools.cache
+def _affixes(locale: str, currency: str) -> tuple[str, str] | None:
+    """What Babel writes before and after an amount's digits: ("RUB", "") in en_US, ("", "\u00a0₽") in ru_RU;
+    None for a currency it shows otherwise (without two decimals, say), which Babel then formats itself."""
+    shown = format_currency(Decimal("1.00"), currency, locale=locale)
+    digits = format_decimal(Decimal("1.00"), format="0.00", locale=locale)
+    before, found, after = shown.partition(digits)
+    negative = format_currency(Decimal("-1.00"), currency, locale=locale)
+    return (before, after) if found and negative == "-" + shown else None
 
 
 def _money(value: Decimal | None, lang: str, currency: str) -> Figure:
