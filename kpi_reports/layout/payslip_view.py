@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 from babel.numbers import format_currency, format_decimal
 
@@ -22,10 +23,25 @@ LABEL_KEYS = ("employee", "position", "team", "bonus_target", "kpi", "group", "p
 
 @dataclass(frozen=True)
 class Figure:
-    """A number as the engine computed it and as the reader sees it ("" for none)."""
+    """A number as the engine computed it and, as `text`, as the reader sees it ("" for none): money in the
+    currency, a share as a percentage with `places` decimals, or a plain number. The text is made when it is
+    first read: the Payslips sheet shows the value in a number format and never asks for it."""
 
     value: Decimal | None
-    text: str
+    kind: Literal["money", "share", "number"] = "number"
+    lang: str = "en"
+    currency: str = "RUB"
+    places: int = 1
+
+    @functools.cached_property
+    def text(self) -> str:
+        if self.value is None:
+            return ""
+        if self.kind == "money":
+            return money_text(self.value, self.lang, self.currency)
+        if self.kind == "share":
+            return i18n.percent(self.value, self.lang, places=self.places)
+        return i18n.number(self.value, self.lang)
 
 
 @dataclass(frozen=True)
@@ -195,21 +211,19 @@ def _affixes(locale: str, currency: str) -> tuple[str, str] | None:
 
 
 def _money(value: Decimal | None, lang: str, currency: str) -> Figure:
-    return Figure(value, "" if value is None else money_text(value, lang, currency))
+    return Figure(value, "money", lang, currency)
 
 
 def _share(value: Decimal | None, lang: str, places: int = 1) -> Figure:
-    return Figure(value, "" if value is None else i18n.percent(value, lang, places=places))
+    return Figure(value, "share", lang, places=places)
 
 
 def _measure(value: Decimal | None, unit: str, lang: str, currency: str) -> Figure:
-    if value is None:
-        return Figure(None, "")
     if unit == "money":
         return _money(value, lang, currency)
     if unit == "percent":
         return _share(value, lang, 2)
-    return Figure(value, i18n.number(value, lang))
+    return Figure(value, "number", lang)
 
 
 def _plain(value):
