@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from kpi_reports.workbook.cells import a1
@@ -93,3 +94,15 @@ def _same(cell, wanted) -> bool:
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sample_without_facts_row(target: Path, employee_id: str = "E003", period: str = "2026-11") -> Path:
+    """The bundled sample saved at `target` without one person's Facts row of one month (openpyxl): the month
+    computes with that person's facts as zero, and says so in a warning."""
+    book = openpyxl.load_workbook(SAMPLES / "sales_team.xlsx")
+    facts = book["Facts"]
+    gone = next(r for r in range(HEADER_ROW + 2, facts.max_row + 1)
+                if facts.cell(r, 2).value == employee_id and _same(facts.cell(r, 1).value, period))
+    facts.delete_rows(gone)
+    book.save(target)
+    return target

@@ -7,7 +7,6 @@ import json
 from dataclasses import replace
 from decimal import Decimal as D
 
-import openpyxl
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -27,7 +26,7 @@ from kpi_reports.names import norm
 from kpi_reports.problems import InvalidWorkbook
 from kpi_reports.workbook.example import example_data
 
-from conftest import SAMPLES
+from conftest import sample_without_facts_row
 
 MONTHS = ("2026-10", "2026-11", "2026-12")
 BEFORE = ("2026-07", "2026-08", "2026-09")
@@ -632,13 +631,7 @@ def test_each_month_is_computed_once_and_again_only_when_a_weight_changes(monkey
 def test_the_reviews_warnings_are_those_of_its_months_each_once(tmp_path):
     """A month of the quarter without E003's Facts row takes his facts as zero, as `run` does: the review says
     so in the terminal and the JSON, rather than resting on the zeros silently."""
-    book = openpyxl.load_workbook(SAMPLES / "sales_team.xlsx")
-    facts = book["Facts"]
-    gone = next(r for r in range(4, facts.max_row + 1)
-                if facts.cell(r, 2).value == "E003" and facts.cell(r, 1).value.strftime("%Y-%m") == "2026-11")
-    facts.delete_rows(gone)
-    path = tmp_path / "team.xlsx"
-    book.save(path)
+    path = sample_without_facts_row(tmp_path / "team.xlsx", "E003", "2026-11")
     wb = kpi_reports.load(path, periods=kpi_reports.review_months("2026-Q4"))
     found = kpi_reports.review(wb, "2026-Q4")
     november = compute(wb, "2026-11").warnings

@@ -46,7 +46,7 @@ from kpi_reports.render.pdf import safe_name, split_names
 from kpi_reports.web import is_loopback
 from kpi_reports.web import job as web_job
 
-from conftest import SAMPLES, put
+from conftest import SAMPLES, put, sample_without_facts_row
 from web_server import running
 
 PERIOD = "2026-10"
@@ -827,13 +827,7 @@ def test_a_sheet_of_the_users_own_with_a_generated_sheets_name_is_named_and_left
 
 
 def test_the_review_shows_the_warnings_of_its_months(site, tmp_path):
-    book = openpyxl.load_workbook(SAMPLE)
-    facts = book["Facts"]
-    gone = next(r for r in range(4, facts.max_row + 1)
-                if facts.cell(r, 2).value == "E003" and facts.cell(r, 1).value.strftime("%Y-%m") == "2026-11")
-    facts.delete_rows(gone)
-    path = tmp_path / "gap.xlsx"
-    book.save(path)
+    path = sample_without_facts_row(tmp_path / "gap.xlsx", "E003", "2026-11")
     r = upload(site, path, period="2026-12", quarter=QUARTER)
     assert r.status_code == 200, r.text[:300]
     wb = kpi_reports.load(path, periods=kpi_reports.review_months(QUARTER))
