@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
 import re
+import signal
 import socket
 import stat
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -45,6 +49,7 @@ from kpi_reports.render import json as json_out
 from kpi_reports.render.pdf import safe_name, split_names
 from kpi_reports.web import is_loopback
 from kpi_reports.web import job as web_job
+from kpi_reports.web.store import Store
 
 from conftest import SAMPLES, put, sample_without_facts_row
 from web_server import running
@@ -837,3 +842,47 @@ def test_the_review_shows_the_warnings_of_its_months(site, tmp_path):
     assert text("web_review_warnings", "en") in review
     for w in warned:
         assert w.text("en") in review
+
+
+def test_a_killed_servers_folder_is_removed_by_the_next_server_and_a_live_ones_kept(tmp_path):
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    dead = tmp_path / "kpi-reports-dead"
+    (dead / "uploads" / "x").mkdir(parents=True)
+    (dead / "uploads" / "x" / "upload.xlsx").write_bytes(b"left by a killed server")
+    (dead / "pid").write_text(gone.stdout.strip())
+    alive = tmp_path / "kpi-reports-alive"
+    alive.mkdir()
+    (alive / "pid").write_text(str(os.getpid()))
+    other = tmp_path / "kpi-reports-no-pid"
+    other.mkdir()
+    store = Store(tmp_path)
+    try:
+        assert not dead.exists() and alive.exists() and other.exists()
+        assert stat.S_IMODE(store.uploads.stat().st_mode) == 0o700 and list(store.uploads.iterdir()) == []
+    finally:
+        store.close()
+    assert not store.root.exists()
+
+
+def test_serve_stops_tidily_on_sigterm(tmp_path):
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "kpi_reports", "serve", "--port", str(port), "--lang", "en"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(100):
+            try:
+                assert get(f"http://127.0.0.1:{port}/").status_code == 200
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        assert [p.name[:12] for p in tmp_path.iterdir()] == ["kpi-reports-"]
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=10)
+    finally:
+        server.kill()
+    assert server.returncode == 0 and "Traceback" not in output, output
+    assert list(tmp_path.iterdir()) == []

@@ -20,8 +20,8 @@ class Running:
 
     @property
     def folder(self) -> Path:
-        """The private folder uploads are worked on in."""
-        return self.store.root
+        """The private folder uploads are worked on in (inside the server's own, beside its pid file)."""
+        return self.store.uploads
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import signal
 import webbrowser
 from collections.abc import Callable
 
@@ -74,10 +75,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
     echo(text("web_serving", lang, url=url))
     if open_browser:
         webbrowser.open(url)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the page as Ctrl+C does: tidily
     try:
         running.run()
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         running.close()
         running.store.close()
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
