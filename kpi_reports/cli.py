@@ -121,25 +121,29 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
         period = period or max((p for p, _ in wb.facts), default="")
         report = kpi_reports.period_report(wb, period, as_of.date() if as_of else None, test_mode or None)
         note = ""
+        views = _views(report, lang, wb.settings.company) if pdf_dir is not None else None  # made once, for both
         if not dry_run:
             progress.stage(text("progress_write", lang))
-            note = _write_sheets(layout.sheets(report, lang, wb.settings.company), path, out_path, read_as, backup,
-                                 lang)
+            note = _write_sheets(layout.sheets(report, lang, wb.settings.company, views), path, out_path, read_as,
+                                 backup, lang)
         if pdf_dir is not None:
-            note = "\n".join(filter(None, (note, _write_printed(report, wb, path, pdf_dir, split, with_html, lang,
-                                                                progress))))
+            note = "\n".join(filter(None, (note, _write_printed(views, report, wb, path, pdf_dir, split, with_html,
+                                                                lang, progress))))
     _print(lambda: json_out.dumps(report, lang), lambda: terminal.report_text(report, lang), json_path, note)
 
 
-def _write_printed(report, wb, path: Path, folder: Path, split: bool, with_html: bool, lang: str,
+def _views(report, lang: str, company: str):
+    from kpi_reports.layout.payslip_view import payslip_views
+    return payslip_views(report, lang, company)
+
+
+def _write_printed(views, report, wb, path: Path, folder: Path, split: bool, with_html: bool, lang: str,
                    progress: Progress) -> str:
     """The printed payslips (--pdf): the template is Settings payslip_template, relative to the workbook's
     folder, else the bundled one."""
-    from kpi_reports.layout.payslip_view import payslip_views
     from kpi_reports.render import printed
 
     template = _template(wb.settings.payslip_template, path)
-    views = payslip_views(report, lang, wb.settings.company)
     written = printed.write_payslips(views, folder, report.result.period, lang, wb.settings.company, split,
                                      with_html, template, progress.stage)
     return printed.written_note(written, folder, lang)

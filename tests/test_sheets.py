@@ -19,6 +19,7 @@ import kpi_reports
 from kpi_reports import layout
 from kpi_reports.cli import main
 from kpi_reports.layout.model import MAX_HEIGHT
+from kpi_reports.layout.payslip_view import payslip_views
 from kpi_reports.messages import text
 from kpi_reports.render.xlsx import write_workbook
 
@@ -362,3 +363,13 @@ def test_each_completion_is_coloured_against_its_own_persons_cut_off():
             assert [c.cutoff for c in ranges] == [k.cutoff], (r.employee.employee_id, k.kpi)
             checked += 1
     assert checked == sum(len(r.kpis) for r in report.result.employees)
+
+
+def test_the_payslips_sheet_from_the_printed_payslips_views_is_the_same_sheet():
+    """`run --pdf` makes the payslip views once, for the PDF and the sheet: the sheet is the one it makes alone."""
+    wb, report = report_of(SAMPLES / "sales_team.xlsx")
+    views = payslip_views(report, "ru", wb.settings.company)
+    given = layout.sheets(report, "ru", wb.settings.company, views)
+    alone = layout.sheets(report, "ru", wb.settings.company)
+    assert [(s.name, s.cells, s.merges, s.heights, s.anchors) for s in given] == [
+        (s.name, s.cells, s.merges, s.heights, s.anchors) for s in alone]

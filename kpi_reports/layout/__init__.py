@@ -2,17 +2,21 @@
 the quarterly review (`review`)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.review import QuarterReview
 from kpi_reports.layout.model import Sheet
+from kpi_reports.layout.payslip_view import PayslipView
 from kpi_reports.layout.payslips import payslips
 from kpi_reports.layout.problems import problems
 from kpi_reports.layout.review import review_sheet
 from kpi_reports.layout.summary import summary
 
 
-def sheets(report: PeriodReport, lang: str, company: str = "") -> list[Sheet]:
-    slips = payslips(report, lang, company)
+def sheets(report: PeriodReport, lang: str, company: str = "", views: Sequence[PayslipView] | None = None) -> list[Sheet]:
+    """`views`: the report's payslip views in `lang`, when the caller has made them (for the printed ones)."""
+    slips = payslips(report, lang, company, views)
     found = [*slips, summary(report, slips, lang)]
     if report.warnings:
         found.append(problems(report.result.period, report.warnings, lang))

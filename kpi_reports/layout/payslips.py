@@ -7,6 +7,7 @@ another fact sees the pay change (the method: pay you can estimate in 30 seconds
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from decimal import Decimal
 
 from kpi_reports.engine.report import PeriodReport
@@ -32,31 +33,34 @@ R, T = "\0", "\1"
 """Stand-ins, in cached formula templates, for a KPI row's number and the bonus target's cell."""
 
 
-def payslips(report: PeriodReport, lang: str, company: str = "") -> list[Sheet]:
-    """One sheet per PER_SHEET people: "Payslips 2026-10", then "Payslips 2026-10 (2)"…"""
+def payslips(report: PeriodReport, lang: str, company: str = "",
+             views: Sequence[PayslipView] | None = None) -> list[Sheet]:
+    """One sheet per PER_SHEET people: "Payslips 2026-10", then "Payslips 2026-10 (2)"… `views`: the
+    payslip views of `report` in `lang` when the caller has them already (for the printed payslips)."""
     people = report.result.employees
-    parts = [people[i:i + PER_SHEET] for i in range(0, len(people), PER_SHEET)] or [[]]
+    made = {v.employee_id: v for v in views or ()}
+    shown = [made.get(r.employee.employee_id) or view.payslip_view(r, report, lang, company) for r in people]
+    parts = [range(i, min(i + PER_SHEET, len(people))) for i in range(0, len(people), PER_SHEET)] or [range(0)]
     name = text("sheet_payslips", lang, period=report.result.period)
-    return [_sheet(name if n == 1 else f"{name} ({n})", part, report, lang, company)
+    return [_sheet(name if n == 1 else f"{name} ({n})", [people[i] for i in part], [shown[i] for i in part], lang)
             for n, part in enumerate(parts, 1)]
 
 
-def _sheet(name: str, people: list[EmployeeResult], report: PeriodReport, lang: str, company: str) -> Sheet:
+def _sheet(name: str, people: list[EmployeeResult], views: list[PayslipView], lang: str) -> Sheet:
     sheet = Sheet(name, widths=_widths(people, lang), kind="payslips")
     row, breaks = 0, []
-    for r in people:
+    for r, v in zip(people, views, strict=True):
         if row:
             breaks.append(row)
-        row = _block(sheet, row, r, report, lang, company) + 1
+        row = _block(sheet, row, r, v, lang) + 1
     sheet.page = Page(fit_width=True, row_breaks=tuple(breaks), print_area=(0, 0, max(row - 2, 0), COLUMNS - 1),
                       footer=text("page_footer", lang))
     return sheet
 
 
-def _block(sheet: Sheet, row: int, r: EmployeeResult, report: PeriodReport, lang: str, company: str) -> int:
+def _block(sheet: Sheet, row: int, r: EmployeeResult, v: PayslipView, lang: str) -> int:
     """Writes one employee's block from `row`; returns the row after it. Its words and figures are the
-    payslip view's (layout/payslip_view.py), the ones the printed PDF shows."""
-    v = view.payslip_view(r, report, lang, company)
+    payslip view's `v` (layout/payslip_view.py), the ones the printed PDF shows."""
     e, labels = r.employee, v.labels
     if v.banner:
         sheet.merge(row, 0, COLUMNS - 1, v.banner, "banner")

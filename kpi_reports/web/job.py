@@ -82,7 +82,9 @@ def process(upload: bytes, name: str, options: Options, folder: Path) -> Outcome
         except UsageError as e:
             review_error = e.text(lang)
     company = wb.settings.company
-    sheets = [*layout.sheets(report, lang, company), *(layout.review_sheets(review, lang, company) if review else ())]
+    views = payslip_views(report, lang, company)
+    sheets = [*layout.sheets(report, lang, company, views),
+              *(layout.review_sheets(review, lang, company) if review else ())]
     try:
         writeback.write_back(path, sheets)
     except FileProblem as e:
@@ -91,7 +93,7 @@ def process(upload: bytes, name: str, options: Options, folder: Path) -> Outcome
         raise FileProblem(msg("web_sheet_taken", **dict(e.message.params))) from None  # no --out here
     months = tuple(wb.periods)  # every month the workbook has rows for, read or not
     return Outcome(name, path.suffix, options, company, months, _quarters(months), report, review, review_error,
-                   tuple(sheets), tuple(payslip_views(report, lang, company)), path.read_bytes())
+                   tuple(sheets), tuple(views), path.read_bytes())
 
 
 def _months(options: Options) -> list[str] | None:
