@@ -1,17 +1,15 @@
 """The `kpi-reports` command: parse options, call the library, print. Nothing else lives here."""
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import gc
 import sys
 from pathlib import Path
 
 import click
 
 import kpi_reports
-from kpi_reports import i18n, layout
+from kpi_reports import collector, i18n, layout
 from kpi_reports.messages import default_language, msg, text
 from kpi_reports.problems import InvalidWorkbook, KpiError
 from kpi_reports.render import json as json_out
@@ -42,26 +40,13 @@ def output_options(command):
     return command
 
 
-@contextlib.contextmanager
-def collector_paused():
-    """A run makes millions of small objects and no garbage cycles worth chasing; the cycle collector's
-    repeated passes over them cost a third of a large run, so it waits until the command is done."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 def handles_errors(command):
     """Turn the library's errors into a clear message and exit code 1; --debug shows the traceback."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         ctx = click.get_current_context()
         try:
-            with collector_paused():
+            with collector.paused():
                 return command(*args, **kwargs)
         except KpiError as e:
             if ctx.obj.get("debug"):

@@ -38,11 +38,8 @@ class ChartView:
     target: Decimal
     target_title: str
     bars: tuple[Bar, ...]
-
-    @property
-    def top(self) -> Decimal:
-        """The value the chart's height stands for: the largest bar or the target line, whichever is higher."""
-        return max([self.target, *(b.value for b in self.bars)]) or Decimal(1)
+    top: Decimal
+    """The value the chart's height stands for: the largest bar or the target line, whichever is higher."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +149,8 @@ def _chart(chart, cells: dict[tuple[int, int], Cell], lang: str) -> ChartView:
         if name is None or value is None or not isinstance(value.value, Decimal | int):
             continue
         bars.append(Bar(str(name.value), Decimal(value.value), _text(value, lang)))
-    return ChartView(chart.title, chart.target, chart.target_title, tuple(bars))
+    top = max([chart.target, *(b.value for b in bars)]) or Decimal(1)
+    return ChartView(chart.title, chart.target, chart.target_title, tuple(bars), top)
 
 
 _BORDER = {1: "1px solid #bfbfbf", 2: "2px solid #404040"}

@@ -21,7 +21,7 @@ import jinja2
 from flask import Flask, Request, abort, redirect, render_template, request, send_file, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from kpi_reports import i18n
+from kpi_reports import collector, i18n
 from kpi_reports.layout.problems import problems
 from kpi_reports.messages import LANGUAGES, templates_dir, text
 from kpi_reports.problems import FileProblem, InvalidWorkbook, KpiError
@@ -60,6 +60,7 @@ def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bo
     folder = templates_dir() / "web"
     app = Flask(__name__, template_folder=str(folder), static_folder=str(folder / "static"))
     app.request_class = _InMemoryRequest
+    app.wsgi_app = _collector_paused(app.wsgi_app)
     app.config.update(MAX_CONTENT_LENGTH=max_upload_mb * MB + FORM_ROOM)
     app.jinja_env.autoescape = True
     app.jinja_env.undefined = jinja2.StrictUndefined
@@ -187,6 +188,14 @@ def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bo
         return entry
 
     return app
+
+
+def _collector_paused(wsgi):
+    """Each request with the cycle collector paused, as a command of the command line runs."""
+    def paused(environ, start_response):
+        with collector.paused():
+            return wsgi(environ, start_response)
+    return paused
 
 
 def _loopback_name(host: str) -> bool:
