@@ -3,9 +3,9 @@ against `kpi-reports run`, measured in the same run.
 
     python benchmarks/bench_web.py [--sizes sample,1000] [--repeats 5]
 
-  floor  in this process, the library calls the page makes and nothing else: load the workbook, compute
-         the month, lay out the sheets and write them back into a copy (`kpi_reports.load`,
-         `period_report`, `layout.sheets`, `writeback.write_back`)
+  floor  in this process, the library calls the page makes and nothing else, with the cycle collector
+         paused as `run` pauses it: load the workbook, compute the month, lay out the sheets and write them
+         back into a copy (`kpi_reports.load`, `period_report`, `layout.sheets`, `writeback.write_back`)
   run    a fresh `python -m kpi_reports run COPY --period 2026-10` (the copy restored before each run): what
          an accountant with a terminal waits for
   page   `kpi-reports serve` in a process of its own; a client POSTs the workbook (multipart, as the form
@@ -14,7 +14,7 @@ against `kpi-reports run`, measured in the same run.
 
 Best of `--repeats` each, alternating. Then, once each, the downloads a result offers: the combined PDF,
 the zip of a PDF per person, the workbook, the JSON. The goals: the sample's page under 2 s; a
-1,000-person workbook's page under `run` + 1 s.
+1,000-person workbook's page under `run` + 1 s (other sizes are measured, not judged).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate
 
 import kpi_reports
-from kpi_reports import layout
+from kpi_reports import collector, layout
 from kpi_reports.render import writeback
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,9 +53,10 @@ def workbook(size: str) -> Path:
 
 def floor(source: Path, copy: Path) -> None:
     shutil.copyfile(source, copy)
-    wb = kpi_reports.load(copy, periods=kpi_reports.trend_months(PERIOD))
-    report = kpi_reports.period_report(wb, PERIOD)
-    writeback.write_back(copy, layout.sheets(report, "en", wb.settings.company))
+    with collector.paused():  # as `run` and the page run
+        wb = kpi_reports.load(copy, periods=kpi_reports.trend_months(PERIOD))
+        report = kpi_reports.period_report(wb, PERIOD)
+        writeback.write_back(copy, layout.sheets(report, "en", wb.settings.company))
 
 
 def run(source: Path, copy: Path) -> None:
@@ -151,7 +152,7 @@ def main() -> None:
     print(f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, best of {args.repeats}")
     print(table(results))
     missed = [size for size, r in results.items()
-              if (size == "sample" and r["page"] >= 2) or (size != "sample" and r["page"] >= r["run"] + 1)]
+              if (size == "sample" and r["page"] >= 2) or (size == "1000" and r["page"] >= r["run"] + 1)]
     if missed:
         print("goal missed: " + ", ".join(missed))
         if args.check:
