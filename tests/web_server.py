@@ -32,6 +32,15 @@ def running(root: Path, max_upload_mb: int = 50, keep_minutes: float = 30) -> It
     try:
         yield Running(f"http://127.0.0.1:{done.effective_port}/", done.store)
     finally:
-        done.close()
-        thread.join(timeout=2)  # a browser may hold a connection open; the thread is a daemon
+        done.trigger.pull_trigger(lambda: _close_all(done))  # in the server's own thread: its loop ends
+        thread.join(timeout=10)
+        done.task_dispatcher.shutdown()
         done.store.close()
+
+
+def _close_all(done) -> None:
+    """Every socket of the server's loop closed, the listening one and the connections a browser still holds
+    open among them: the loop runs while any is left, so it ends. Run in the loop's thread, as closing a
+    socket while another thread waits on it is not safe."""
+    for dispatcher in list(done._map.values()):
+        dispatcher.close()
