@@ -10,6 +10,7 @@ import click
 
 import kpi_reports
 from kpi_reports import collector, i18n, layout
+from kpi_reports.layout.payslip_view import payslip_views
 from kpi_reports.messages import default_language, msg, text
 from kpi_reports.problems import InvalidWorkbook, KpiError
 from kpi_reports.render import json as json_out
@@ -106,7 +107,7 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
         period = period or max((p for p, _ in wb.facts), default="")
         report = kpi_reports.period_report(wb, period, as_of.date() if as_of else None, test_mode or None)
         note = ""
-        views = _views(report, lang, wb.settings.company) if pdf_dir is not None else None  # made once, for both
+        views = payslip_views(report, lang, wb.settings.company) if pdf_dir is not None else None  # once, for both
         if not dry_run:
             progress.stage(text("progress_write", lang))
             note = _write_sheets(layout.sheets(report, lang, wb.settings.company, views), path, out_path, read_as,
@@ -115,11 +116,6 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
             note = "\n".join(filter(None, (note, _write_printed(views, report, wb, path, pdf_dir, split, with_html,
                                                                 lang, progress))))
     _print(lambda: json_out.dumps(report, lang), lambda: terminal.report_text(report, lang), json_path, note)
-
-
-def _views(report, lang: str, company: str):
-    from kpi_reports.layout.payslip_view import payslip_views
-    return payslip_views(report, lang, company)
 
 
 def _write_printed(views, report, wb, path: Path, folder: Path, split: bool, with_html: bool, lang: str,

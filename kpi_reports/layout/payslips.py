@@ -37,19 +37,18 @@ def payslips(report: PeriodReport, lang: str, company: str = "",
              views: Sequence[PayslipView] | None = None) -> list[Sheet]:
     """One sheet per PER_SHEET people: "Payslips 2026-10", then "Payslips 2026-10 (2)"… `views`: the
     payslip views of `report` in `lang` when the caller has them already (for the printed payslips)."""
-    people = report.result.employees
     made = {v.employee_id: v for v in views or ()}
-    shown = [made.get(r.employee.employee_id) or view.payslip_view(r, report, lang, company) for r in people]
-    parts = [range(i, min(i + PER_SHEET, len(people))) for i in range(0, len(people), PER_SHEET)] or [range(0)]
+    people = [(r, made.get(r.employee.employee_id) or view.payslip_view(r, report, lang, company))
+              for r in report.result.employees]
+    parts = [people[i:i + PER_SHEET] for i in range(0, len(people), PER_SHEET)] or [[]]
     name = text("sheet_payslips", lang, period=report.result.period)
-    return [_sheet(name if n == 1 else f"{name} ({n})", [people[i] for i in part], [shown[i] for i in part], lang)
-            for n, part in enumerate(parts, 1)]
+    return [_sheet(name if n == 1 else f"{name} ({n})", part, lang) for n, part in enumerate(parts, 1)]
 
 
-def _sheet(name: str, people: list[EmployeeResult], views: list[PayslipView], lang: str) -> Sheet:
-    sheet = Sheet(name, widths=_widths(people, lang), kind="payslips")
+def _sheet(name: str, people: list[tuple[EmployeeResult, PayslipView]], lang: str) -> Sheet:
+    sheet = Sheet(name, widths=_widths([r for r, _ in people], lang), kind="payslips")
     row, breaks = 0, []
-    for r, v in zip(people, views, strict=True):
+    for r, v in people:
         if row:
             breaks.append(row)
         row = _block(sheet, row, r, v, lang) + 1

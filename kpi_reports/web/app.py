@@ -103,8 +103,10 @@ def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bo
     def result(token: str):
         entry = _entry(token)
         outcome = entry.outcome
+        number = {v.employee_id: i for i, v in enumerate(outcome.views)}
         return render_template("result.html.j2", lang=outcome.options.lang, token=token, o=outcome,
-                               sheets=_grids(outcome, token), total=_total(outcome), teams=_teams(outcome))
+                               sheets=_grids(outcome, token, number), total=_total(outcome),
+                               teams=_teams(outcome, number))
 
     @app.post("/r/<token>")
     def again(token: str):
@@ -241,10 +243,9 @@ def _error_page(lang: str, message: str, status: int):
     return render_template("error.html.j2", lang=lang, message=message), status
 
 
-def _grids(outcome: job.Outcome, token: str) -> list:
-    """The summary with each person's ID and name pointing at their payslip, the warnings, the review and
-    the warnings of the review's months."""
-    number = {v.employee_id: i for i, v in enumerate(outcome.views)}
+def _grids(outcome: job.Outcome, token: str, number: dict[str, int]) -> list:
+    """The summary with each person's ID and name pointing at their payslip (`number`: employee id → its
+    payslip's number), the warnings, the review and the warnings of the review's months."""
     grids = []
     for sheet in outcome.sheets:
         if sheet.kind == "payslips":
@@ -262,10 +263,9 @@ def _grids(outcome: job.Outcome, token: str) -> list:
     return grids
 
 
-def _teams(outcome: job.Outcome) -> list[tuple[str, list[tuple[int, object]]]]:
+def _teams(outcome: job.Outcome, number: dict[str, int]) -> list[tuple[str, list[tuple[int, object]]]]:
     """The payslips' list in the summary's order: by team as the summary has them, each team's people as
     its rows go; each with its payslip's number."""
-    number = {v.employee_id: i for i, v in enumerate(outcome.views)}
     result = outcome.report.result
     members: dict[str, list] = {}
     for r in result.employees:
