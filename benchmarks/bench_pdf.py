@@ -22,9 +22,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import pickle
-import platform
 import resource
 import subprocess
 import sys
@@ -35,7 +33,7 @@ from kpi_reports.layout.payslip_view import payslip_views
 from kpi_reports.render import html, pdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import month_report
+from generate import machine, month_report
 
 OUT = Path(__file__).resolve().parent / "out"
 PERIOD = "2026-10"
@@ -148,11 +146,9 @@ def table(results: dict[int, dict]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
+def machine_line() -> str:
     from importlib.metadata import version
-    return (f"{len(os.sched_getaffinity(0))} cores (nproc), {platform.processor() or platform.machine()}, "
-            f"{platform.system()} {platform.release()}; Python {platform.python_version()}; "
-            f"typst (PyPI) {version('typst')}, jinja2 {version('jinja2')}")
+    return machine(f"typst (PyPI) {version('typst')}, jinja2 {version('jinja2')}")
 
 
 def main() -> None:
@@ -171,7 +167,7 @@ def main() -> None:
         print(f"{size:,} payslips ...", file=sys.stderr, flush=True)
         results[size] = measure(size)
     print(table(results))
-    print(f"\nMachine: {machine()}")
+    print(f"\nMachine: {machine_line()}")
     if args.check:
         r = results[GOAL_SIZE]
         ratio, rate = r["ours_cold"] / r["bare_cold"], r["pages"] / r["ours_cold"]

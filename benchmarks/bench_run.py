@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import gc
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ import kpi_reports
 from kpi_reports import cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate
+from generate import generate, machine
 
 OUT = Path(__file__).resolve().parent / "out"
 PERIOD = "2026-10"
@@ -90,12 +89,10 @@ def table(results: dict[int, dict]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
+def machine_line() -> str:
     from importlib.metadata import version
-    return (f"{len(os.sched_getaffinity(0))} cores (nproc), {platform.processor() or platform.machine()}, "
-            f"{platform.system()} {platform.release()}; Python {platform.python_version()}; "
-            f"pandas {pandas.__version__}, python-calamine {version('python-calamine')}, "
-            f"kpi-reports {kpi_reports.__version__} at {code_state()}")
+    return machine(f"pandas {pandas.__version__}, python-calamine {version('python-calamine')}, "
+                   f"kpi-reports {kpi_reports.__version__} at {code_state()}")
 
 
 def code_state() -> str:
@@ -126,7 +123,7 @@ def main() -> None:
         print(f"{size:,} employees ...", file=sys.stderr, flush=True)
         results[size] = measure(size)
     print(table(results))
-    print(f"\nMachine: {machine()}")
+    print(f"\nMachine: {machine_line()}")
     if args.check:
         r = results[GOAL_SIZE]["in-process"]
         ratio = r["ours"] / r["floor"]

@@ -25,12 +25,13 @@ import socket
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate
+from generate import generate, machine
 
 import kpi_reports
 from kpi_reports import collector, layout
@@ -149,8 +150,10 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, best of {args.repeats}")
+    print(f"{time.strftime('%Y-%m-%d')}, best of {args.repeats}")
     print(table(results))
+    served_by = f"flask {version('flask')}, waitress {version('waitress')}"
+    print(f"\nMachine: {machine(served_by)}")
     missed = [size for size, r in results.items()
               if (size == "sample" and r["page"] >= 2) or (size == "1000" and r["page"] >= r["run"] + 1)]
     if missed:

@@ -8,6 +8,8 @@ N managers (teams of four, alternately hunters and farmers) plus one head of sal
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 from pathlib import Path
 
 from kpi_reports.workbook.example import YEAR_MONTHS, example_data
@@ -31,6 +33,13 @@ def month_report(size: int, folder: Path, period: str = "2026-10"):
         generate(size - 1, path)
     wb = kpi_reports.load(path, periods=kpi_reports.trend_months(period))
     return wb, kpi_reports.period_report(wb, period)
+
+
+def machine(details: str) -> str:
+    """The line a benchmark prints of where it ran: cores, processor, system, Python, then `details` (the
+    versions of the packages it measures)."""
+    return (f"{len(os.sched_getaffinity(0))} cores (nproc), {platform.processor() or platform.machine()}, "
+            f"{platform.system()} {platform.release()}; Python {platform.python_version()}; {details}")
 
 
 def main() -> None:
