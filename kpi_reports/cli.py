@@ -17,8 +17,7 @@ from kpi_reports.render import json as json_out
 from kpi_reports.render import terminal, writeback, xlsx
 from kpi_reports.render.atomic import atomic_path
 from kpi_reports.render.progress import Progress
-from kpi_reports.workbook.example import example_data
-from kpi_reports.workbook.template import write_workbook
+from kpi_reports.workbook.example import write_starter
 
 LANG = click.Choice(i18n.LANGUAGES)
 
@@ -277,6 +276,5 @@ def init(path: Path, lang: str, period: str | None, force: bool) -> None:
     if path.exists() and not force:
         raise KpiError(msg("exists"), path)
     lang = lang or default_language()
-    month = period or dt.date.today().strftime("%Y-%m")
-    write_workbook(path, example_data(lang, managers=4, months=(month,)), lang)
+    write_starter(path, lang, period)
     click.echo(text("written", lang, path=path))

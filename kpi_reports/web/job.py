@@ -18,8 +18,7 @@ from kpi_reports.messages import msg, text
 from kpi_reports.problems import FileProblem, KpiError, UsageError
 from kpi_reports.render import json as json_out
 from kpi_reports.render import pdf, printed, writeback
-from kpi_reports.workbook.example import example_data
-from kpi_reports.workbook.template import write_workbook
+from kpi_reports.workbook.example import write_starter
 
 SUFFIXES = (".xlsx", ".xlsm")
 """The upload is saved as `upload` + one of these (the client's, when it is one of them): a macro-enabled
@@ -143,5 +142,5 @@ def review_json(outcome: Outcome) -> bytes:
 def blank_workbook(lang: str, folder: Path) -> bytes:
     """The workbook `kpi-reports init` writes: explanations, drop-downs and example rows for this month."""
     path = folder / "template.xlsx"
-    write_workbook(path, example_data(lang, managers=4, months=(dt.date.today().strftime("%Y-%m"),)), lang)
+    write_starter(path, lang)
     return path.read_bytes()

@@ -11,7 +11,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from kpi_reports.workbook.template import SheetData, WorkbookData
+from kpi_reports.workbook.template import SheetData, WorkbookData, write_workbook
 
 IVANOV_PERIOD = "2026-10"
 SAMPLE_MONTHS = tuple(f"2026-{m:02d}" for m in range(7, 13))
@@ -177,3 +177,9 @@ def _month(p: dict, i: int, month: str, rnd: random.Random) -> tuple[list, list]
     margin = round(revenue * rnd.uniform(0.24, 0.34))
     cycle = rnd.randint(40, 85)
     return plan, [calls, meetings, proposals, deals, revenue, margin, cycle, None, None]
+
+
+def write_starter(path, lang: str, month: str | None = None) -> None:
+    """The workbook `kpi-reports init` (and the web page's link) gives to fill in: explanations, drop-downs
+    and example rows of four managers and a head of sales for `month` (default: this month)."""
+    write_workbook(path, example_data(lang, managers=4, months=(month or dt.date.today().strftime("%Y-%m"),)), lang)
