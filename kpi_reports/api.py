@@ -85,6 +85,19 @@ def trend_months(period: str) -> list[str]:
     return [*months_before(period, 2), period]
 
 
+def months_to_read(period: str | None, quarter: str | None = None) -> list[str] | None:
+    """The months `load` needs for `period_report(period)` and, with `quarter`, for `review(quarter)`; None
+    (every month) when no period is given, as it is then the latest month with facts (`latest_month`)."""
+    if not period:
+        return None
+    return sorted({*trend_months(period), *(review_months(quarter) if quarter else ())})
+
+
+def latest_month(wb: Workbook) -> str:
+    """The latest month with Facts rows: the month computed when none is named ("" when there is none)."""
+    return max((p for p, _ in wb.facts), default="")
+
+
 _QUARTER = (re.compile(r"(\d{4})\s*[-–/ ]?\s*Q\s*([1-4])", re.IGNORECASE),
             re.compile(r"Q\s*([1-4])\s*[-–/ ]?\s*(\d{4})", re.IGNORECASE))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 import kpi_reports
-from kpi_reports import collector, i18n, layout
+from kpi_reports import api, collector, i18n, layout
 from kpi_reports.layout.payslip_view import payslip_views
 from kpi_reports.messages import default_language, msg, text
 from kpi_reports.problems import InvalidWorkbook, KpiError
@@ -100,10 +100,10 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
         progress.stage(text("progress_read", lang or default_language()))
         read_as = writeback.fingerprint(path) if path.is_file() else None
         period = period or (as_of.strftime("%Y-%m") if as_of else None)
-        wb = kpi_reports.load(path, periods=kpi_reports.trend_months(period) if period else None)
+        wb = kpi_reports.load(path, periods=api.months_to_read(period))
         lang = lang or wb.settings.language or default_language()
         progress.stage(text("progress_compute", lang))
-        period = period or max((p for p, _ in wb.facts), default="")
+        period = period or api.latest_month(wb)
         report = kpi_reports.period_report(wb, period, as_of.date() if as_of else None, test_mode or None)
         note = ""
         views = payslip_views(report, lang, wb.settings.company) if pdf_dir is not None else None  # once, for both

@@ -51,7 +51,7 @@ def refresh(client: SheetsClient, key: str, period: str | None = None, quarter: 
     metadata, values = read or client.read(key)
     wb = _workbook(metadata, values, period, quarter)
     lang = lang or wb.settings.language or default_language()
-    period = period or max((p for p, _ in wb.facts), default="")
+    period = period or api.latest_month(wb)
     report = api.period_report(wb, period, as_of, test_mode)
     sheets = layout.sheets(report, lang, wb.settings.company)
     review = api.review(wb, quarter) if quarter else None
@@ -66,9 +66,7 @@ def refresh(client: SheetsClient, key: str, period: str | None = None, quarter: 
 def _workbook(metadata: Mapping, values: Mapping, period: str | None, quarter: str | None) -> Workbook:
     """The validated workbook, with the months `run` (and `review`) would read — every month when no period
     is given, as `run` does; InvalidWorkbook on errors."""
-    months = None
-    if period:
-        months = {*api.trend_months(period), *(api.review_months(quarter) if quarter else ())}
+    months = api.months_to_read(period, quarter)
     title = metadata.get("properties", {}).get("title", "")
     wb, report = read_workbook(metadata, values, source=title, periods=months)
     report.raise_if_errors()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import kpi_reports
-from kpi_reports import layout
+from kpi_reports import api, layout
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.review import QuarterReview, quarter_months
 from kpi_reports.layout.model import Sheet
@@ -67,11 +67,10 @@ def process(upload: bytes, name: str, options: Options, folder: Path) -> Outcome
     bad input, as the command line does; the upload's copy in `folder` is the only file written."""
     path = folder / ("upload" + suffix(name))
     path.write_bytes(upload)
-    wb = kpi_reports.load(path, periods=_months(options))
+    wb = kpi_reports.load(path, periods=api.months_to_read(options.period, options.quarter))
     lang = options.lang
-    with_facts = sorted({p for p, _ in wb.facts})
-    period = options.period or (with_facts[-1] if with_facts else None)
-    if period is None:
+    period = options.period or api.latest_month(wb)
+    if not period:
         raise UsageError(msg("web_no_facts"))
     report = kpi_reports.period_report(wb, period, None, options.test_mode or None)
     review, review_error = None, ""
@@ -93,17 +92,6 @@ def process(upload: bytes, name: str, options: Options, folder: Path) -> Outcome
     months = tuple(wb.periods)  # every month the workbook has rows for, read or not
     return Outcome(name, path.suffix, options, company, months, _quarters(months), report, review, review_error,
                    tuple(sheets), tuple(views), path.read_bytes())
-
-
-def _months(options: Options) -> list[str] | None:
-    """The months to read: the period's and its two before (for trends), and the review's; every month when
-    the period is to be found (the latest with facts)."""
-    if not options.period:
-        return None
-    months = kpi_reports.trend_months(options.period)
-    if options.quarter:
-        months += kpi_reports.review_months(options.quarter)
-    return sorted(set(months))
 
 
 def _quarters(months: tuple[str, ...]) -> tuple[str, ...]:
