@@ -51,7 +51,7 @@ def handles_errors(command):
         except KpiError as e:
             if ctx.obj.get("debug"):
                 raise
-            click.echo(_problem_text(e, kwargs.get("lang")), err=True)
+            click.echo(_problem_text(e, ctx.obj.get("lang") or kwargs.get("lang")), err=True)
             ctx.exit(1)
     return wrapper
 
@@ -71,6 +71,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 @handles_errors
 def check(path: Path, lang: str | None) -> None:
     """Check the workbook at PATH: every problem at once, with sheet and cell. Exit 1 on errors."""
+    writeback.remove_leftovers(path)  # what a killed run left beside it
     report = kpi_reports.check(path)
     click.echo(terminal.problems_text(report, lang or report.language or default_language()))
     sys.exit(1 if report.errors else 0)
@@ -101,7 +102,7 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
         read_as = writeback.fingerprint(path) if path.is_file() else None
         period = period or (as_of.strftime("%Y-%m") if as_of else None)
         wb = kpi_reports.load(path, periods=api.months_to_read(period))
-        lang = lang or wb.settings.language or default_language()
+        lang = _workbook_language(lang, wb)
         progress.stage(text("progress_compute", lang))
         period = period or api.latest_month(wb)
         report = kpi_reports.period_report(wb, period, as_of.date() if as_of else None, test_mode or None)
@@ -147,7 +148,7 @@ def review(path: Path, quarter: str, json_path: str | None, out_path: Path | Non
         months = kpi_reports.review_months(quarter)  # a bad quarter is said before the file is read
         read_as = writeback.fingerprint(path) if path.is_file() else None
         wb = kpi_reports.load(path, periods=months)
-        lang = lang or wb.settings.language or default_language()
+        lang = _workbook_language(lang, wb)
         progress.stage(text("progress_compute", lang))
         result = kpi_reports.review(wb, quarter)
         note = ""
@@ -236,6 +237,14 @@ def _refreshed(done, key: str) -> None:
         click.echo(terminal.review_text(done.review, done.lang))
     click.echo(text("sheets_refreshed", done.lang, spreadsheet=key, sheets=", ".join(done.tabs), calls=done.calls),
                err=True)
+
+
+def _workbook_language(lang: str | None, wb) -> str:
+    """--lang, else the workbook's Settings language, else the system's; also the language of any error
+    after this point (a refused template, a write-back refusal), as the user reads the rest in it."""
+    lang = lang or wb.settings.language or default_language()
+    click.get_current_context().find_root().obj["lang"] = lang
+    return lang
 
 
 def _problem_text(e: KpiError, lang: str | None) -> str:

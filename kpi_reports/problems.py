@@ -60,8 +60,13 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     language: str | None = None
     """The workbook's own language (Settings), when it could be read: the default for showing the report."""
+    settled: set[tuple[str, str]] = field(default_factory=set)
+    """(sheet, cell) of cells already named for having no value to read (a formula without its value, a
+    damaged one): an error about such a cell's value would only repeat it."""
 
     def add(self, message: Msg, **where) -> None:
+        if where.get("cell") and (where.get("sheet"), where["cell"]) in self.settled:
+            return
         self.problems.append(Problem(message, **where))
 
     def warn(self, message: Msg, **where) -> None:

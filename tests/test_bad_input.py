@@ -363,7 +363,7 @@ def test_excel_error_value_in_a_number_cell_is_an_error_naming_the_cell(example,
                 assert n == 1
             dst.writestr(info.filename, data)
     for output in (check(path, 1), run(path, 1)):
-        assert_names(output, "Facts", cell, "calls", "#DIV/0!", "number")
+        assert_names(output, "Facts", cell, "calls", "#DIV/0!", "formula", "error")
 
 
 # --- errors: formulas ----------------------------------------------------------------------------------------

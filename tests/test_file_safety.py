@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 import kpi_reports
 from kpi_reports.cli import main
-from kpi_reports.workbook.safety import _sheet_parts as sheet_parts
+from kpi_reports.workbook.safety import sheet_parts
 
 from conftest import digest
 

@@ -1,9 +1,10 @@
 """The drop-in page (`kpi-reports serve`) over plain HTTP, against the real waitress server of `web_server.py`.
 
 Every route: the form, an upload and its result, each payslip, every download, another month or language
-without a new upload, the template; and what must hold whatever is sent: each upload its own result, clear
-pages with the right status for every refusal (too large, no workbook, an old .xls, a zip bomb, cell errors,
-no file, an unknown or expired result, a failure of our own), text from the workbook or the request never
+without a new upload, the template; and what must hold whatever is sent: each upload its own result (40 at
+once too), clear pages with the right status for every refusal (too large, no workbook, an old .xls, a zip
+bomb, cell errors, no file, an unknown or expired result, no memory left for a new one, a failure of our
+own), a result not yet looked at never dropped for a newer one, text from the workbook or the request never
 markup, nothing left in the private folder, other hosts refused, the security headers on every answer.
 
 Figures are the library's own (`kpi_reports.load` + `period_report`, `payslip_views`), formatted with
@@ -13,6 +14,7 @@ thread waiting for it when the server stops.
 """
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -25,10 +27,12 @@ import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 import zipfile
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -49,7 +53,7 @@ from kpi_reports.render import json as json_out
 from kpi_reports.render.pdf import safe_name, split_names
 from kpi_reports.web import is_loopback
 from kpi_reports.web import job as web_job
-from kpi_reports.web.store import Store
+from kpi_reports.web.store import Busy, Store, footprint
 
 from conftest import SAMPLES, put, sample_without_facts_row
 from web_server import running
@@ -499,6 +503,34 @@ def test_two_uploads_at_once_get_their_own_results(site):
         assert not any(name in Page(body).text for name in other), (path, url)
 
 
+def test_forty_uploads_at_once_all_keep_their_results(site):
+    """40 people uploading together all get their result, whenever they look: none pushes out another's."""
+    count = 40
+    start = threading.Barrier(count, timeout=60)
+    located: dict[int, str] = {}
+
+    def work(i: int) -> None:
+        start.wait()
+        located[i] = computed(site, name=f"team-{i}.xlsx", lang=("en", "ru")[i % 2])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(located) == list(range(count))
+    assert len(set(located.values())) == count
+    for i, url in located.items():
+        lang = ("en", "ru")[i % 2]
+        r = get(url)
+        assert r.status_code == 200, (i, r.status_code, r.text[:300])
+        p = page(r)
+        assert p.tag("html")["lang"] == lang
+        assert text("web_result_title", lang, name=f"team-{i}.xlsx", period=PERIOD) in p.text
+        _, people = summary_rows(p, lang)
+        assert WORKED_CASE[lang] in people["E001"], (i, people["E001"])
+
+
 # --- what is refused ----------------------------------------------------------------------------------------
 
 
@@ -645,6 +677,120 @@ def test_an_expired_result_gets_410(tmp_path):
                   post(result, data={"lang": "en", "period": PERIOD})):
             assert_clear_page(r, 410, expired)
         assert left_in(brief.folder) == []
+
+
+# --- memory: results are kept by bytes and age, never dropped before they are looked at --------------------------
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def result_of(size: int) -> SimpleNamespace:
+    """An outcome the store counts as `size` bytes (its workbook's; no sheets)."""
+    return SimpleNamespace(workbook=bytes(size), sheets=())
+
+
+def test_a_new_upload_that_finds_no_memory_gets_503_and_the_waiting_results_are_kept(tmp_path):
+    data = SAMPLE.read_bytes()
+    (tmp_path / "work").mkdir()
+    one = footprint(web_job.process(data, SAMPLE.name, web_job.Options("en", PERIOD), tmp_path / "work"), data)
+    with running(tmp_path, max_bytes=int(2.5 * one)) as full:
+        first, second = computed(full, lang="en"), computed(full, lang="ru")  # neither looked at yet
+        for lang in ("en", "ru"):
+            r = upload(full, SAMPLE, follow=False, lang=lang, period=PERIOD)
+            p = assert_clear_page(r, 503, text("web_busy", lang))
+            assert p.tag("html")["lang"] == lang and r.headers["Retry-After"] == "60" and "Location" not in r.headers
+        for url, lang in ((first, "en"), (second, "ru")):
+            r = get(url)
+            assert r.status_code == 200
+            assert WORKED_CASE[lang] in summary_rows(page(r), lang)[1]["E001"]
+        third = computed(full)  # both looked at now: the first, looked at longest ago, makes room
+        assert_clear_page(get(first, headers={"Accept-Language": "en"}), 410, text("web_expired", "en", minutes=30))
+        for url in (second, third):
+            assert get(url).status_code == 200
+        again = post(third, data={"lang": "ru", "period": PERIOD}, allow_redirects=False)
+        assert again.status_code == 303  # computing again replaces its own result: room enough
+        assert get(third).status_code == 410 and get(second).status_code == 200
+        assert get(full.url.rstrip("/") + again.headers["Location"]).status_code == 200
+        assert left_in(full.folder) == []
+
+
+def test_the_store_makes_room_from_results_looked_at_the_one_looked_at_longest_ago_first(tmp_path):
+    store = Store(tmp_path, max_bytes=300)
+    try:
+        a, b, c = (store.put(result_of(100), b"") for _ in range(3))
+        with pytest.raises(Busy):
+            store.put(result_of(100), b"")  # none is looked at yet: none is dropped
+        assert store.used() == 300
+        assert store.get(b) and store.get(a)  # b looked at longest ago
+        d = store.put(result_of(100), b"")
+        assert store.get(b) is None
+        assert store.get(a) and store.get(c) and store.get(d)  # looked at: a, c, d
+        e = store.put(result_of(150), b"x" * 50)  # the upload's bytes count too
+        assert store.get(a) is None and store.get(c) is None and store.get(d) and store.get(e)
+        store.get(d).download("pdf", lambda: bytes(100))  # a download made counts: d takes 200
+        assert store.used() == 400 and store.get(e)  # over the bound until the next upload makes room
+        f = store.put(result_of(100), b"")
+        assert store.get(d) is None and store.get(e) and store.get(f) and store.used() == 300
+        with pytest.raises(Busy):
+            store.put(result_of(301), b"")
+        assert store.get(e) and store.get(f)
+    finally:
+        store.close()
+
+
+def test_a_result_computed_again_replaces_its_own_or_nothing(tmp_path):
+    store = Store(tmp_path, max_bytes=300)
+    try:
+        old = store.put(result_of(100), b"")
+        assert store.get(old)
+        waiting = [store.put(result_of(100), b"") for _ in range(2)]
+        with pytest.raises(Busy):
+            store.put(result_of(150), b"", replaces=old)  # the two waiting leave 100
+        assert store.get(old)
+        new = store.put(result_of(100), b"", replaces=old)
+        assert store.get(old) is None and store.get(new) and store.used() == 300
+        assert all(store.get(t) for t in waiting)
+    finally:
+        store.close()
+
+
+def test_results_are_forgotten_after_the_keep_time_looked_at_or_not(tmp_path):
+    clock = Clock()
+    store = Store(tmp_path, keep=60, max_bytes=200, clock=clock)
+    try:
+        looked_at, waiting = store.put(result_of(100), b""), store.put(result_of(100), b"")
+        clock.now = 59.9
+        assert store.get(looked_at)
+        with pytest.raises(Busy):
+            store.put(result_of(200), b"")
+        clock.now = 60  # kept from when it was made, looked at or not
+        assert store.get(looked_at) is None and store.get(waiting) is None and store.used() == 0
+        assert store.get(store.put(result_of(200), b""))
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("quarter", [None, QUARTER], ids=["month", "with a review"])
+def test_a_result_is_counted_for_about_the_memory_it_takes(tmp_path, quarter):
+    data = SAMPLE.read_bytes()
+    options = web_job.Options("en", "2026-12" if quarter else PERIOD, quarter=quarter)
+    web_job.process(data, SAMPLE.name, options, tmp_path)  # the first one fills the caches
+    gc.collect()
+    tracemalloc.start()
+    try:
+        outcome = web_job.process(data, SAMPLE.name, options, tmp_path)
+        gc.collect()
+        taken = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    counted = footprint(outcome, data) - len(data)  # the upload's bytes were there before
+    assert taken <= counted <= 1.5 * taken, (taken, counted)
 
 
 # --- our own failure ---------------------------------------------------------------------------------------------

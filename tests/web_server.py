@@ -25,8 +25,12 @@ class Running:
 
 
 @contextlib.contextmanager
-def running(root: Path, max_upload_mb: int = 50, keep_minutes: float = 30) -> Iterator[Running]:
+def running(root: Path, max_upload_mb: int = 50, keep_minutes: float = 30,
+            max_bytes: int | None = None) -> Iterator[Running]:
+    """`max_bytes`: the memory its results may take (else the Store's own bound)."""
     done = server("127.0.0.1", 0, max_upload_mb, keep_minutes, root=root)
+    if max_bytes is not None:
+        done.store.max_bytes = max_bytes
     thread = threading.Thread(target=done.run, daemon=True)
     thread.start()
     try:

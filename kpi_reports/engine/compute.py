@@ -7,7 +7,7 @@ the whole period; warnings (no plan, no facts row, a zero denominator) travel wi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from kpi_reports.engine import pay
 from kpi_reports.formula import NoValue
@@ -31,6 +31,10 @@ from kpi_reports.problems import Report
 
 ZERO = Decimal(0)
 MARGIN_COLUMNS = ("margin", "маржа")
+LIMIT = Decimal("1e15")
+"""A completion, and every money line, stays below a quadrillion, as every amount read does
+(`workbook.cells.LIMIT`): past it, a plan or fact is a typo (a plan of 0.000000001), and a payout would
+not round to kopecks within the 40 digits the engine computes with."""
 
 
 def compute(wb: Workbook, period: str, views: bool = True) -> PeriodResult:
@@ -113,9 +117,27 @@ class _Period:
         kpi, plan, fact, c, rule = self.measure(e, line, plans, facts)
         f, applied = (ZERO, rule) if c is None else pay.factor(c, line)
         rule = rule if rule == "capped" else applied  # a lower-is-better 0 counts as the cap
+        amount = pay.product(pay.product(e.bonus_target, line.weight), f)
+        if abs(amount) >= LIMIT:
+            self.report.add(msg("payout_too_large", kpi=kpi.kpi, id=e.employee_id, name=e.name, amount=_figure(amount),
+                                target=_figure(e.bonus_target), weight=_figure(line.weight), factor=_figure(f)),
+                            **self.blame(e, kpi, line, plan, fact, plans, facts), expected=msg("money_limit"),
+                            hint=msg("figure_typo"))
+            f = amount = ZERO
         return KpiResult(kpi.kpi, kpi.title, kpi.group, line.scope, kpi.unit, kpi.direction, line.weight,
-                         line.cutoff, line.accelerator, line.cap, plan, fact, c, f,
-                         pay.payout(e.bonus_target, line.weight, f), rule)
+                         line.cutoff, line.accelerator, line.cap, plan, fact, c, f, pay.money(amount), rule)
+
+    def blame(self, e: Employee, kpi: Kpi, line: SchemeLine, plan: Decimal | None, fact: Decimal | None,
+              plans: Record | None, facts: Record | None) -> dict:
+        """Where a completion comes from, for a problem: the plan's cell when higher is better (fact ÷ plan),
+        the fact's when lower is better (plan ÷ fact); as much of it as is known for a team KPI."""
+        if kpi.direction == "lower":
+            cell = self.fact_cell(kpi, facts) if line.scope == "individual" else None
+            where = cell.where() if cell else {"sheet": "Facts", "column": kpi.kpi}
+            return {**where, "found": "" if fact is None else _figure(fact)}
+        cell = plans.cell(kpi.key) if line.scope == "individual" and plans else self.team_plan_cell(e, kpi)
+        where = cell.where() if cell else {"sheet": "TeamPlans" if line.scope == "team" else "Plans", "column": kpi.kpi}
+        return {**where, "found": "" if plan is None else _figure(plan)}
 
     def completion(self, e: Employee, kpi: Kpi, line: SchemeLine, plan, fact, plans: Record | None,
                    facts: Record | None):
@@ -134,7 +156,14 @@ class _Period:
                             **(cell.where() if cell else {"sheet": "Facts"}), found="0",
                             expected=msg("fact_or_cap", kpi=kpi.kpi, scheme=line.scheme))
             return None, "no_fact"
-        return pay.completion(plan, fact, kpi.direction == "lower"), "proportional"
+        c = pay.completion(plan, fact, kpi.direction == "lower")
+        if c >= LIMIT:  # a plan (or a lower-is-better fact) of 0.000000001, say
+            self.report.add(msg("completion_too_large", kpi=kpi.kpi, id=e.employee_id, name=e.name,
+                                completion=_figure(c), plan=_figure(plan), fact=_figure(fact)),
+                            **self.blame(e, kpi, line, plan, fact, plans, facts), expected=msg("completion_limit"),
+                            hint=msg("typo"))
+            return None, "no_fact"
+        return c, "proportional"
 
     def fact(self, kpi: Kpi, facts: Record | None) -> Decimal | None:
         """The KPI column when filled; else the formula over the row's metrics; else 0."""
@@ -145,11 +174,12 @@ class _Period:
 
     def evaluate(self, kpi: Kpi, values: dict, facts: Record | None, who: str = "",
                  quiet: bool = False) -> Decimal | None:
-        """The formula's value; with a zero denominator, None and a warning naming the cell and `who`."""
+        """The formula's value; with a zero denominator, None and a warning naming the cell and `who`; a
+        value past LIMIT (a denominator of 0.000000001), None and an error naming the smallest one's cell."""
         if kpi.formula is None:
             return ZERO
         try:
-            return kpi.formula.evaluate(values)
+            value = kpi.formula.evaluate(values)
         except NoValue as zero:
             if quiet:
                 return None
@@ -158,6 +188,18 @@ class _Period:
                                  who=who or (facts.key if facts else "")),
                              **(cell.where() if cell else {"sheet": "Facts"}))
             return None
+        if abs(value) < LIMIT:
+            return value
+        if not quiet:
+            given = [(v, m) for m in sorted(kpi.formula.denominators) if (v := values.get(m))]
+            metric = min(given)[1] if given else None
+            cell = self.fact_cell(kpi, facts, metric)
+            self.report.add(msg("fact_too_large", kpi=kpi.kpi, formula=kpi.formula.text, value=_figure(value),
+                                who=who or (facts.key if facts else "")),
+                            **(cell.where() if cell else {"sheet": "Facts", "column": metric or kpi.kpi}),
+                            found=_figure(values.get(metric)) if metric else "", expected=msg("fact_limit"),
+                            hint=msg("typo"))
+        return None
 
     def fact_cell(self, kpi: Kpi, facts: Record | None, metric: str | None = None) -> Cell | None:
         if facts is None:
@@ -221,6 +263,11 @@ class _Period:
         members = [p.employee for p in people]
         row = self.wb.team_plans.get((self.period, team)) if team is not None else None
         keys = dict.fromkeys(line.kpi for m in members for line in self.wb.schemes.get(m.scheme, []))
+        completed: dict[str, list[Decimal]] = {}  # by KPI, in people's order: one pass, not one per KPI
+        for p in people:
+            for k in p.kpis:
+                if k.completion is not None:
+                    completed.setdefault(k.kpi, []).append(k.completion)
         view = []
         for key in keys:
             kpi = self.wb.kpis[key]
@@ -229,7 +276,7 @@ class _Period:
             c = None
             if plan is not None and fact is not None and not (kpi.direction == "lower" and fact == 0):
                 c = pay.completion(plan, fact, kpi.direction == "lower")
-            done = [k.completion for p in people for k in p.kpis if k.kpi == kpi.kpi and k.completion is not None]
+            done = completed.get(kpi.kpi, [])
             share = pay.ratio(Decimal(sum(x >= 1 for x in done)), Decimal(len(done))) if done else None
             view.append(GroupKpi(kpi.kpi, kpi.title, kpi.unit, kpi.direction, plan, fact, c, share, len(done)))
         return view
@@ -252,8 +299,24 @@ class _Period:
         if e.commission_rate > 0 and source == "none":
             self.report.warn(msg("no_margin", id=e.employee_id, name=e.name), sheet="Employees",
                              column="margin_rate", hint=msg("fill_margin"))
-        base, amount = pay.commission(e.commission_rate, plan, fact, share)
+        base, amount = self.commission_amount(e, kpi_id, plan, fact, share, plans, facts)
         return Commission(kpi.kpi if kpi else kpi_id, e.commission_rate, plan, fact, base, share, source, amount)
+
+    def commission_amount(self, e: Employee, kpi_id: str, plan: Decimal | None, fact: Decimal | None,
+                          share: Decimal, plans: Record | None, facts: Record | None) -> tuple[Decimal, Decimal]:
+        """(base, amount) of pay.commission; an amount past LIMIT is an error naming the fact's cell."""
+        base = ZERO if plan is None or fact is None else max(ZERO, fact - plan)
+        raw = pay.product(pay.product(e.commission_rate, base), share)
+        if abs(raw) < LIMIT:
+            return pay.commission(e.commission_rate, plan, fact, share)
+        cell, found = (facts.cell(kpi_id) if facts else None), fact  # the fact the base is counted from
+        if cell is None:
+            cell, found = (plans.cell(kpi_id) if plans else None), plan
+        self.report.add(msg("commission_too_large", id=e.employee_id, name=e.name, amount=_figure(raw),
+                            rate=_figure(e.commission_rate), base=_figure(base), share=_figure(share)),
+                        **(cell.where() if cell else {"sheet": "Employees", "column": "commission_rate"}),
+                        found=_figure(found) if cell else "", expected=msg("money_limit"), hint=msg("figure_typo"))
+        return base, ZERO
 
     def margin_share(self, e: Employee, kpi_id: str, fact: Decimal | None, facts: Record | None):
         if kpi_id in MARGIN_COLUMNS:
@@ -266,3 +329,15 @@ class _Period:
         if self.wb.settings.margin_rate is not None:
             return self.wb.settings.margin_rate, "settings"
         return ZERO, "none"
+
+
+_SHORT = Context(prec=6)
+
+
+def _figure(value: Decimal | None) -> str:
+    """A figure in a problem's text: in full when short, else to 6 digits (3.3e+15, 0.333333), never the
+    40 digits of an exact ratio."""
+    if value is None:
+        return ""
+    text = f"{value.normalize(pay.EXACT):f}" if abs(value) < LIMIT else ""
+    return text if text and len(text) <= 20 else f"{value.normalize(_SHORT):g}"

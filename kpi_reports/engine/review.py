@@ -229,7 +229,7 @@ class QuarterReview:
     the review's figures rest on them as `run`'s do."""
 
 
-_QUARTER = re.compile(r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*")
+_QUARTER = re.compile(r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*", re.ASCII)
 
 
 def quarter_label(text: str) -> str:

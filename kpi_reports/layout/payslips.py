@@ -18,6 +18,7 @@ from kpi_reports.messages import text
 from kpi_reports.model import EmployeeResult, KpiResult
 from kpi_reports.names import a1
 from kpi_reports.workbook import schema
+from kpi_reports.workbook.cells import MAX_ROWS
 
 COLUMNS = 8  # KPI | group | plan | fact | completion | weight | rule | payout
 WIDTHS = {0: 30, 1: 13, 2: 14, 3: 14, 4: 12, 5: 9, 6: 26, 7: 14}
@@ -28,7 +29,7 @@ COMMISSION_HEADS = ("plan", "fact", "margin_share", "rate", "base", "commission"
 LINES = ("salary", "kpi_bonus", "commission", "total")
 PER_SHEET = 1000
 """People per payslips sheet: Excel keeps at most 1,023 manual page breaks in a sheet, and each block
-must start a page of its own."""
+must start a page of its own. Fewer when their blocks would run past Excel's last row (many KPIs)."""
 R, T = "\0", "\1"
 """Stand-ins, in cached formula templates, for a KPI row's number and the bonus target's cell."""
 
@@ -40,7 +41,15 @@ def payslips(report: PeriodReport, lang: str, company: str = "",
     made = {v.employee_id: v for v in views or ()}
     people = [(r, made.get(r.employee.employee_id) or view.payslip_view(r, report, lang, company))
               for r in report.result.employees]
-    parts = [people[i:i + PER_SHEET] for i in range(0, len(people), PER_SHEET)] or [[]]
+    parts, part, rows = [], [], 0
+    for person in people:
+        span = _span(person[1])
+        if part and (len(part) == PER_SHEET or rows + span > MAX_ROWS):
+            parts.append(part)
+            part, rows = [], 0
+        part.append(person)
+        rows += span
+    parts.append(part)
     name = text("sheet_payslips", lang, period=report.result.period)
     return [_sheet(name if n == 1 else f"{name} ({n})", part, lang) for n, part in enumerate(parts, 1)]
 
@@ -55,6 +64,14 @@ def _sheet(name: str, people: list[tuple[EmployeeResult, PayslipView]], lang: st
     sheet.page = Page(fit_width=True, row_breaks=tuple(breaks), print_area=(0, 0, max(row - 2, 0), COLUMNS - 1),
                       footer=text("page_footer", lang))
     return sheet
+
+
+def _span(v: PayslipView) -> int:
+    """The rows `_block` takes for `v`, with the empty row before the next block: banner, title, two lines
+    and a gap, the KPI table's head and rows, a gap, the commission (head, row, gap), the pay lines, a
+    gap, the weak spots under their label, two rows above the signatures, one after."""
+    weak = 1 + len(v.weak_spots) if v.weak_spots else 0
+    return (1 if v.banner else 0) + 4 + 1 + len(v.kpis) + 1 + 3 + len(v.pay) + 1 + weak + 2 + 1
 
 
 def _block(sheet: Sheet, row: int, r: EmployeeResult, v: PayslipView, lang: str) -> int:

@@ -32,9 +32,11 @@ from kpi_reports.layout.model import (
     text_width,
     word_width,
 )
-from kpi_reports.messages import text
+from kpi_reports.messages import msg, text
 from kpi_reports.names import a1, col_letter
+from kpi_reports.problems import Report
 from kpi_reports.workbook import schema
+from kpi_reports.workbook.cells import MAX_COLUMNS
 
 (KPI, GROUP, WEIGHT, MEAN, MEDIAN, ON_PLAN, BELOW, PAID, MONTH1, MONTH2, MONTH3, PREVIOUS, CHANGE, CORRELATION,
  FLAGS, SUGGESTED, YOURS, FUND_NOW, FUND_SUGGESTED, FUND_YOURS) = range(20)
@@ -54,7 +56,26 @@ PEOPLE = ((KPI, KPI), (GROUP, GROUP), (WEIGHT, MEAN), (MEDIAN, PAID), (MONTH1, M
 the suggested weights and the difference (three columns each, so that the largest amount fits)."""
 
 
+def columns(kpis: int) -> int:
+    """How many columns the sheet takes for a scheme of `kpis` KPIs: the table, then the what-if block
+    (person-month, month, a payout at 100% per KPI)."""
+    return DATA + 2 + kpis
+
+
+def _check_width(review: QuarterReview) -> None:
+    """A scheme whose what-if block would run past XFD, Excel's last column, is refused naming it (raises
+    InvalidWorkbook), before anything is written."""
+    report = Report()
+    for s in review.schemes:
+        if columns(len(s.kpis)) > MAX_COLUMNS:
+            report.add(msg("review_too_wide", scheme=s.scheme, columns=columns(len(s.kpis))), sheet="Schemes",
+                       column="kpi", found=msg("kpis_count", n=len(s.kpis)),
+                       expected=msg("at_most", n=MAX_COLUMNS - columns(0)))
+    report.raise_if_errors()
+
+
 def review_sheet(review: QuarterReview, lang: str, company: str = "") -> Sheet:
+    _check_width(review)
     sheet = Sheet(text("sheet_review", lang, quarter=review.quarter), kind="review",
                   family=f"review {review.quarter}")
     sheet.widths = _widths(review, lang)

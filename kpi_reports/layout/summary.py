@@ -94,6 +94,12 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
     return sheet
 
 
+def columns(kpis: int) -> int:
+    """How many columns the sheet takes with `kpis` KPIs: ID, name, a completion per KPI, the pay, the
+    main weak spot (the chart's data lies in the first four)."""
+    return 2 + kpis + len(MONEY) + 1
+
+
 def _colours(people: list[EmployeeResult], rows: list[int], kpis: list[tuple[str, str]]) -> list[Colour]:
     """`people` in the table's order, `rows` theirs."""
     """Each completion coloured against its own person's cut-off: per KPI column, a range for each run of

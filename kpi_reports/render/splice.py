@@ -16,10 +16,12 @@ workbooks keep working), the family as a string constant otherwise (`"review 202
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from kpi_reports.messages import msg
 from kpi_reports.problems import FileProblem
 from kpi_reports.render.package import PackageWriter
 from kpi_reports.render.xlsx import draw, sheet_xml
+from kpi_reports.workbook.safety import open_zip, package_problem
 
 MARKER = "_kpi_reports_sheet"
 RUN = "run"
@@ -50,7 +53,7 @@ def splice(original: Path, sheets: list[Sheet], target: Path) -> None:
     generated one."""
     with tempfile.TemporaryDirectory(prefix="kpi-reports-") as folder:
         frame = draw(Path(folder) / "frame.xlsx", sheets)
-        with zipfile.ZipFile(original) as src, zipfile.ZipFile(frame.path) as gen:
+        with open_zip(original) as src, zipfile.ZipFile(frame.path) as gen, _damaged(original):
             book = _Book(src, original)
             book.remove_generated({sheet.family for sheet in sheets})
             new = _Generated(gen)
@@ -64,6 +67,17 @@ def splice(original: Path, sheets: list[Sheet], target: Path) -> None:
                                "xl/styles.xml"):
                 _well_formed(book.parts[index_part], index_part, original)
             book.write(target)
+
+
+@contextlib.contextmanager
+def _damaged(path: Path) -> Iterator[None]:
+    """A part of the user's package that cannot be read or is not UTF-8 (every index part Excel writes is)
+    is one clear line, as the reader's are."""
+    try:
+        yield
+    except (UnicodeDecodeError, zipfile.BadZipFile, zlib.error, EOFError) as e:
+        raise FileProblem(msg("damaged_zip" if isinstance(e, zipfile.BadZipFile) else "not_a_workbook", reason=e),
+                          path) from None
 
 
 def marker(family: str) -> str:
@@ -90,12 +104,10 @@ class _Book:
         self.parts: dict[str, bytes | Iterator[str]] = {}
         if "xl/workbook.xml" not in self.order:
             raise FileProblem(msg("not_xlsx"), path)
-        for part in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"):
-            if part not in self.order:
-                raise FileProblem(msg("missing_part", part=part), path)
         self.workbook = src.read("xl/workbook.xml").decode("utf-8")
-        if "purl.oclc.org/ooxml" in self.workbook[:2000]:
-            raise FileProblem(msg("strict_ooxml"), path)
+        problem = package_problem(self.order, self.workbook[:2000].encode())
+        if problem is not None:
+            raise FileProblem(problem, path)
         self.rels = src.read("xl/_rels/workbook.xml.rels").decode("utf-8")
         self.types = src.read("[Content_Types].xml").decode("utf-8")
         self.parts["xl/styles.xml"] = src.read("xl/styles.xml")
@@ -421,5 +433,5 @@ def _well_formed(data: bytes, part: str, path: Path) -> None:
     """An index part edited here must still parse (defusedxml, entities refused) before anything is written."""
     try:
         ET.fromstring(data)
-    except (ET.ParseError, DefusedXmlException) as e:
+    except (ET.ParseError, DefusedXmlException, LookupError) as e:
         raise FileProblem(msg("damaged_part", part=part, reason=e), path) from None

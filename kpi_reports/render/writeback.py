@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 from kpi_reports.layout.model import Sheet
 from kpi_reports.messages import msg
 from kpi_reports.problems import FileProblem
+from kpi_reports.render import atomic
 from kpi_reports.render.atomic import atomic_path
 from kpi_reports.render.splice import splice
-
-STALE = 600
-"""Seconds after which a temporary file left by a killed run is removed."""
 
 
 def fingerprint(path: str | os.PathLike) -> tuple[int, int]:
@@ -29,14 +26,14 @@ def write_back(path: str | os.PathLike, sheets: list[Sheet], read_as: tuple[int,
     target = Path(os.path.realpath(path))
     if not writable(target):
         raise FileProblem(msg("read_only"), target)
-    _clean_stale(target)
+    remove_leftovers(target)
     with atomic_path(target) as tmp:
         splice(target, sheets, tmp)
         if read_as is not None and _now(target) != read_as:
             raise FileProblem(msg("changed_meanwhile"), target)
         saved = None
         if backup:
-            saved = target.with_name(target.stem + ".bak" + target.suffix)
+            saved = _backup(target)
             with atomic_path(saved) as copy:
                 shutil.copyfile(target, copy)
     return saved
@@ -55,10 +52,12 @@ def writable(path: Path) -> bool:
     return bool(path.stat().st_mode & 0o200) and os.access(path, os.W_OK)
 
 
-def _clean_stale(target: Path) -> None:
-    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
-        try:
-            if time.time() - leftover.stat().st_mtime > STALE:
-                leftover.unlink()
-        except OSError:
-            pass
+def remove_leftovers(path: str | os.PathLike) -> list[Path]:
+    """Removes the temporary files killed runs left beside the workbook and its backup (`atomic`): at once
+    those no live run holds (by age where there are no locks), never another's; returns them."""
+    target = Path(os.path.realpath(path))
+    return atomic.remove_leftovers(target) + atomic.remove_leftovers(_backup(target))
+
+
+def _backup(target: Path) -> Path:
+    return target.with_name(target.stem + ".bak" + target.suffix)

@@ -104,12 +104,12 @@ def sheet_xml(frame: str, sheet: Sheet, styles: dict[str, int]) -> Iterator[str]
     data = _SHEET_DATA.search(frame)
     head, tail = frame[:data.start()], frame[data.end():]
     rows = _rows(sheet)
+    last_col = max((cells[-1].col for cells in rows.values() if cells), default=0)
     if rows:
-        last_col = max(cells[-1].col for cells in rows.values())
         head = _DIMENSION.sub(f'<dimension ref="A1:{a1(max(rows), last_col)}"/>', head, count=1)
+    cell_xml, heights = _CellXml(styles, last_col), sheet.heights
     yield head
     yield "<sheetData>"
-    cell_xml, heights = _CellXml(styles), sheet.heights
     for r in sorted(rows.keys() | heights.keys()):
         yield cell_xml.row(r + 1, rows.get(r, ()), heights.get(r))
     yield "</sheetData>"
@@ -147,19 +147,33 @@ def _rows(sheet: Sheet) -> dict[int, list[Cell]]:
 
 _COLUMN = operator.attrgetter("col")
 _LETTERS = [col_letter(i) for i in range(26 * 27)]
-"""A to ZZ: every column a layout uses."""
+"""Column letters by index, A to ZZ to start with; `_letters` extends them to a wider sheet's last column."""
+
+
+def _letters(last_col: int) -> list[str]:
+    """The column letters from A to at least `last_col` (at most XFD, Excel's last column): a table, as a
+    row of cells looks each one up. A wider sheet builds a longer table, once; it is swapped in whole,
+    so that a sheet drawn at the same time in another thread keeps a table it can read."""
+    global _LETTERS
+    table = _LETTERS
+    if last_col >= len(table):
+        if last_col > LAST_COL:
+            raise ValueError(f"column {last_col + 1} is beyond XFD, the last of the {LAST_COL + 1} an Excel sheet has")
+        table = _LETTERS = table + [col_letter(i) for i in range(len(table), last_col + 1)]
+    return table
 
 
 class _CellXml:
     """Cells as sheet XML. Texts repeat (labels, teams, rules), so each is escaped once."""
 
-    def __init__(self, styles: dict[str, int]):
+    def __init__(self, styles: dict[str, int], last_col: int = 0):
+        self.letters = _letters(last_col)
         self.attrs: dict[str | None, str] = {name: f' s="{number}"' for name, number in styles.items()}
         self.attrs[None] = ""
         self.texts: dict[str, str] = {}
 
     def row(self, n: int, cells: list[Cell] | tuple, height: float | None = None) -> str:
-        out, attrs, texts, letters, n = [], self.attrs, self.texts, _LETTERS, str(n)
+        out, attrs, texts, letters, n = [], self.attrs, self.texts, self.letters, str(n)
         for cell in cells:
             ref = letters[cell.col] + n
             s = attrs[cell.style]

@@ -1,7 +1,8 @@
 """The page's routes (Flask): a thin face over `job`, as `cli.py` is over the library.
 
     GET  /                       the upload form (?lang=ru|en)
-    POST /                       an upload: the result page's address (303), or the problems (422)
+    POST /                       an upload: the result page's address (303), or the problems (422), or
+                                 busy (503: the results not yet looked at fill the memory kept for them)
     GET  /r/<token>              the result: summary, payslips, review, warnings, downloads
     POST /r/<token>              the same upload again with other options (month, language, test mode, review)
     GET  /r/<token>/payslip/<n>  one payslip's HTML view (shown in the result page's frame)
@@ -28,12 +29,14 @@ from kpi_reports.problems import FileProblem, InvalidWorkbook, KpiError
 from kpi_reports.render import html, html_sheet
 from kpi_reports.render.pdf import safe_name
 from kpi_reports.web import is_loopback, job
-from kpi_reports.web.store import Store
+from kpi_reports.web.store import Busy, Store
 
 log = logging.getLogger("kpi_reports.web")
 MB = 1024 * 1024
 FORM_ROOM = 64 * 1024
 """Bytes a request may carry beyond the upload limit: the form's other fields and the multipart framing."""
+RETRY_AFTER = 60
+"""Seconds an upload refused for want of memory (`Busy`) is told to wait before trying again."""
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,40}")
 _HOST = re.compile(r"(?P<name>\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(:\d+)?")
 DOWNLOADS = {
@@ -176,9 +179,11 @@ def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bo
             heading = "web_file_title" if isinstance(e, FileProblem) else "web_usage_title"
             return render_template("problems.html.j2", lang=lang, name=name, grid=None, heading=heading,
                                    message=f"{name}: {e.message.text(lang)}"), 422
-        token = store.put(outcome, data)
-        if replaces:
-            store.drop(replaces)
+        try:
+            token = store.put(outcome, data, replaces)
+        except Busy:
+            page, status = _error_page(lang, text("web_busy", lang), 503)
+            return page, status, {"Retry-After": str(RETRY_AFTER)}
         return redirect(url_for("result", token=token), 303)
 
     def _entry(token: str):

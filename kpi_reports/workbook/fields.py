@@ -1,12 +1,13 @@
 """Reading the cells of one table: text, numbers, enums, each problem reported at its cell."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Collection
 from decimal import Decimal
 
 from kpi_reports.messages import Msg, msg
 from kpi_reports.model import Cell, Kpi
-from kpi_reports.problems import Problem, Report
+from kpi_reports.problems import Report
 from kpi_reports.workbook import schema
 from kpi_reports.workbook.cells import CellError, is_empty, number, shown, text_id
 from kpi_reports.workbook.reader import Table
@@ -31,9 +32,8 @@ class Fields:
     def problem(self, row: int, col: int, value: object, message: str, expected: Msg, hint: Msg | None = None,
                 severity: str = "error") -> None:
         """Report a problem at a cell; returns None, so that `return cells.problem(…)` gives no value."""
-        self.report.problems.append(Problem(
-            msg(message), **self.table.cell(row, col).where(), found="" if is_empty(value) else shown(value),
-            expected=expected, hint=hint, severity=severity))
+        self.report.add(msg(message), **self.table.cell(row, col).where(), found="" if is_empty(value) else shown(value),
+                        expected=expected, hint=hint, severity=severity)
 
     def text(self, row: int, values: list, key: str, required: bool = True) -> str:
         value, col = self.raw(values, key)
@@ -79,6 +79,17 @@ def _non_negative(cells: Fields, row: int, values: list, key: str, result):
 
 def kpi_names(kpis: dict[str, Kpi]) -> str:
     return ", ".join(k.kpi for k in kpis.values()) or msg("_none")
+
+
+def did_you_mean(name: str, names: Collection[str]) -> Msg:
+    """The hint for an unknown name: the closest known one ("Did you mean Hunters?"), compared ignoring
+    case; else the list of known names (the first 20)."""
+    known = sorted(names)
+    folded = {n.casefold(): n for n in known}
+    close = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
+    if close:
+        return msg("did_you_mean", name=folded[close[0]])
+    return msg("known", names=", ".join(known[:20]) + (", …" if len(known) > 20 else "") or msg("_none"))
 
 
 def duplicate(report: Report, cell: Cell, key: str, first_row: int) -> None:

@@ -20,9 +20,17 @@ from kpi_reports.messages import msg
 from kpi_reports.model import Cell
 from kpi_reports.names import norm
 from kpi_reports.problems import FileProblem, Report
-from kpi_reports.workbook import schema
+from kpi_reports.workbook import schema, sheetxml
 from kpi_reports.workbook.cells import a1, col_letter, is_empty, shown
-from kpi_reports.workbook.safety import check_file, error_cells
+from kpi_reports.workbook.safety import (
+    SHARED_STRINGS,
+    check_file,
+    open_zip,
+    package_problem,
+    read_part,
+    shared_strings,
+    sheet_parts,
+)
 
 HEADER_ROWS = 10
 
@@ -71,24 +79,60 @@ HINTS = {"file": "sheets_in_file", "spreadsheet": "tabs_in_spreadsheet"}
 
 
 def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
-    """The standard sheets present in the workbook, by canonical key, and the problems met finding them."""
+    """The standard sheets present in the workbook, by canonical key, and the problems met finding them.
+
+    Each sheet read is looked at in its XML first (`sheetxml.scan`), while calamine reads the one before it.
+    """
     p = check_file(path)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(p))
     except _UNREADABLE as e:
         raise FileProblem(msg("not_a_workbook", reason=e), p) from None
-    with ThreadPoolExecutor(max_workers=2) as pool:  # calamine parses without holding the interpreter
-        wanted = sorted(input_sheets(book.sheet_names), key=lambda n: norm(n) not in _LARGE)
-        sheets = {name: pool.submit(_sheet_rows, p, name) for name in wanted}
-        errors = error_cells(p, wanted)
+    wanted = sorted(input_sheets(book.sheet_names), key=lambda n: norm(n) not in _LARGE)
+    with ThreadPoolExecutor(max_workers=2) as pool, open_zip(p) as zf:  # calamine reads without the interpreter
+        parts, strings = sheet_parts(zf), shared_strings(p, zf)
+        scans, sheets = {}, {}
+        for name in wanted:
+            scans[name] = _scan(p, zf, parts[name], strings, name)
+            sheets[name] = pool.submit(_sheet_rows, p, name)
+        tables, report = tables_from_rows(book.sheet_names, lambda name: sheets[name].result())
+        unwritable = package_problem(zf.namelist(), read_part(p, zf, "xl/workbook.xml", 2000))
+    if unwritable is not None:
+        report.add(unwritable)
+    for name, found in scans.items():
+        _report_scan(report, name, found, next((t for t in tables.values() if t.sheet == name), None))
+    return tables, report
 
-        def rows_of(name: str) -> list[list]:
-            rows = sheets[name].result()
-            for (r, c), text in errors.get(name, {}).items():
-                if r < len(rows) and c < len(rows[r]):
-                    rows[r][c] = text
-            return rows
-        return tables_from_rows(book.sheet_names, rows_of)
+
+def _scan(p: Path, zf, part: str, strings: int, sheet: str) -> sheetxml.Scan:
+    """The sheet's XML looked at; one clear line when it cannot be parsed, when a cell points at a shared string
+    that is not there, or when its cells would take a grid far larger than themselves (the sheet is then
+    not handed to calamine)."""
+    try:
+        found = sheetxml.scan(read_part(p, zf, part), strings)
+    except sheetxml.Damaged as e:
+        raise FileProblem(msg("damaged_part", part=part, reason=e), p) from None
+    if found.bad_strings:
+        raise FileProblem(msg("bad_string_index", sheet=sheet, cell=a1(*found.bad_strings[0]), count=strings,
+                              part=SHARED_STRINGS), p)
+    if found.far is not None:
+        rows, cols = found.extent
+        raise FileProblem(msg("far_cell", sheet=sheet, cell=a1(*found.far), rows=f"{rows:,}", cols=f"{cols:,}",
+                              area=f"{rows * cols:,}", cells=f"{found.cells:,}"), p)
+    return found
+
+
+def _report_scan(report: Report, sheet: str, found: sheetxml.Scan, table: Table | None) -> None:
+    """The sheet's cells that have no value to read, named; later problems about those cells are left out."""
+    def where(row: int, col: int) -> dict:
+        return table.cell(row, col).where() if table else {"sheet": sheet, "cell": a1(row, col)}
+
+    for (row, col), error in sorted(found.marks.items()):
+        if error:
+            report.add(msg("formula_error"), **where(row, col), found=error, hint=msg("fix_formula"))
+        else:
+            report.add(msg("formula_no_value"), **where(row, col), hint=msg("open_and_save"))
+    report.settled.update((sheet, a1(row, col)) for row, col in found.marks)
 
 
 def tables_from_rows(names: list[str], rows_of: RowsOf, report: Report | None = None,

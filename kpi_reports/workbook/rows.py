@@ -9,7 +9,7 @@ from kpi_reports.messages import msg
 from kpi_reports.model import Kpi, Record
 from kpi_reports.problems import Report
 from kpi_reports.workbook.cells import LIMIT_FLOAT, CellError, number, period, shown
-from kpi_reports.workbook.fields import MISSING, Fields, duplicate, kpi_names
+from kpi_reports.workbook.fields import MISSING, Fields, did_you_mean, duplicate, kpi_names
 from kpi_reports.workbook.reader import Table
 
 
@@ -58,7 +58,8 @@ def _records(table: Table, key_column: str, known: object, report: Report, kpis:
         if not key:
             continue
         if key not in known:
-            cells.problem(r, table.columns[key_column], key, unknown, msg("id_listed"))
+            hint = did_you_mean(key, known) if unknown == "unknown_team" else None  # teams are few; people many
+            cells.problem(r, table.columns[key_column], key, unknown, msg("id_listed"), hint)
             continue
         if (per, key) in rows:
             duplicate(report, table.cell(r, table.columns[key_column]), f"{per} / {key}", rows[(per, key)])
@@ -88,7 +89,8 @@ def _value(cells: Fields, r: int, col: int, value: object, plan_of: Kpi | None) 
     try:
         amount = number(value)
     except CellError as e:
-        return cells.problem(r, col, value, "wrong_value", e.expected, e.hint)
+        expected = msg("plan_tiny") if plan_of and e.expected.key == "number_tiny" else e.expected
+        return cells.problem(r, col, value, "wrong_value", expected, e.hint)
     if amount < 0:
         return cells.problem(r, col, value, "negative_amount", msg("zero_or_more"))
     if plan_of and amount == 0:

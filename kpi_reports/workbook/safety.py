@@ -6,13 +6,17 @@ a workbook at all, a zip bomb (too large uncompressed, or compressed too well) a
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from defusedxml import ElementTree as DefusedET
+from defusedxml.common import DefusedXmlException
 
 from kpi_reports.messages import Msg, msg
 from kpi_reports.problems import FileProblem
@@ -28,6 +32,8 @@ RATIO_FLOOR = 1024**2
 PROLOG_BYTES = 64 * 1024
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+DAMAGED = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, KeyError, ValueError)
+"""What zipfile raises reading a damaged part: a bad CRC or header, cut data, an unknown method."""
 
 
 def check_file(path: str | os.PathLike) -> Path:
@@ -46,9 +52,29 @@ def check_file(path: str | os.PathLike) -> Path:
         raise FileProblem(_ole_message(p), p)
     if not zipfile.is_zipfile(p):
         raise FileProblem(msg("not_xlsx"), p)
-    with zipfile.ZipFile(p) as zf:
+    with open_zip(p) as zf:
         _check_package(p, zf)
     return p
+
+
+@contextlib.contextmanager
+def open_zip(p: Path) -> Iterator[zipfile.ZipFile]:
+    """The package, or one clear line when its directory is damaged (a changed signature, a bad extra field)."""
+    try:
+        zf = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as e:
+        raise FileProblem(msg("damaged_zip", reason=e), p) from None
+    with zf:
+        yield zf
+
+
+def read_part(p: Path, zf: zipfile.ZipFile, part: str, limit: int = -1) -> bytes:
+    """A part's bytes (the first `limit` of them), or one clear line naming the part when it is damaged."""
+    try:
+        with zf.open(part) as f:
+            return f.read(limit)
+    except DAMAGED as e:
+        raise FileProblem(msg("damaged_part", part=part, reason=e), p) from None
 
 
 def _ole_message(p: Path) -> Msg:
@@ -75,12 +101,47 @@ def _check_package(p: Path, zf: zipfile.ZipFile) -> None:
         raise FileProblem(msg("zip_total", size=total // 1024**2, limit=MAX_UNCOMPRESSED // 1024**2), p)
     if largest is not None:
         raise FileProblem(_part_too_large(zf, largest), p)
+    for sheet, part in sheet_parts(zf).items():
+        if part not in names:
+            raise FileProblem(msg("sheet_part_missing", sheet=sheet, part=part), p)
+    shared_strings(p, zf)
+
+
+WRITEBACK_PARTS = ("xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml")
+
+
+def package_problem(names: set[str] | list[str], workbook_head: bytes) -> Msg | None:
+    """What makes a package one the write-back cannot add sheets to (the reader reports it as an error, so
+    that `check` says it too): a part every Excel-saved workbook has is missing, or it is Strict Open XML."""
+    missing = next((part for part in WRITEBACK_PARTS if part not in names), None)
+    if missing:
+        return msg("missing_part", part=missing)
+    return msg("strict_ooxml") if b"purl.oclc.org/ooxml" in workbook_head else None
+
+
+SHARED_STRINGS = "xl/sharedStrings.xml"
+
+
+def shared_strings(p: Path, zf: zipfile.ZipFile) -> int:
+    """How many shared strings the package holds; refuses a count the part cannot hold (calamine makes
+    room for `uniqueCount` strings before reading one)."""
+    part = _parts_of(zf).get("sharedStrings")
+    if part is None or part not in zf.namelist():
+        return 0
+    data = read_part(p, zf, part)
+    claimed = _UNIQUE_COUNT.search(data, 0, 4096)
+    if claimed and int(claimed.group(1)) > len(data):
+        raise FileProblem(msg("too_many_strings", part=part, claimed=claimed.group(1).decode(), size=len(data)), p)
+    return data.count(b"<si>") + data.count(b"<si ") + data.count(b"<si/>")
+
+
+_UNIQUE_COUNT = re.compile(rb'<sst\b[^>]*\buniqueCount\s*=\s*["\']\s*(\d+)')
 
 
 def _part_too_large(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Msg:
     """Names the sheet too, when the part is one (every prolog is checked by now, so parsing the index
     of sheets is safe)."""
-    sheet = next((name for name, part in _sheet_parts(zf).items() if part == info.filename), None)
+    sheet = next((name for name, part in sheet_parts(zf).items() if part == info.filename), None)
     return msg("part_too_large_sheet" if sheet else "part_too_large", part=info.filename, sheet=sheet,
                size=info.file_size // 1024**2, limit=MAX_PART // 1024**2)
 
@@ -101,48 +162,37 @@ def _check_prolog(p: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     try:
         with zf.open(info) as f:
             head = f.read(PROLOG_BYTES)
-    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as e:
+    except DAMAGED as e:
         raise FileProblem(msg("damaged_part", part=info.filename, reason=e), p) from None
     if _declares_doctype(head):
         raise FileProblem(msg("xml_bomb", part=info.filename), p)
 
 
-_ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>.*?<v>([^<]*)</v>', re.DOTALL)
-_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
-
-
-def error_cells(path: Path, sheets: list[str]) -> dict[str, dict[tuple[int, int], str]]:
-    """Cells holding an Excel error (#DIV/0!, #N/A…) by sheet name and zero-based (row, column).
-
-    python-calamine reads them as empty cells; a number that is an error must not pass for "empty".
-    Only the named sheets are looked at, and only their raw XML is searched: no parser runs on it.
-    """
-    found: dict[str, dict[tuple[int, int], str]] = {}
-    with zipfile.ZipFile(path) as zf:
-        for name, part in _sheet_parts(zf).items():
-            if name not in sheets:
-                continue
-            data = zf.read(part)
-            if b't="e"' not in data:
-                continue
-            for m in _ERROR_CELL.finditer(data):
-                ref = _CELL_REF.search(m.group(1))
-                if ref:
-                    col = sum((ord(ch) - 64) * 26**i for i, ch in enumerate(reversed(ref.group(1).decode()))) - 1
-                    found.setdefault(name, {})[(int(ref.group(2)) - 1, col)] = m.group(2).decode("utf-8", "replace")
-    return found
-
-
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its part in the package, from workbook.xml and its relationships (defusedxml)."""
-    book = DefusedET.fromstring(zf.read("xl/workbook.xml"))
-    rels = DefusedET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part in the package, from workbook.xml and its relationships (defusedxml). A
+    target that climbs out of the package names no part in it (and is refused as missing)."""
+    book = _xml(zf, "xl/workbook.xml")
+    targets = {rel.get("Id"): _part(rel.get("Target", "")) for rel in _xml(zf, "xl/_rels/workbook.xml.rels")}
     parts = {}
     for sheet in book.iter():
-        if sheet.tag.rsplit("}", 1)[-1] != "sheet":
-            continue
-        rid = next((v for k, v in sheet.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
-        target = targets.get(rid, "")
-        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if sheet.tag.rsplit("}", 1)[-1] == "sheet":
+            rid = next((v for k, v in sheet.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+            parts[sheet.get("name", "")] = targets.get(rid, "")
     return parts
+
+
+def _parts_of(zf: zipfile.ZipFile) -> dict[str, str]:
+    """The workbook's related parts by the last word of their type (sharedStrings, styles, theme…)."""
+    return {rel.get("Type", "").rpartition("/")[2]: _part(rel.get("Target", ""))
+            for rel in _xml(zf, "xl/_rels/workbook.xml.rels")}
+
+
+def _part(target: str) -> str:
+    return target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+
+
+def _xml(zf: zipfile.ZipFile, part: str):
+    try:
+        return DefusedET.fromstring(zf.read(part))
+    except (DefusedET.ParseError, DefusedXmlException, LookupError, *DAMAGED) as e:
+        raise FileProblem(msg("damaged_part", part=part, reason=e), zf.filename) from None
