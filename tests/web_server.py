@@ -36,7 +36,8 @@ def running(root: Path, max_upload_mb: int = 50, keep_minutes: float = 30,
     try:
         yield Running(f"http://127.0.0.1:{done.effective_port}/", done.store)
     finally:
-        done.trigger.pull_trigger(lambda: _close_all(done))  # in the server's own thread: its loop ends
+        with contextlib.suppress(OSError):  # EBADF: the loop has ended already and closed its trigger
+            done.trigger.pull_trigger(lambda: _close_all(done))  # in the server's own thread: its loop ends
         thread.join(timeout=10)
         done.task_dispatcher.shutdown()
         done.store.close()
