@@ -22,15 +22,7 @@ from kpi_reports.names import norm
 from kpi_reports.problems import FileProblem, Report
 from kpi_reports.workbook import schema, sheetxml
 from kpi_reports.workbook.cells import a1, col_letter, is_empty, shown
-from kpi_reports.workbook.safety import (
-    SHARED_STRINGS,
-    check_file,
-    open_zip,
-    package_problem,
-    read_part,
-    shared_strings,
-    sheet_parts,
-)
+from kpi_reports.workbook.safety import Package, check_file, open_zip, package_problem, read_part
 
 HEADER_ROWS = 10
 
@@ -83,17 +75,17 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
 
     Each sheet read is looked at in its XML first (`sheetxml.scan`), while calamine reads the one before it.
     """
-    p = check_file(path)
+    package = check_file(path)
+    p = package.path
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(p))
     except _UNREADABLE as e:
         raise FileProblem(msg("not_a_workbook", reason=e), p) from None
     wanted = sorted(input_sheets(book.sheet_names), key=lambda n: norm(n) not in _LARGE)
     with ThreadPoolExecutor(max_workers=2) as pool, open_zip(p) as zf:  # calamine reads without the interpreter
-        parts, strings = sheet_parts(zf), shared_strings(p, zf)
         scans, sheets = {}, {}
         for name in wanted:
-            scans[name] = _scan(p, zf, parts[name], strings, name)
+            scans[name] = _scan(package, zf, name)
             sheets[name] = pool.submit(_sheet_rows, p, name)
         tables, report = tables_from_rows(book.sheet_names, lambda name: sheets[name].result())
         unwritable = package_problem(zf.namelist(), read_part(p, zf, "xl/workbook.xml", 2000))
@@ -104,17 +96,18 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
     return tables, report
 
 
-def _scan(p: Path, zf, part: str, strings: int, sheet: str) -> sheetxml.Scan:
+def _scan(package: Package, zf, sheet: str) -> sheetxml.Scan:
     """The sheet's XML looked at; one clear line when it cannot be parsed, when a cell points at a shared string
     that is not there, or when its cells would take a grid far larger than themselves (the sheet is then
     not handed to calamine)."""
+    p, part, strings = package.path, package.sheets[sheet], package.strings
     try:
         found = sheetxml.scan(read_part(p, zf, part), strings)
     except sheetxml.Damaged as e:
         raise FileProblem(msg("damaged_part", part=part, reason=e), p) from None
     if found.bad_strings:
         raise FileProblem(msg("bad_string_index", sheet=sheet, cell=a1(*found.bad_strings[0]), count=strings,
-                              part=SHARED_STRINGS), p)
+                              part=package.strings_part or "xl/sharedStrings.xml"), p)
     if found.far is not None:
         rows, cols = found.extent
         raise FileProblem(msg("far_cell", sheet=sheet, cell=a1(*found.far), rows=f"{rows:,}", cols=f"{cols:,}",

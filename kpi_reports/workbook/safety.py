@@ -13,6 +13,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from defusedxml import ElementTree as DefusedET
@@ -36,8 +37,20 @@ DAMAGED = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EO
 """What zipfile raises reading a damaged part: a bad CRC or header, cut data, an unknown method."""
 
 
-def check_file(path: str | os.PathLike) -> Path:
-    """The path, resolved, when it holds a readable .xlsx/.xlsm; FileProblem otherwise."""
+@dataclass(frozen=True)
+class Package:
+    """A package that passed the checks, with what they read of it."""
+    path: Path
+    sheets: dict[str, str]
+    """Sheet name → its part (every one is in the package)."""
+    strings: int
+    """How many shared strings it holds."""
+    strings_part: str | None
+    """The shared strings' part, when there is one."""
+
+
+def check_file(path: str | os.PathLike) -> Package:
+    """The package at `path`, resolved, when it holds a readable .xlsx/.xlsm; FileProblem otherwise."""
     p = Path(path)
     if not p.exists():
         raise FileProblem(msg("no_such_file"), p)
@@ -53,8 +66,7 @@ def check_file(path: str | os.PathLike) -> Path:
     if not zipfile.is_zipfile(p):
         raise FileProblem(msg("not_xlsx"), p)
     with open_zip(p) as zf:
-        _check_package(p, zf)
-    return p
+        return _check_package(p, zf)
 
 
 @contextlib.contextmanager
@@ -83,7 +95,7 @@ def _ole_message(p: Path) -> Msg:
     return msg("encrypted" if "EncryptionInfo".encode("utf-16-le") in data else "xls")
 
 
-def _check_package(p: Path, zf: zipfile.ZipFile) -> None:
+def _check_package(p: Path, zf: zipfile.ZipFile) -> Package:
     names = set(zf.namelist())
     if "xl/workbook.xml" not in names:
         raise FileProblem(msg("is_ods" if "content.xml" in names else "is_zip"), p)
@@ -101,10 +113,13 @@ def _check_package(p: Path, zf: zipfile.ZipFile) -> None:
         raise FileProblem(msg("zip_total", size=total // 1024**2, limit=MAX_UNCOMPRESSED // 1024**2), p)
     if largest is not None:
         raise FileProblem(_part_too_large(zf, largest), p)
-    for sheet, part in sheet_parts(zf).items():
+    sheets = sheet_parts(zf)
+    for sheet, part in sheets.items():
         if part not in names:
             raise FileProblem(msg("sheet_part_missing", sheet=sheet, part=part), p)
-    shared_strings(p, zf)
+    strings_part = _parts_of(zf).get("sharedStrings")
+    strings_part = strings_part if strings_part in names else None
+    return Package(p, sheets, _shared_strings(p, zf, strings_part) if strings_part else 0, strings_part)
 
 
 WRITEBACK_PARTS = ("xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml")
@@ -119,15 +134,9 @@ def package_problem(names: set[str] | list[str], workbook_head: bytes) -> Msg | 
     return msg("strict_ooxml") if b"purl.oclc.org/ooxml" in workbook_head else None
 
 
-SHARED_STRINGS = "xl/sharedStrings.xml"
-
-
-def shared_strings(p: Path, zf: zipfile.ZipFile) -> int:
-    """How many shared strings the package holds; refuses a count the part cannot hold (calamine makes
-    room for `uniqueCount` strings before reading one)."""
-    part = _parts_of(zf).get("sharedStrings")
-    if part is None or part not in zf.namelist():
-        return 0
+def _shared_strings(p: Path, zf: zipfile.ZipFile, part: str) -> int:
+    """How many shared strings `part` holds; refuses a count the part cannot hold (calamine makes room for
+    `uniqueCount` strings before reading one)."""
     data = read_part(p, zf, part)
     claimed = _UNIQUE_COUNT.search(data, 0, 4096)
     if claimed and int(claimed.group(1)) > len(data):
