@@ -27,6 +27,14 @@ def col_letter(index: int) -> str:
     return letters
 
 
+def col_index(letters: str) -> int:
+    """A → 0, Z → 25, AA → 26 (any case): the inverse of `col_letter`."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
 def a1(row: int, col: int) -> str:
     """Zero-based row and column to `B7`."""
     return f"{col_letter(col)}{row + 1}"

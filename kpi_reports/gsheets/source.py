@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 
 from kpi_reports.model import Workbook
+from kpi_reports.names import col_index
 from kpi_reports.problems import Report
 from kpi_reports.workbook.reader import Table, input_sheets, tables_from_rows
 from kpi_reports.workbook.validate import validate
@@ -147,7 +148,4 @@ def _start(cells: str) -> tuple[int, int]:
     if not m or not cells:
         return 0, 0
     letters, digits = m.groups()
-    col = 0
-    for ch in (letters or "A").upper():
-        col = col * 26 + ord(ch) - 64
-    return (int(digits) - 1 if digits else 0), col - 1
+    return (int(digits) - 1 if digits else 0), col_index(letters or "A")

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from defusedxml import ElementTree as ET
 from defusedxml.common import DefusedXmlException
 
+from kpi_reports.names import col_index
+
 MAX_AREA = 2**20
 """A sheet may always span this many cells (rows × columns from A1), however few of them are filled…"""
 AREA_PER_CELL = 8
@@ -65,7 +67,7 @@ def _plain(data: bytes, cells: int) -> bool:
     if dim is None or b"<sheetData" not in data or _PREFIXED.search(data):
         return False
     letters, digits = (g.decode() for g in dim.groups())
-    if int(digits) * _col_number(letters) > max(MAX_AREA, AREA_PER_CELL * cells):
+    if int(digits) * (col_index(letters) + 1) > max(MAX_AREA, AREA_PER_CELL * cells):
         return False
     odd_or_outside = rb'<c(?:[>/\t\n\r]| (?!r=")| r="(?:[^A-Z]|[A-Z]{1,3}0|(?:%s)\d|[A-Z]+(?:%s)"))' % (
         _above(letters, _LETTERS), _above(digits, _DIGITS))
@@ -110,21 +112,13 @@ def _uncached(data: bytes) -> dict[tuple[int, int], str]:
 
 def _ref_before(data: bytes, pos: int) -> tuple[int, int]:
     m = _CELL_START.match(data, data.rfind(b'<c r="', 0, pos))
-    return int(m.group(2)) - 1, _col_number(m.group(1).decode()) - 1
+    return int(m.group(2)) - 1, col_index(m.group(1).decode())
 
 
 def _bad_index(strings: int) -> re.Pattern:
     """Shared-string cells whose index is not a number below `strings`."""
     too_big = _above(str(strings - 1), _DIGITS) if strings else rb"\d+"
     return re.compile(rb' t="s"[^>]*><v>(?:0*(?:%s)</v>|(?!\d+</v>))' % too_big)
-
-
-def _col_number(letters: str) -> int:
-    """A → 1, Z → 26, AA → 27 (any case)."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 _REF = re.compile(r"([A-Za-z]*)(\d*)")
@@ -144,7 +138,7 @@ def _parse(data: bytes, strings: int) -> Scan:
                 row, col = (int(r) - 1 if r.isdigit() else row + 1), -1
             elif event == "start" and name == "c":
                 letters, digits = _REF.match(el.get("r", "")).groups()
-                col = _col_number(letters) - 1 if letters else col + 1
+                col = col_index(letters) if letters else col + 1
                 row = int(digits) - 1 if digits else row
                 cell = _Cell((row, col), el.get("t", "n"))
             elif event == "end" and cell is not None and name in ("v", "f", "is"):
