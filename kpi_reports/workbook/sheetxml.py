@@ -25,13 +25,13 @@ MAX_AREA = 2**20
 """A sheet may always span this many cells (rows × columns from A1), however few of them are filled…"""
 AREA_PER_CELL = 8
 """…and otherwise up to this many per cell the file holds: a full 10,000-person Facts sheet is about 1.1."""
-MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 
 
 @dataclass
 class Scan:
     cells: int = 0
-    """Cells that hold something (a value, an error, an empty text)."""
+    """The sheet's cells: those that hold something (a value, an error, an empty text) on the exact path,
+    every `<c>` written on the quick one (a formatted empty cell too: the bound is then a little looser)."""
     far: tuple[int, int] | None = None
     """The farthest such cell (zero-based row, column) when the grid they take is too large; else None."""
     extent: tuple[int, int] = (0, 0)
