@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import month_report
 
 from kpi_reports import layout
-from kpi_reports.render import gsheets
+from kpi_reports.render.gsheets import plan as gsheets
 
 OUT = Path(__file__).resolve().parent / "out"
 PERIOD = "2026-10"

@@ -8,8 +8,8 @@ its payslip views are built (timed on their own); then, in this same run, interl
   bare   Typst on a minimal template: every text of the payslip (the same JSON through sys_inputs) in
          tables of the same shape (7-column KPIs, 6-column commission, the pay lines), default styling,
          Typst's fonts, no PDF/A, no metadata: the fastest this renderer prints these pages
-  ours   kpi_reports.render.pdf.render: the real payslip template, PDF/A-2b, metadata — the combined PDF
-  html   kpi_reports.render.html.render: the HTML view of the same pages
+  ours   kpi_reports.render.printed.pdf.render: the real payslip template, PDF/A-2b, metadata — the combined PDF
+  html   kpi_reports.render.printed.html.render: the HTML view of the same pages
 
 in this process (warm: Typst memoises layout between compilations, so a repeat is faster), and each of
 bare and ours in fresh subprocesses (cold, as `kpi-reports run --pdf` pays it: best of 3, interleaved),
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from kpi_reports.layout.payslip_view import payslip_views
-from kpi_reports.render import html, pdf
+from kpi_reports.render.printed import html, pdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import machine, month_report

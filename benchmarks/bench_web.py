@@ -35,7 +35,7 @@ from generate import generate, machine
 
 import kpi_reports
 from kpi_reports import collector, layout
-from kpi_reports.render import writeback
+from kpi_reports.render.xlsx import writeback
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).resolve().parent / "out"

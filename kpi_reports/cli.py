@@ -10,13 +10,15 @@ import click
 
 import kpi_reports
 from kpi_reports import api, collector, i18n, layout
+from kpi_reports.files import atomic_path
 from kpi_reports.layout.payslip_view import payslip_views
 from kpi_reports.messages import default_language, msg, text
 from kpi_reports.problems import InvalidWorkbook, KpiError
 from kpi_reports.render import json as json_out
-from kpi_reports.render import terminal, writeback, xlsx
-from kpi_reports.render.atomic import atomic_path
+from kpi_reports.render import terminal
 from kpi_reports.render.progress import Progress
+from kpi_reports.render.xlsx import draw as xlsx
+from kpi_reports.render.xlsx import writeback
 from kpi_reports.workbook.example import write_starter
 
 LANG = click.Choice(i18n.LANGUAGES)
@@ -122,7 +124,7 @@ def _write_printed(views, report, wb, path: Path, folder: Path, split: bool, wit
                    progress: Progress) -> str:
     """The printed payslips (--pdf): the template is Settings payslip_template, relative to the workbook's
     folder, else the bundled one."""
-    from kpi_reports.render import printed
+    from kpi_reports.render.printed import files as printed
 
     template = _template(wb.settings.payslip_template, path)
     written = printed.write_payslips(views, folder, report.result.period, lang, wb.settings.company, split,

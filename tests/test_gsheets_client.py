@@ -15,7 +15,6 @@ import gspread.auth
 import pytest
 import python_calamine
 import requests
-import sheets_fake
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
@@ -26,6 +25,7 @@ from kpi_reports.gsheets.source import read_workbook
 from kpi_reports.problems import KpiError, SheetsProblem, UsageError
 
 from conftest import put
+from support import sheets_fake
 
 fake_sheets = sheets_fake.fixture()
 

@@ -1,4 +1,4 @@
-"""The generated sheets drawn for Google Sheets (`render/gsheets.py`): every body is one the real API
+"""The generated sheets drawn for Google Sheets (`render/gsheets/plan.py`): every body is one the real API
 accepts (the discovery document and the backend's rules, `sheets_schema`), user text stays text, formulas
 are the layout's, a user's tab is never overwritten, only the same family's tabs are replaced, and a
 refresh too large for one call is staged — hidden tabs, then one swap — with a cleanup for a failure."""
@@ -10,18 +10,20 @@ from decimal import Decimal as D
 
 import pytest
 import requests
-import sheets_fake
-from sheets_fake import FakeSheets
-from sheets_schema import Grid, apply_to_grids, check_batch, normalize, validate
 
 import kpi_reports
 from kpi_reports import layout
 from kpi_reports.names import col_letter
 from kpi_reports.problems import KpiError
-from kpi_reports.render import gsheets, sheets_format, sheets_tab
-from kpi_reports.render.gsheets import KEY, STAGING, TabInfo, TabTaken, body_size, plan, tabs_of
+from kpi_reports.render.gsheets import formats as sheets_format
+from kpi_reports.render.gsheets import plan as gsheets
+from kpi_reports.render.gsheets import tab as sheets_tab
+from kpi_reports.render.gsheets.plan import KEY, STAGING, TabInfo, TabTaken, body_size, plan, tabs_of
 
 from conftest import SAMPLES, put
+from support import sheets_fake
+from support.sheets_fake import FakeSheets
+from support.sheets_schema import Grid, apply_to_grids, check_batch, normalize, validate
 
 PERIOD, QUARTER = "2026-10", "2026-Q4"
 USERS = [TabInfo("Employees", 0, 0, rows=40, columns=12), TabInfo("Facts", 11, 1, rows=60, columns=20)]

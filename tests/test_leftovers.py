@@ -16,8 +16,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from kpi_reports import files
 from kpi_reports.cli import main
-from kpi_reports.render import atomic, writeback
+from kpi_reports.render.xlsx import writeback
 
 from conftest import SAMPLES
 
@@ -28,7 +29,7 @@ GENERATED = ["Payslips 2026-10", "Summary 2026-10"]
 WRITER = """
 import sys
 from kpi_reports.cli import main
-from kpi_reports.render import writeback
+from kpi_reports.render.xlsx import writeback
 
 splice = writeback.splice
 
@@ -88,7 +89,7 @@ def test_a_run_killed_while_writing_leaves_the_workbook_byte_identical_and_one_m
     assert temporaries(book) == [tmp]
     assert re.fullmatch(r"\.team\.xlsx\.kpi-[a-z0-9_]{8}\.tmp", tmp.name)
     assert tmp.stat().st_size > 10_000  # the whole new workbook was in it
-    assert time.time() - tmp.stat().st_mtime < atomic.STALE  # young: the age rule alone would keep it
+    assert time.time() - tmp.stat().st_mtime < files.STALE  # young: the age rule alone would keep it
 
 
 def test_the_next_run_removes_a_killed_runs_leftover_at_once(book):
@@ -145,7 +146,7 @@ def test_only_this_tools_own_leftovers_are_removed(book):
               folder / ".other.xlsx.kpi-abcdefgh.tmp", folder / "team.xlsx.kpi-abcdefgh.tmp", young_unmarked]
     for path in [*ours, old_unmarked, *others]:
         path.write_bytes(b"x")
-    old = time.time() - atomic.STALE - 60
+    old = time.time() - files.STALE - 60
     os.utime(old_unmarked, (old, old))
     os.utime(others[0], (old, old))  # old, but not a name this tool writes
     target = folder / "mine.txt"
@@ -174,11 +175,11 @@ def test_another_users_leftover_is_left_alone(book):
 
 
 def test_without_locks_a_leftover_is_removed_once_it_is_stale(book, monkeypatch):
-    monkeypatch.setattr(atomic, "fcntl", None)  # as on Windows
+    monkeypatch.setattr(files, "fcntl", None)  # as on Windows
     young, old = book.parent / ".team.xlsx.kpi-youngxxx.tmp", book.parent / ".team.xlsx.kpi-oldxxxxx.tmp"
     young.write_bytes(b"x")
     old.write_bytes(b"x")
-    stale = time.time() - atomic.STALE - 60
+    stale = time.time() - files.STALE - 60
     os.utime(old, (stale, stale))
     assert writeback.remove_leftovers(book) == [old]
     assert young.exists()
@@ -188,7 +189,7 @@ def test_without_locks_a_leftover_is_removed_once_it_is_stale(book, monkeypatch)
 
 
 def test_a_temporary_file_a_cleaner_removes_before_it_is_locked_is_replaced_by_another(book, monkeypatch):
-    mkstemp, made = atomic.tempfile.mkstemp, []
+    mkstemp, made = files.tempfile.mkstemp, []
 
     def raced(*args, **kwargs):
         fd, name = mkstemp(*args, **kwargs)
@@ -196,9 +197,9 @@ def test_a_temporary_file_a_cleaner_removes_before_it_is_locked_is_replaced_by_a
             return fd, name  # another module's temporary file
         made.append(name)
         if len(made) == 1:
-            assert atomic.remove_leftovers(book) == [Path(name)]  # another process's cleaner came first
+            assert files.remove_leftovers(book) == [Path(name)]  # another process's cleaner came first
         return fd, name
-    monkeypatch.setattr(atomic.tempfile, "mkstemp", raced)
+    monkeypatch.setattr(files.tempfile, "mkstemp", raced)
     result = run(book)
     assert result.exit_code == 0, result.output
     assert len(made) == 2 and openpyxl.load_workbook(book).sheetnames[-2:] == GENERATED

@@ -299,7 +299,7 @@ def test_the_reader_survives_any_mutation_of_the_sample(tmp_path, case):
 def test_the_page_answers_each_broken_file_with_422_and_keeps_serving(tmp_path):
     import requests
 
-    from web_server import running
+    from support.web_server import running
 
     broken = {
         "far.xlsx": (mutated(tmp_path / "far.xlsx", TEAMPLANS, add_cell), "XFD1048576"),

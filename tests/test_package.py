@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from kpi_reports.render.package import CHUNK, PackageWriter
+from kpi_reports.render.xlsx.package import CHUNK, PackageWriter
 
 
 def chunks(n: int):

@@ -15,8 +15,8 @@ from pypdf import PdfReader
 import kpi_reports
 from kpi_reports.cli import main
 from kpi_reports.layout.payslip_view import money_text, payslip_views
-from kpi_reports.render import html, pdf
-from kpi_reports.render.pdf import safe_name, split_names
+from kpi_reports.render.printed import html, pdf
+from kpi_reports.render.printed.pdf import safe_name, split_names
 
 from conftest import SAMPLES, put
 
@@ -230,7 +230,7 @@ def test_a_broken_html_template_names_the_file_and_line(tmp_path):
 
 
 def test_split_for_many_people_runs_in_worker_processes_and_keeps_the_order(tmp_path, write, monkeypatch):
-    from kpi_reports.render import printed
+    from kpi_reports.render.printed import files as printed
     from kpi_reports.workbook.example import example_data
 
     monkeypatch.setattr(printed, "PER_TASK", 7)

@@ -23,7 +23,7 @@ from kpi_reports.layout import review as sheet_layout
 from kpi_reports.messages import text
 from kpi_reports.render import json as json_out
 from kpi_reports.render import terminal
-from kpi_reports.render.xlsx import write_workbook
+from kpi_reports.render.xlsx.draw import write_workbook
 from kpi_reports.workbook.example import example_data
 from kpi_reports.workbook.template import write_workbook as write_book
 
@@ -479,7 +479,7 @@ def test_a_hand_built_review_shows_every_flag_in_sheet_json_and_terminal():
 
 
 def test_the_marker_names_the_family_and_reads_earlier_versions_markers():
-    from kpi_reports.render.splice import family_of, marker
+    from kpi_reports.render.xlsx.splice import family_of, marker
     assert marker("run") == "TRUE" and family_of("TRUE") == "run"
     assert marker("review 2026-Q4") == '"review 2026-Q4"' and family_of('"review 2026-Q4"') == "review 2026-Q4"
     assert family_of("&quot;review 2026-Q4&quot;") == "review 2026-Q4"  # as some programs escape it

@@ -21,7 +21,7 @@ from kpi_reports.cli import main
 from kpi_reports.layout.model import MAX_HEIGHT
 from kpi_reports.layout.payslip_view import payslip_views
 from kpi_reports.messages import text
-from kpi_reports.render.xlsx import write_workbook
+from kpi_reports.render.xlsx.draw import write_workbook
 
 from conftest import SAMPLES, put
 
@@ -188,7 +188,7 @@ def test_user_text_is_written_as_text_never_as_a_formula(example, write, tmp_pat
 
 
 def test_text_is_stored_the_way_excel_stores_it():
-    from kpi_reports.render.xlsx import _text
+    from kpi_reports.render.xlsx.draw import _text
     assert _text('a & b <c> "q"') == 'a &amp; b &lt;c&gt; "q"'
     assert _text("tab\there, bell\x07") == "tab\there, bell_x0007_"  # a control character cannot be XML
     assert _text("_x0041_") == "_x005F_x0041_"  # a literal escape stays literal

@@ -7,7 +7,6 @@ from collections.abc import Callable
 import openpyxl
 import pytest
 import python_calamine
-import sheets_fake
 from click.testing import CliRunner
 
 from kpi_reports.cli import main
@@ -16,9 +15,10 @@ from kpi_reports.gsheets.client import Backoff, SheetsClient, connect
 from kpi_reports.messages import msg
 from kpi_reports.names import a1
 from kpi_reports.problems import KpiError
-from kpi_reports.render import gsheets
+from kpi_reports.render.gsheets import plan as gsheets
 
 from conftest import SAMPLES
+from support import sheets_fake
 
 fake_sheets = sheets_fake.fixture()
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcd"

@@ -10,8 +10,9 @@ import pytest
 import requests
 from google.oauth2.credentials import Credentials
 from gspread.http_client import HTTPClient
-from sheets_fake import MAX_BODY, FakeSheets, fixture
-from sheets_schema import Grid, check_batch, normalize, validate
+
+from support.sheets_fake import MAX_BODY, FakeSheets, fixture
+from support.sheets_schema import Grid, check_batch, normalize, validate
 
 GOOGLE_API = "https://sheets.googleapis.com"
 fake_sheets = fixture()

@@ -50,13 +50,13 @@ from kpi_reports.engine.review import quarter_months
 from kpi_reports.layout.payslip_view import payslip_views
 from kpi_reports.messages import text
 from kpi_reports.render import json as json_out
-from kpi_reports.render.pdf import safe_name, split_names
+from kpi_reports.render.printed.pdf import safe_name, split_names
 from kpi_reports.web import is_loopback
 from kpi_reports.web import job as web_job
 from kpi_reports.web.store import Busy, Store, footprint
 
 from conftest import SAMPLES, put, sample_without_facts_row
-from web_server import running
+from support.web_server import running
 
 PERIOD = "2026-10"
 QUARTER = "2026-Q4"

@@ -40,7 +40,7 @@ from kpi_reports.layout.payslip_view import money_text
 from kpi_reports.messages import text
 
 from conftest import SAMPLES, put
-from web_server import Running, running
+from support.web_server import Running, running
 
 PERIOD = "2026-10"
 SAMPLE = SAMPLES / "sales_team.xlsx"

@@ -17,7 +17,7 @@ import kpi_reports
 from kpi_reports import layout
 from kpi_reports.layout.model import Sheet
 from kpi_reports.problems import FileProblem
-from kpi_reports.render.splice import splice
+from kpi_reports.render.xlsx.splice import splice
 
 from conftest import ROOT, SAMPLES
 

@@ -17,8 +17,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from kpi_reports import files
 from kpi_reports.cli import main
-from kpi_reports.render import atomic, writeback
+from kpi_reports.render.xlsx import writeback
 
 from conftest import SAMPLES, digest
 
@@ -113,7 +114,7 @@ def test_a_file_removed_while_the_tool_ran_is_not_written_again(book, monkeypatc
 
 
 def test_a_full_disk_is_a_clear_error_and_the_file_is_unchanged(book, monkeypatch):
-    from kpi_reports.render import package
+    from kpi_reports.render.xlsx import package
     before = digest(book)
 
     def full(self, name, chunks, level=1):
@@ -129,7 +130,7 @@ def test_a_folder_that_cannot_be_written_is_a_clear_error(book, monkeypatch):
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(atomic, "tempfile", SimpleNamespace(mkstemp=refuse))
+    monkeypatch.setattr(files, "tempfile", SimpleNamespace(mkstemp=refuse))
     result = run(book)
     assert result.exit_code == 1 and "cannot write in" in result.output and "Permission denied" in result.output
     assert digest(book) == before

@@ -200,7 +200,7 @@ class SheetsClient:
         return self._call(key, lambda: self.http.batch_update(key, body))
 
     def send(self, key: str, payload: bytes) -> dict:
-        """One spreadsheets:batchUpdate of a body already encoded (compact UTF-8 JSON, `render/gsheets.py`)."""
+        """One spreadsheets:batchUpdate of a body already encoded (compact UTF-8 JSON, `render/gsheets/plan.py`)."""
         url = SPREADSHEET_BATCH_UPDATE_URL % key
         headers = {"Content-Type": "application/json; charset=utf-8"}
         return self._call(key, lambda: self.http.request("post", url, data=payload, headers=headers).json())

@@ -4,7 +4,7 @@ one atomic write.
 The calls: the spreadsheet's metadata and every input tab in one values:batchGet (two calls, nothing
 written on an error in any of them), then one batchUpdate that deletes the generated tabs of the same
 families and adds the new ones — or, when that body would pass the plan's limit, hidden staging tabs over
-several calls swapped in by one last call (`render/gsheets.py`). Input tabs are never written.
+several calls swapped in by one last call (`render/gsheets/plan.py`). Input tabs are never written.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from kpi_reports.gsheets.source import input_ranges, read_workbook
 from kpi_reports.messages import default_language
 from kpi_reports.model import Workbook
 from kpi_reports.problems import KpiError
-from kpi_reports.render import gsheets
+from kpi_reports.render.gsheets import plan as gsheets
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What a payslip says, decided once: the labels, the rule texts, the weak spots and every figure — as the
 engine's Decimal and as the reader's text. The payslip sheet (layout/payslips.py) and the printable page
-(render/pdf.py, render/html.py) both draw from it, so they cannot disagree on a figure or a word."""
+(render/printed/pdf.py, render/printed/html.py) both draw from it, so they cannot disagree on a figure or a word."""
 from __future__ import annotations
 
 import functools

@@ -26,8 +26,9 @@ from kpi_reports import collector, i18n
 from kpi_reports.layout.problems import problems
 from kpi_reports.messages import LANGUAGES, templates_dir, text
 from kpi_reports.problems import FileProblem, InvalidWorkbook, KpiError
-from kpi_reports.render import html, html_sheet
-from kpi_reports.render.pdf import safe_name
+from kpi_reports.render import html_sheet
+from kpi_reports.render.printed import html
+from kpi_reports.render.printed.pdf import safe_name
 from kpi_reports.web import is_loopback, job
 from kpi_reports.web.store import Busy, Store
 

@@ -17,7 +17,9 @@ from kpi_reports.layout.payslip_view import PayslipView, payslip_views
 from kpi_reports.messages import msg, text
 from kpi_reports.problems import FileProblem, KpiError, UsageError
 from kpi_reports.render import json as json_out
-from kpi_reports.render import pdf, printed, writeback
+from kpi_reports.render.printed import files as printed
+from kpi_reports.render.printed import pdf
+from kpi_reports.render.xlsx import writeback
 from kpi_reports.workbook.example import write_starter
 
 SUFFIXES = (".xlsx", ".xlsm")

@@ -12,7 +12,7 @@ from typing import Literal
 
 import xlsxwriter
 
-from kpi_reports.render.atomic import atomic_path
+from kpi_reports.files import atomic_path
 from kpi_reports.workbook import schema
 
 Format = Literal["text", "money", "rate", "count", "percent", "number"]

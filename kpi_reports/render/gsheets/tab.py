@@ -1,4 +1,4 @@
-"""One generated tab as Google Sheets requests: what `render/gsheets.py`'s plan puts in its bodies — the tab's
+"""One generated tab as Google Sheets requests: what `render/gsheets/plan.py`'s plan puts in its bodies — the tab's
 head (addSheet with its grid, frozen panes and family mark) and its contents, in units a body can hold.
 
 How a layout is drawn:
@@ -61,7 +61,7 @@ from kpi_reports.layout.model import (
     cells_by_row,
 )
 from kpi_reports.names import a1
-from kpi_reports.render.sheets_format import cell_format, conditional_format, rgb
+from kpi_reports.render.gsheets.formats import cell_format, conditional_format, rgb
 
 KEY = "kpi_reports_sheet"
 """The developer metadata key that marks a generated tab; its value is the tab's family."""

@@ -67,13 +67,13 @@ def render(views: Sequence[PayslipView], title: str, author: str, lang: str, tem
 
 def _in_worker(views: list[PayslipView], title: str, author: str, lang: str, template: Path, standard: str | None,
                stamp: dt.datetime) -> bytes:
-    """One chunk rendered by a fresh `python -m kpi_reports.render.pdf`: the JSON in, the PDF out."""
+    """One chunk rendered by a fresh `python -m kpi_reports.render.printed.pdf`: the JSON in, the PDF out."""
     return _run_worker({"each": [document_data(views, title, author, lang)], "template": str(template),
                         "standard": standard, "timestamp": stamp.isoformat()}, template)[0]
 
 
 def _run_worker(job: dict, template: Path) -> list[bytes]:
-    done = subprocess.run([sys.executable, "-m", "kpi_reports.render.pdf"],
+    done = subprocess.run([sys.executable, "-m", "kpi_reports.render.printed.pdf"],
                           input=json.dumps(job, ensure_ascii=False).encode("utf-8"), capture_output=True, check=False)
     if done.returncode == 2:
         raise KpiError(msg("template_error", reason=done.stderr.decode("utf-8").strip()), template)

@@ -1,4 +1,4 @@
-"""Sheets CellFormats from the layout's styles (XlsxWriter-style dicts), for `render/gsheets.py`.
+"""Sheets CellFormats from the layout's styles (XlsxWriter-style dicts), for `render/gsheets/plan.py`.
 
 Excel's `_)` (a space as wide as ")") becomes a literal space and a sign a quoted literal; indent (Sheets
 has none) becomes left padding; borders, alignment, wrapping and colours map one to one.

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import xlsxwriter
 
+from kpi_reports.files import atomic_path
 from kpi_reports.layout.model import DEFAULT_WIDTH, LINE, STYLES, Cell, Sheet, cells_by_row
 from kpi_reports.names import a1, col_letter
-from kpi_reports.render.atomic import atomic_path
-from kpi_reports.render.package import PackageWriter
+from kpi_reports.render.xlsx.package import PackageWriter
 
 A4 = 9
 LAST_COL = 16383

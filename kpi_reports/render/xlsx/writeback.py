@@ -7,12 +7,12 @@ import os
 import shutil
 from pathlib import Path
 
+from kpi_reports import files
+from kpi_reports.files import atomic_path
 from kpi_reports.layout.model import Sheet
 from kpi_reports.messages import msg
 from kpi_reports.problems import FileProblem
-from kpi_reports.render import atomic
-from kpi_reports.render.atomic import atomic_path
-from kpi_reports.render.splice import splice
+from kpi_reports.render.xlsx.splice import splice
 
 
 def fingerprint(path: str | os.PathLike) -> tuple[int, int]:
@@ -53,10 +53,10 @@ def writable(path: Path) -> bool:
 
 
 def remove_leftovers(path: str | os.PathLike) -> list[Path]:
-    """Removes the temporary files killed runs left beside the workbook and its backup (`atomic`): at once
+    """Removes the temporary files killed runs left beside the workbook and its backup (`files`): at once
     those no live run holds (by age where there are no locks), never another's; returns them."""
     target = Path(os.path.realpath(path))
-    return atomic.remove_leftovers(target) + atomic.remove_leftovers(_backup(target))
+    return files.remove_leftovers(target) + files.remove_leftovers(_backup(target))
 
 
 def _backup(target: Path) -> Path:

@@ -1,7 +1,7 @@
 """Drawing layouts as Google Sheets tabs: the bodies of `spreadsheets.batchUpdate` calls. Pure: nothing
 here talks to Google; the client in `kpi_reports.gsheets` sends what `plan` returns.
 
-`plan(sheets, existing)` draws the `layout.Sheet`s of a refresh (the ones `render/xlsx.py` draws) into
+`plan(sheets, existing)` draws the `layout.Sheet`s of a refresh (the ones `render/xlsx/draw.py` draws) into
 one batchUpdate body, which Google applies atomically: the generated tabs of the same families deleted,
 the new ones added after the user's tabs with a grid large enough for every cell, then their cells,
 formats, merges, column widths and row heights, frozen panes, filters, conditional colours, input
@@ -20,7 +20,7 @@ Formulas of a staging tab that refer to another new tab name it by its temporary
 the references when the swap renames it.
 
 How each tab is drawn (values, styles, number formats, sizes, merges, colours, validations, charts) and
-what Sheets cannot show: `render/sheets_tab.py`.
+what Sheets cannot show: `render/gsheets/tab.py`.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from kpi_reports.layout.model import Sheet
 from kpi_reports.messages import msg
 from kpi_reports.problems import KpiError
-from kpi_reports.render.sheets_tab import KEY, Tab, Unit, encode, references, request, update_sheet
+from kpi_reports.render.gsheets.tab import KEY, Tab, Unit, encode, references, request, update_sheet
 
 STAGING = "staging:"
 """The prefix of the mark of a staging tab: `staging:run` until the swap makes it `run`."""

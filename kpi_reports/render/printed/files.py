@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from kpi_reports.files import atomic_path
 from kpi_reports.layout.payslip_view import PayslipView
 from kpi_reports.messages import msg, text
 from kpi_reports.problems import FileProblem
-from kpi_reports.render import html, pdf
-from kpi_reports.render.atomic import atomic_path
+from kpi_reports.render.printed import html, pdf
 
 PER_TASK = 100
 """People per --split worker process."""

@@ -31,8 +31,8 @@ from defusedxml import ElementTree as ET
 from kpi_reports.layout.model import Sheet
 from kpi_reports.messages import msg
 from kpi_reports.problems import FileProblem
-from kpi_reports.render.package import PackageWriter
-from kpi_reports.render.xlsx import draw, sheet_xml
+from kpi_reports.render.xlsx.draw import draw, sheet_xml
+from kpi_reports.render.xlsx.package import PackageWriter
 from kpi_reports.workbook.safety import open_zip, package_problem
 
 MARKER = "_kpi_reports_sheet"

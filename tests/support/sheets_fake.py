@@ -46,7 +46,8 @@ from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from sheets_schema import (
+
+from support.sheets_schema import (
     Grid,
     Violation,
     check_request_semantics,
