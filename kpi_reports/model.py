@@ -269,9 +269,3 @@ class PeriodResult:
     totals: Totals
     warnings: list[Problem]
     company: list[GroupKpi] = field(default_factory=list)
-
-    def to_frame(self, kpis: bool = False):
-        """This result as a pandas DataFrame: `kpi_reports.frame(self, kpis)`, for notebook chaining."""
-        from kpi_reports.frames import frame  # lazy: frame imports this module, and pandas is optional
-
-        return frame(self, kpis=kpis)

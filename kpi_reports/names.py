@@ -9,6 +9,9 @@ from __future__ import annotations
 import functools
 import re
 
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
+"""The rows and columns of an Excel sheet (its last cell is XFD1048576): what a generated sheet can use."""
+
 _IGNORED = re.compile(r"[\s_\-.]+")
 
 

@@ -27,10 +27,9 @@ import kpi_reports
 from kpi_reports.cli import main
 from kpi_reports.layout.model import Sheet
 from kpi_reports.layout.payslip_view import payslip_view
-from kpi_reports.names import col_letter
+from kpi_reports.names import MAX_COLUMNS, col_letter
 from kpi_reports.render.xlsx import draw as xlsx
 from kpi_reports.workbook import validate
-from kpi_reports.workbook.cells import MAX_COLUMNS
 from kpi_reports.workbook.example import example_data
 from kpi_reports.workbook.template import SheetData, WorkbookData, write_workbook
 

@@ -10,11 +10,10 @@ from typing import Literal
 
 from babel.numbers import format_currency, format_decimal
 
-from kpi_reports import explain, i18n
+from kpi_reports import enums, explain, i18n
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.messages import text
 from kpi_reports.model import EmployeeResult, KpiResult
-from kpi_reports.workbook import schema
 
 LABEL_KEYS = ("employee", "position", "team", "bonus_target", "kpi", "group", "plan", "fact", "completion",
               "weight", "rule", "payout", "margin_share", "rate", "base", "commission", "salary", "kpi_bonus",
@@ -146,7 +145,7 @@ def kpi_title(k: KpiResult, lang: str) -> str:
 
 
 def group(name: str, lang: str) -> str:
-    return schema.ENUM_RU["group"][name] if lang == "ru" else name
+    return enums.label("group", name, lang)
 
 
 def kpi_line(k: KpiResult, lang: str, currency: str = "RUB") -> KpiLine:

@@ -10,15 +10,14 @@ import functools
 from collections.abc import Sequence
 from decimal import Decimal
 
+from kpi_reports import enums
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.layout import payslip_view as view
 from kpi_reports.layout.model import LINE, STYLES, Page, Sheet, number_width, text_width, word_width
 from kpi_reports.layout.payslip_view import KpiLine, PayslipView
 from kpi_reports.messages import text
 from kpi_reports.model import EmployeeResult, KpiResult
-from kpi_reports.names import a1
-from kpi_reports.workbook import schema
-from kpi_reports.workbook.cells import MAX_ROWS
+from kpi_reports.names import MAX_ROWS, a1
 
 COLUMNS = 8  # KPI | group | plan | fact | completion | weight | rule | payout
 WIDTHS = {0: 30, 1: 13, 2: 14, 3: 14, 4: 12, 5: 9, 6: 26, 7: 14}
@@ -255,7 +254,7 @@ def _label_widths(lang: str) -> tuple[tuple[int, float], ...]:
     texts = [*((col, word_width(text(key, lang), STYLES["header"])) for col, key in enumerate(HEADS)),
              *((col, word_width(text(key, lang), STYLES["header"])) for col, key in enumerate(COMMISSION_HEADS, 2)),
              *((col, text_width(text(key, lang), STYLES[style])) for col, key, style in _LABELS),
-             *((1, text_width(_group(g, lang), STYLES["text"])) for g in schema.ENUMS["group"]),
+             *((1, text_width(_group(g, lang), STYLES["text"])) for g in enums.ENUMS["group"]),
              *((6, text_width(t, STYLES["text"])) for t in _usual_rules(lang))]
     for col, need in texts:
         widths[col] = max(widths[col], need)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from kpi_reports import explain
+from kpi_reports import enums, explain
 from kpi_reports.engine.review import KpiReview, QuarterReview, SchemeReview
 from kpi_reports.layout.model import (
     LINE,
@@ -33,10 +33,8 @@ from kpi_reports.layout.model import (
     word_width,
 )
 from kpi_reports.messages import msg, text
-from kpi_reports.names import a1, col_letter
+from kpi_reports.names import MAX_COLUMNS, a1, col_letter
 from kpi_reports.problems import Report
-from kpi_reports.workbook import schema
-from kpi_reports.workbook.cells import MAX_COLUMNS
 
 (KPI, GROUP, WEIGHT, MEAN, MEDIAN, ON_PLAN, BELOW, PAID, MONTH1, MONTH2, MONTH3, PREVIOUS, CHANGE, CORRELATION,
  FLAGS, SUGGESTED, YOURS, FUND_NOW, FUND_SUGGESTED, FUND_YOURS) = range(20)
@@ -113,7 +111,7 @@ def _widths(review: QuarterReview, lang: str) -> dict[int, float]:
               for col in range(LAST + 1)}
     titles = [_title(k, lang) for s in review.schemes for k in s.kpis]
     widths[KPI] = min(KPI_MAX_WIDTH, max([widths[KPI], *(text_width(t, STYLES["text"]) for t in titles)]))
-    widths[GROUP] = max(widths[GROUP], *(text_width(_group(g, lang), STYLES["text"]) for g in schema.ENUMS["group"]))
+    widths[GROUP] = max(widths[GROUP], *(text_width(_group(g, lang), STYLES["text"]) for g in enums.ENUMS["group"]))
     words = [explain.flag_word(f, lang) for s in review.schemes for k in s.kpis for f in k.flags]
     widths[FLAGS] = max([widths[FLAGS], *(min(FLAGS_MAX_WIDTH, text_width(w, STYLES["text"]) + 0.1) for w in words),
                          *(word_width(w, STYLES["text"]) for w in words)])  # a flag on a line, as far as it fits
@@ -152,7 +150,7 @@ def _title(k: KpiReview, lang: str) -> str:
 
 
 def _group(group: str, lang: str) -> str:
-    return schema.ENUM_RU["group"][group] if lang == "ru" else group
+    return enums.label("group", group, lang)
 
 
 def _note(sheet: Sheet, row: int, line: str, style: str = "note") -> None:

@@ -33,8 +33,6 @@ _PERIOD_TEXT = [
 LIMIT = Decimal("1e15")
 LIMIT_FLOAT = 1e15
 """Amounts at or beyond a quadrillion are typos; refusing them keeps every sum exact at 40 digits."""
-MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
-"""The rows and columns of an Excel sheet (its last cell is XFD1048576): what a generated sheet can use."""
 TINY = Decimal("1e-9")
 """The smallest size of a number other than 0. Nothing in a payroll is a billionth (a kopeck is 0.01, a
 share's finest step 0.001); and a plan of 1e-300 would make fact ÷ plan a completion, and a payout, that

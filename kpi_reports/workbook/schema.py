@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from kpi_reports.enums import ENUMS
 from kpi_reports.names import norm
 
 Kind = Literal["text", "id", "amount", "rate", "period", "enum"]
@@ -93,26 +94,6 @@ SETTINGS = Sheet("Settings", "Настройки", (
 ), required=False)
 
 SHEETS = (EMPLOYEES, KPIS, SCHEMES, PLANS, TEAM_PLANS, FACTS, SETTINGS)
-
-# Words accepted in enum columns, canonical value first.
-ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
-    "group": {
-        "activity": ("активность",),
-        "efficiency": ("эффективность",),
-        "result": ("результат",),
-    },
-    "direction": {"higher": ("больше", "выше"), "lower": ("меньше", "ниже")},
-    "scope": {"individual": ("личный", "личная", "индивидуальный"), "team": ("команда", "командный")},
-    "unit": {
-        "count": ("шт", "штуки", "количество"),
-        "money": ("деньги", "руб", "₽"),
-        "percent": ("процент", "%"),
-        "days": ("дни", "дней"),
-    },
-    "language": {"ru": ("русский",), "en": ("english", "английский")},
-    "mode": {"live": ("рабочий", "боевой", "normal"), "test": ("тест", "тестовый")},
-}
-ENUM_RU = {field: {value: words[0] for value, words in values.items()} for field, values in ENUMS.items()}
 
 # Settings keys, canonical first, with their Russian names.
 SETTING_KEYS: dict[str, str] = {

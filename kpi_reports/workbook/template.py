@@ -12,6 +12,7 @@ from typing import Literal
 
 import xlsxwriter
 
+from kpi_reports import enums
 from kpi_reports.files import atomic_path
 from kpi_reports.workbook import schema
 
@@ -123,7 +124,7 @@ def _write_cell(ws, r: int, c: int, sheet_key: str, key: str, value, sheet: Shee
         return
     enum = _ENUM_COLUMNS.get((sheet_key, key))
     if enum and lang == "ru":
-        value = schema.ENUM_RU[enum].get(value, value)
+        value = enums.ENUM_RU[enum].get(value, value)
     if isinstance(value, str):
         ws.write_string(r, c, value)
         return
@@ -139,7 +140,7 @@ def _drop_downs(ws, spec: schema.Sheet, sheet: SheetData, lang: str, schemes: li
     for i, key in enumerate(sheet.columns):
         enum = _ENUM_COLUMNS.get((spec.key, key))
         if enum:
-            words = [schema.ENUM_RU[enum][v] if lang == "ru" else v for v in schema.ENUMS[enum]]
+            words = [enums.ENUM_RU[enum][v] if lang == "ru" else v for v in enums.ENUMS[enum]]
             ws.data_validation(HEADER_ROW + 1, i, LAST_ROW, i, {"validate": "list", "source": words})
         if spec.key == "Employees" and key == "scheme" and schemes:
             ws.data_validation(HEADER_ROW + 1, i, LAST_ROW, i, {"validate": "list", "source": schemes,

@@ -12,9 +12,9 @@ from decimal import Decimal
 from kpi_reports import formula as formulas
 from kpi_reports.messages import msg
 from kpi_reports.model import MAX_KPIS, TEAM_SHARE, Cell, Employee, Kpi, SchemeLine, Settings, Workbook
-from kpi_reports.names import norm
+from kpi_reports.names import MAX_COLUMNS, norm
 from kpi_reports.problems import Report
-from kpi_reports.workbook.cells import MAX_COLUMNS, is_empty, shown, text_id
+from kpi_reports.workbook.cells import is_empty, shown, text_id
 from kpi_reports.workbook.fields import MISSING, Fields, did_you_mean, duplicate, kpi_names
 from kpi_reports.workbook.reader import Table
 from kpi_reports.workbook.rows import Rows
