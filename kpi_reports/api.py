@@ -27,7 +27,8 @@ from kpi_reports.workbook.reader import read_tables
 from kpi_reports.workbook.validate import validate
 
 
-def _read(path: str | os.PathLike, periods: Collection[str] | None = None) -> tuple[Workbook, Report]:
+def read(path: str | os.PathLike, periods: Collection[str] | None = None) -> tuple[Workbook, Report]:
+    """The validated workbook (with only `periods`, or every month) and every problem found, unraised."""
     tables, report = read_tables(path)
     wb = validate(tables, report, source=str(path), periods=periods)
     wb.warnings = report.warnings
@@ -41,7 +42,7 @@ def load(path: str | os.PathLike, periods: Collection[str] | None = None) -> Wor
     With `periods` (YYYY-MM), only those months' Plans, TeamPlans and Facts rows are read and checked,
     which is faster; everything else is checked in full. `check` reads every month.
     """
-    wb, report = _read(path, periods and [_period(p) for p in periods])
+    wb, report = read(path, periods and [_period(p) for p in periods])
     report.raise_if_errors()
     return wb
 
@@ -143,7 +144,7 @@ def check(path: str | os.PathLike) -> Report:
     warnings of such a computation are mostly echoes of those errors, and are left out); a cell that
     already has an error is not reported again for what computing made of it.
     """
-    wb, report = _read(path)
+    wb, report = read(path)
     if not wb.schemes or not wb.employees:
         return report  # a missing sheet: nothing to compute
     found: list[Problem] = []

@@ -9,15 +9,14 @@ from pathlib import Path
 import click
 
 import kpi_reports
-from kpi_reports import api, collector, i18n, layout
+from kpi_reports import collector, i18n, pipeline
 from kpi_reports.files import atomic_path
-from kpi_reports.layout.payslip_view import payslip_views
 from kpi_reports.messages import default_language, msg, text
 from kpi_reports.problems import InvalidWorkbook, KpiError
 from kpi_reports.render import json as json_out
 from kpi_reports.render import terminal
+from kpi_reports.render.printed.files import written_note as printed_note
 from kpi_reports.render.progress import Progress
-from kpi_reports.render.xlsx import draw as xlsx
 from kpi_reports.render.xlsx import writeback
 from kpi_reports.workbook.example import write_starter
 
@@ -99,37 +98,16 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
     """Compute pay for one month — bonus per KPI, commission, totals, weak spots; with --as-of, the
     forecast — and add payslips, a summary and the problems to the workbook at PATH, replacing the
     sheets an earlier run added. Nothing else in the workbook changes."""
+    options = pipeline.Options(period=period, as_of=as_of.date() if as_of else None, test_mode=test_mode or None,
+                               lang=lang)
     with Progress() as progress:
-        progress.stage(text("progress_read", lang or default_language()))
-        read_as = writeback.fingerprint(path) if path.is_file() else None
-        period = period or (as_of.strftime("%Y-%m") if as_of else None)
-        wb = kpi_reports.load(path, periods=api.months_to_read(period))
-        lang = _workbook_language(lang, wb)
-        progress.stage(text("progress_compute", lang))
-        period = period or api.latest_month(wb)
-        report = kpi_reports.period_report(wb, period, as_of.date() if as_of else None, test_mode or None)
-        note = ""
-        views = payslip_views(report, lang, wb.settings.company) if pdf_dir is not None else None  # once, for both
-        if not dry_run:
-            progress.stage(text("progress_write", lang))
-            note = _write_sheets(layout.sheets(report, lang, wb.settings.company, views), path, out_path, read_as,
-                                 backup, lang)
+        outcome = kpi_reports.run(path, options, progress.stage)
+        note = _written(outcome, out_path, dry_run, backup, progress)
         if pdf_dir is not None:
-            note = "\n".join(filter(None, (note, _write_printed(views, report, wb, path, pdf_dir, split, with_html,
-                                                                lang, progress))))
-    _print(lambda: json_out.dumps(report, lang), lambda: terminal.report_text(report, lang), json_path, note)
-
-
-def _write_printed(views, report, wb, path: Path, folder: Path, split: bool, with_html: bool, lang: str,
-                   progress: Progress) -> str:
-    """The printed payslips (--pdf): the template is Settings payslip_template, relative to the workbook's
-    folder, else the bundled one."""
-    from kpi_reports.render.printed import files as printed
-
-    template = _template(wb.settings.payslip_template, path)
-    written = printed.write_payslips(views, folder, report.result.period, lang, wb.settings.company, split,
-                                     with_html, template, progress.stage)
-    return printed.written_note(written, folder, lang)
+            written = kpi_reports.print_payslips(outcome, pdf_dir, split, with_html, progress.stage)
+            note = "\n".join(filter(None, (note, printed_note(written, pdf_dir, outcome.lang))))
+    _print(lambda: json_out.dumps(outcome.report, outcome.lang), lambda: terminal.report_text(outcome.report, outcome.lang),
+           json_path, note)
 
 
 @main.command()
@@ -146,31 +124,20 @@ def review(path: Path, quarter: str, json_path: str | None, out_path: Path | Non
     weights to try, to the workbook at PATH, replacing the one an earlier review of that quarter added.
     The sheets `run` added stay; nothing else in the workbook changes."""
     with Progress() as progress:
-        progress.stage(text("progress_read", lang or default_language()))
-        months = kpi_reports.review_months(quarter)  # a bad quarter is said before the file is read
-        read_as = writeback.fingerprint(path) if path.is_file() else None
-        wb = kpi_reports.load(path, periods=months)
-        lang = _workbook_language(lang, wb)
-        progress.stage(text("progress_compute", lang))
-        result = kpi_reports.review(wb, quarter)
-        note = ""
-        if not dry_run:
-            progress.stage(text("progress_write", lang))
-            note = _write_sheets(layout.review_sheets(result, lang, wb.settings.company), path, out_path, read_as,
-                                 backup, lang)
-    _print(lambda: json_out.review_dumps(result, lang), lambda: terminal.review_text(result, lang), json_path, note)
+        outcome = kpi_reports.run(path, pipeline.Options(quarter=quarter, lang=lang, pay=False), progress.stage)
+        note = _written(outcome, out_path, dry_run, backup, progress)
+    _print(lambda: json_out.review_dumps(outcome.review, outcome.lang),
+           lambda: terminal.review_text(outcome.review, outcome.lang), json_path, note)
 
 
-def _template(typed: str, path: Path) -> Path | None:
-    """Settings payslip_template: a .typ file in the workbook's folder or below it — never an absolute
-    path or one that climbs out, since the template's folder is all it can read."""
-    if not typed:
-        return None
-    folder = path.resolve().parent
-    template = (folder / typed).resolve()
-    if Path(typed).is_absolute() or not template.is_relative_to(folder) or template.suffix.lower() != ".typ":
-        raise KpiError(msg("template_outside"), typed)
-    return template
+def _written(outcome: pipeline.Outcome, out_path: Path | None, dry_run: bool, backup: bool, progress) -> str:
+    """The generated sheets into PATH, or a new workbook at --out, unless --dry-run; the line that says so.
+    Errors from here on are told in the run's language."""
+    click.get_current_context().find_root().obj["lang"] = outcome.lang
+    if dry_run:
+        return ""
+    progress.stage(text("progress_write", outcome.lang))
+    return kpi_reports.write(outcome, out_path, backup).note(outcome.lang)
 
 
 def _print(json_text, terminal_text, json_path: str | None, note: str) -> None:
@@ -185,16 +152,6 @@ def _print(json_text, terminal_text, json_path: str | None, note: str) -> None:
         click.echo(terminal_text())
     if note:
         click.echo(note, err=True)
-
-
-def _write_sheets(sheets, path: Path, out_path: Path | None, read_as, backup: bool, lang: str) -> str:
-    """Into PATH, or a new workbook at --out; returns the line that says what was written."""
-    if out_path is None:
-        saved = writeback.write_back(path, sheets, read_as, backup)
-    else:
-        saved = xlsx.write_workbook(out_path, sheets)
-    done = text("written_sheets", lang, path=out_path or path, sheets=", ".join(s.name for s in sheets))
-    return done + (f"; {text('backup_kept', lang, backup=saved)}" if saved else "")
 
 
 @main.command()
@@ -221,13 +178,12 @@ def sheets(spreadsheet: str, period: str | None, quarter: str | None, credential
     from kpi_reports.gsheets.watch import watch_and_refresh
 
     key = sheets_client.spreadsheet_key(spreadsheet)
-    period = period or (as_of.strftime("%Y-%m") if as_of else None)
     scopes = sheets_client.WATCH_SCOPES if watch else sheets_client.SCOPES
     session = sheets_client.connect(credentials, scopes=scopes)
-    options = {"period": period, "quarter": quarter, "as_of": as_of.date() if as_of else None,
-               "test_mode": test_mode or None, "lang": lang}
+    options = pipeline.Options(period=period, quarter=quarter, as_of=as_of.date() if as_of else None,
+                               test_mode=test_mode or None, lang=lang)
     if watch is None:
-        _refreshed(refresh(session, key, **options), key)
+        _refreshed(refresh(session, key, options), key)
         return
     watch_and_refresh(session, key, options, watch, lambda done: _refreshed(done, key),
                       lambda e: click.echo(_problem_text(e, lang), err=True))
@@ -241,18 +197,10 @@ def _refreshed(done, key: str) -> None:
                err=True)
 
 
-def _workbook_language(lang: str | None, wb) -> str:
-    """--lang, else the workbook's Settings language, else the system's; also the language of any error
-    after this point (a refused template, a write-back refusal), as the user reads the rest in it."""
-    lang = lang or wb.settings.language or default_language()
-    click.get_current_context().find_root().obj["lang"] = lang
-    return lang
-
-
 def _problem_text(e: KpiError, lang: str | None) -> str:
     if isinstance(e, InvalidWorkbook):
         return terminal.problems_text(e.report, lang or e.report.language or default_language())
-    lang = lang or default_language()
+    lang = lang or e.language or default_language()
     return f"{text('_error', lang)}: {e.text(lang)}"
 
 

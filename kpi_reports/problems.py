@@ -94,6 +94,9 @@ class Report:
 class KpiError(Exception):
     """Every error the library raises for a user's input or file: a message, and the file it is about."""
 
+    language: str | None = None
+    """The language of the workbook the error came after, when it was read: the one to tell it in."""
+
     def __init__(self, message: Msg, path: object = None):
         self.message, self.path = message, path
         super().__init__(self.text("en"))

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import gspread.auth
 import pytest
-import python_calamine
 import requests
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
@@ -26,6 +25,7 @@ from kpi_reports.problems import KpiError, SheetsProblem, UsageError
 
 from conftest import put
 from support import sheets_fake
+from support.workbooks import spreadsheet_tabs
 
 fake_sheets = sheets_fake.fixture()
 
@@ -91,17 +91,6 @@ def service_account_file(tmp_path, private_key, monkeypatch):
         "private_key": private_key, "client_email": EMAIL, "client_id": "1234567890",
         "token_uri": "https://oauth2.googleapis.com/token"}), encoding="utf-8")
     return path
-
-
-def example_tabs(path) -> dict[str, list[list]]:
-    """A workbook's sheets as a spreadsheet's tabs: its month cells as dates shown `yyyy-mm`, as an
-    upload of the file to Google Sheets keeps them."""
-    book = python_calamine.CalamineWorkbook.from_path(str(path))
-    tabs = {}
-    for name in book.sheet_names:
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        tabs[name] = [[{"date": v, "pattern": "yyyy-mm"} if hasattr(v, "year") else v for v in row] for row in rows]
-    return tabs
 
 
 def problem(call) -> str:
@@ -240,7 +229,7 @@ def test_gspread_s_oauth_flow_is_never_started_without_its_files(base, monkeypat
 
 def test_a_read_is_one_metadata_call_and_one_batch_get_and_computes_as_the_file_does(base, example, write):
     path = write(example)
-    base.add_spreadsheet(KEY, {**example_tabs(path), "Payslips 2026-10": [["generated"]], "Notes": [["mine"]]})
+    base.add_spreadsheet(KEY, {**spreadsheet_tabs(path), "Payslips 2026-10": [["generated"]], "Notes": [["mine"]]})
     sheets = connect()
     metadata, values = sheets.read(KEY)
     assert [c.endpoint for c in base.calls] == ["spreadsheets.get", "values.batchGet"] and sheets.calls == 2
@@ -262,7 +251,7 @@ def test_a_read_is_one_metadata_call_and_one_batch_get_and_computes_as_the_file_
 
 def test_a_bad_cell_in_a_tab_is_named_by_the_tab_and_its_cell(base, example, write):
     cell = put(example, "Facts", "revenue", "a lot", period="2026-10", employee_id="E003")
-    base.add_spreadsheet(KEY, example_tabs(write(example)))
+    base.add_spreadsheet(KEY, spreadsheet_tabs(write(example)))
     _, report = read_workbook(*connect().read(KEY))
     assert [(p.sheet, p.cell, p.column, p.found) for p in report.errors] == [("Facts", cell, "revenue", "a lot")]
 

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import openpyxl
 import pytest
-import python_calamine
 from click.testing import CliRunner
 
 from kpi_reports.cli import main
@@ -14,25 +13,18 @@ from kpi_reports.gsheets import client, refresh, watch
 from kpi_reports.gsheets.client import Backoff, SheetsClient, connect
 from kpi_reports.messages import msg
 from kpi_reports.names import a1
+from kpi_reports.pipeline import Options
 from kpi_reports.problems import KpiError
 from kpi_reports.render.gsheets import plan as gsheets
 
 from conftest import SAMPLES
 from support import sheets_fake
+from support.workbooks import spreadsheet_tabs
 
 fake_sheets = sheets_fake.fixture()
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcd"
 GENERATED = ["Payslips 2026-10", "Summary 2026-10"]
 INPUTS = ["Employees", "KPIs", "Schemes", "Plans", "TeamPlans", "Facts", "Settings"]
-
-
-def sample_tabs(path=SAMPLES / "sales_team.xlsx") -> dict[str, list[list]]:
-    """The sample workbook's sheets as a spreadsheet's tabs, months as dates shown `yyyy-mm` (as an upload
-    of the file to Google Sheets keeps them)."""
-    book = python_calamine.CalamineWorkbook.from_path(str(path))
-    return {name: [[{"date": v, "pattern": "yyyy-mm"} if hasattr(v, "year") else v for v in row]
-                   for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
-            for name in book.sheet_names}
 
 
 @pytest.fixture
@@ -41,7 +33,7 @@ def fake(fake_sheets, monkeypatch):
     monkeypatch.setenv(client.BASE_URL_VARIABLE, fake_sheets.url)
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
     monkeypatch.setattr(client, "_sleep", lambda seconds: None)  # retries wait no time here
-    fake_sheets.add_spreadsheet(KEY, sample_tabs())
+    fake_sheets.add_spreadsheet(KEY, spreadsheet_tabs(SAMPLES / "sales_team.xlsx"))
     return fake_sheets
 
 
@@ -90,7 +82,7 @@ def test_two_refreshes_in_a_row_give_the_same_tabs(fake):
 
 @pytest.mark.parametrize("name", ['=IMPORTXML("http://x","//a")', "+SUM(1,2)", "@user", "<script>alert(1)</script>"])
 def test_user_text_is_written_as_text_never_as_a_formula(fake, name):
-    tabs = sample_tabs()
+    tabs = spreadsheet_tabs(SAMPLES / "sales_team.xlsx")
     row = next(i for i, r in enumerate(tabs["Employees"]) if "E001" in r)
     column = tabs["Employees"][row].index("Ivan Ivanov")
     fake.add_spreadsheet(KEY, tabs)
@@ -107,14 +99,14 @@ def test_user_text_is_written_as_text_never_as_a_formula(fake, name):
 
 
 def test_a_users_tab_with_a_generated_tabs_name_is_refused_and_nothing_is_written(fake):
-    fake.add_spreadsheet(KEY, {**sample_tabs(), "payslips 2026-10": [["my own notes"]]})
+    fake.add_spreadsheet(KEY, {**spreadsheet_tabs(SAMPLES / "sales_team.xlsx"), "payslips 2026-10": [["my own notes"]]})
     done = sheets("--period", "2026-10")
     assert done.exit_code == 1 and "payslips 2026-10" in done.output and "Traceback" not in done.output
     assert writes(fake) == 0 and fake.values(KEY, "payslips 2026-10") == [["my own notes"]]
 
 
 def test_a_broken_facts_cell_is_named_by_tab_and_cell_and_nothing_is_written(fake):
-    tabs = sample_tabs()
+    tabs = spreadsheet_tabs(SAMPLES / "sales_team.xlsx")
     header = tabs["Facts"].index(next(r for r in tabs["Facts"] if "calls" in r))
     row = next(i for i, r in enumerate(tabs["Facts"])  # E002 in 2026-10, the month computed
                if i > header and "E002" in r and getattr(r[0].get("date") if isinstance(r[0], dict) else r[0],
@@ -158,18 +150,18 @@ def test_a_batch_google_refuses_leaves_the_spreadsheet_as_it_was(fake, monkeypat
 
 def test_a_refresh_too_large_for_one_call_is_staged_and_ends_as_the_single_call_does(fake):
     session = connect()
-    done = refresh.refresh(session, KEY, "2026-10", lang="en", limit=60_000)
+    done = refresh.refresh(session, KEY, Options("2026-10", lang="en"), limit=60_000)
     assert done.staged and writes(fake) > 2
     assert fake.tabs(KEY) == [*INPUTS, *GENERATED]
     staged = {tab: fake.values(KEY, tab) for tab in GENERATED}
-    fake.add_spreadsheet(KEY, sample_tabs())
-    refresh.refresh(session, KEY, "2026-10", lang="en")
+    fake.add_spreadsheet(KEY, spreadsheet_tabs(SAMPLES / "sales_team.xlsx"))
+    refresh.refresh(session, KEY, Options("2026-10", lang="en"))
     assert {tab: fake.values(KEY, tab) for tab in GENERATED} == staged
 
 
 def test_a_staged_refresh_that_fails_before_the_swap_deletes_its_staging_tabs(fake, monkeypatch):
     session = connect(backoff=Backoff(attempts=1))
-    refresh.refresh(session, KEY, "2026-10", lang="en")  # the tabs of an earlier refresh
+    refresh.refresh(session, KEY, Options("2026-10", lang="en"))  # the tabs of an earlier refresh
     before = {tab: fake.values(KEY, tab) for tab in GENERATED}
     real, sent = SheetsClient.send, []
 
@@ -180,7 +172,7 @@ def test_a_staged_refresh_that_fails_before_the_swap_deletes_its_staging_tabs(fa
         return real(self, key, payload)
     monkeypatch.setattr(SheetsClient, "send", send)
     with pytest.raises(KpiError, match="refused for the test"):
-        refresh.refresh(session, KEY, "2026-10", lang="en", limit=60_000)
+        refresh.refresh(session, KEY, Options("2026-10", lang="en"), limit=60_000)
     assert len(sent) == 3  # the staging tabs, the refused call, the cleanup
     assert fake.tabs(KEY) == [*INPUTS, *GENERATED]  # the old tabs, no staging tab left
     assert {tab: fake.values(KEY, tab) for tab in GENERATED} == before
@@ -202,7 +194,7 @@ def watched(fake, polls: int, during: dict[int, Callable[[], None]]) -> tuple[li
     def sleep(seconds):
         waits.append(seconds)
         during.get(len(waits), lambda: None)()
-    watch.watch_and_refresh(connect(), KEY, {"period": "2026-10", "lang": "en"}, 5, refreshed.append, failed.append,
+    watch.watch_and_refresh(connect(), KEY, Options("2026-10", lang="en"), 5, refreshed.append, failed.append,
                             sleep=sleep, polls=polls)
     return refreshed, failed
 
@@ -250,7 +242,7 @@ def test_a_refresh_that_fails_while_watching_is_reported_and_the_watch_goes_on(f
 def test_watch_stops_cleanly_on_ctrl_c(fake):
     def interrupted(seconds):
         raise KeyboardInterrupt
-    watch.watch_and_refresh(connect(), KEY, {"period": "2026-10", "lang": "en"}, 5, lambda done: None,
+    watch.watch_and_refresh(connect(), KEY, Options("2026-10", lang="en"), 5, lambda done: None,
                             lambda e: None, sleep=interrupted)
     assert writes(fake) == 1
 

@@ -11,6 +11,7 @@ import pytest
 
 from kpi_reports.gsheets.client import connect
 from kpi_reports.gsheets.refresh import refresh
+from kpi_reports.pipeline import Options
 
 KEY = os.environ.get("KPI_REPORTS_LIVE_SPREADSHEET")
 pytestmark = pytest.mark.skipif(not (KEY and os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")),
@@ -19,8 +20,8 @@ pytestmark = pytest.mark.skipif(not (KEY and os.environ.get("GOOGLE_APPLICATION_
 
 def test_a_live_refresh_writes_the_tabs_and_ivanov_totals_119_800():
     session = connect()
-    first = refresh(session, KEY, "2026-10", lang="en")
-    second = refresh(session, KEY, "2026-10", lang="en")
+    first = refresh(session, KEY, Options("2026-10", lang="en"))
+    second = refresh(session, KEY, Options("2026-10", lang="en"))
     assert first.tabs == second.tabs == ("Payslips 2026-10", "Summary 2026-10") and second.calls == 3
     metadata = session.metadata(KEY)
     titles = [s["properties"]["title"] for s in metadata["sheets"]]

@@ -698,7 +698,7 @@ def result_of(size: int) -> SimpleNamespace:
 def test_a_new_upload_that_finds_no_memory_gets_503_and_the_waiting_results_are_kept(tmp_path):
     data = SAMPLE.read_bytes()
     (tmp_path / "work").mkdir()
-    one = footprint(web_job.process(data, SAMPLE.name, web_job.Options("en", PERIOD), tmp_path / "work"), data)
+    one = footprint(web_job.process(data, SAMPLE.name, web_job.Options(PERIOD, lang="en"), tmp_path / "work"), data)
     with running(tmp_path, max_bytes=int(2.5 * one)) as full:
         first, second = computed(full, lang="en"), computed(full, lang="ru")  # neither looked at yet
         for lang in ("en", "ru"):
@@ -779,7 +779,7 @@ def test_results_are_forgotten_after_the_keep_time_looked_at_or_not(tmp_path):
 @pytest.mark.parametrize("quarter", [None, QUARTER], ids=["month", "with a review"])
 def test_a_result_is_counted_for_about_the_memory_it_takes(tmp_path, quarter):
     data = SAMPLE.read_bytes()
-    options = web_job.Options("en", "2026-12" if quarter else PERIOD, quarter=quarter)
+    options = web_job.Options("2026-12" if quarter else PERIOD, quarter=quarter, lang="en")
     web_job.process(data, SAMPLE.name, options, tmp_path)  # the first one fills the caches
     gc.collect()
     tracemalloc.start()

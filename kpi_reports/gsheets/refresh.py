@@ -1,5 +1,5 @@
-"""A refresh of a shared spreadsheet: one read, the same computation and layouts as `run` (and `review`),
-one atomic write.
+"""A refresh of a shared spreadsheet: one read, the pipeline `kpi-reports run` runs (`pipeline.run`), one
+atomic write.
 
 The calls: the spreadsheet's metadata and every input tab in one values:batchGet (two calls, nothing
 written on an error in any of them), then one batchUpdate that deletes the generated tabs of the same
@@ -9,68 +9,59 @@ several calls swapped in by one last call (`render/gsheets/plan.py`). Input tabs
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kpi_reports import api, layout
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.review import QuarterReview
 from kpi_reports.gsheets.client import SheetsClient
-from kpi_reports.gsheets.source import input_ranges, read_workbook
-from kpi_reports.messages import default_language
-from kpi_reports.model import Workbook
+from kpi_reports.gsheets.source import SpreadsheetTabs, input_ranges
+from kpi_reports.pipeline import Options, Outcome, run
 from kpi_reports.problems import KpiError
 from kpi_reports.render.gsheets import plan as gsheets
 
 
 @dataclass(frozen=True)
 class Refreshed:
-    """What a refresh did: the report (and review) computed, the tabs written, the calls made."""
+    """What a refresh did: the outcome of the run, the tabs written, the calls made."""
 
-    report: PeriodReport
-    review: QuarterReview | None
+    outcome: Outcome
     tabs: tuple[str, ...]
     calls: int
     staged: bool
-    lang: str
     inputs: tuple[str, ...]
     """The input tabs' ranges read, and `digest`, of their values: what `--watch` compares with."""
     digest: str
 
+    @property
+    def report(self) -> PeriodReport:
+        return self.outcome.report
 
-def refresh(client: SheetsClient, key: str, period: str | None = None, quarter: str | None = None,
-            as_of: dt.date | None = None, test_mode: bool | None = None, lang: str | None = None,
-            limit: int = gsheets.LIMIT, read: tuple[dict, dict] | None = None) -> Refreshed:
-    """Reads the spreadsheet `key` (or takes `read`, a metadata and values pair already fetched), computes
-    `period` (default: the latest month with facts) and, with `quarter`, the review, and writes the
-    generated tabs. Raises InvalidWorkbook (every problem, by tab and cell) before anything is written."""
+    @property
+    def review(self) -> QuarterReview | None:
+        return self.outcome.review
+
+    @property
+    def lang(self) -> str:
+        return self.outcome.lang
+
+
+def refresh(client: SheetsClient, key: str, options: Options | None = None, limit: int = gsheets.LIMIT,
+            read: tuple[dict, dict] | None = None) -> Refreshed:
+    """Reads the spreadsheet `key` (or takes `read`, a metadata and values pair already fetched), runs the
+    pipeline on it as `run` does a file, and writes the generated tabs. Raises InvalidWorkbook (every
+    problem, by tab and cell), or the review's error when one was asked for, before anything is written."""
     before = client.calls
     metadata, values = read or client.read(key)
-    wb = _workbook(metadata, values, period, quarter)
-    lang = lang or wb.settings.language or default_language()
-    period = period or api.latest_month(wb)
-    report = api.period_report(wb, period, as_of, test_mode)
-    sheets = layout.sheets(report, lang, wb.settings.company)
-    review = api.review(wb, quarter) if quarter else None
-    if review is not None:
-        sheets += layout.review_sheets(review, lang, wb.settings.company)
-    plan = gsheets.plan(sheets, gsheets.tabs_of(metadata), limit=limit)
+    outcome = run(SpreadsheetTabs(metadata, values), options or Options())
+    if outcome.review_error is not None:
+        raise outcome.review_error
+    plan = gsheets.plan(list(outcome.sheets), gsheets.tabs_of(metadata), limit=limit)
     _send(client, key, plan)
-    return Refreshed(report, review, tuple(s.name for s in sheets), client.calls - before, plan.staged, lang,
+    return Refreshed(outcome, tuple(s.name for s in outcome.sheets), client.calls - before, plan.staged,
                      tuple(input_ranges(metadata)), digest(values))
-
-
-def _workbook(metadata: Mapping, values: Mapping, period: str | None, quarter: str | None) -> Workbook:
-    """The validated workbook, with the months `run` (and `review`) would read — every month when no period
-    is given, as `run` does; InvalidWorkbook on errors."""
-    months = api.months_to_read(period, quarter)
-    title = metadata.get("properties", {}).get("title", "")
-    wb, report = read_workbook(metadata, values, source=title, periods=months)
-    report.raise_if_errors()
-    return wb
 
 
 def _send(client: SheetsClient, key: str, plan: gsheets.Plan) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
 from kpi_reports.model import Workbook
 from kpi_reports.names import col_index
@@ -68,6 +69,23 @@ def read_spreadsheet_tables(metadata: Mapping, value_ranges: Mapping | Sequence[
             return []
         return sheet_rows(got.get("values", []), _start(split_range(got.get("range", ""))[1]), locale)
     return tables_from_rows(names, rows_of, report, source_label="spreadsheet")
+
+
+@dataclass(frozen=True)
+class SpreadsheetTabs:
+    """A spreadsheet's input tabs as read (its metadata and one values:batchGet): a pipeline source."""
+
+    metadata: Mapping
+    values: Mapping
+    folder: None = None
+    """A spreadsheet has no folder of the user's: a Settings payslip_template cannot be read from it."""
+
+    @property
+    def name(self) -> str:
+        return self.metadata.get("properties", {}).get("title", "")
+
+    def read(self, periods: Collection[str] | None) -> tuple[Workbook, Report]:
+        return read_workbook(self.metadata, self.values, source=self.name, periods=periods)
 
 
 def read_workbook(metadata: Mapping, value_ranges: Mapping | Sequence[Mapping], source: str = "",

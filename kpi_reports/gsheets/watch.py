@@ -13,10 +13,11 @@ from collections.abc import Callable
 
 from kpi_reports.gsheets.client import SheetsClient
 from kpi_reports.gsheets.refresh import Refreshed, digest, refresh
+from kpi_reports.pipeline import Options
 from kpi_reports.problems import KpiError
 
 
-def watch_and_refresh(client: SheetsClient, key: str, options: dict, every: float,
+def watch_and_refresh(client: SheetsClient, key: str, options: Options, every: float,
                       done: Callable[[Refreshed], None], failed: Callable[[KpiError], None],
                       sleep: Callable[[float], None] = time.sleep, polls: int | None = None) -> None:
     """Refreshes at once and whenever the input tabs change; a refresh that fails (a bad cell, say) is
@@ -48,9 +49,9 @@ def _stamp(client: SheetsClient, key: str) -> str | None:
         return None
 
 
-def _refresh(client: SheetsClient, key: str, options: dict, done, failed) -> Refreshed | None:
+def _refresh(client: SheetsClient, key: str, options: Options, done, failed) -> Refreshed | None:
     try:
-        result = refresh(client, key, **options)
+        result = refresh(client, key, options)
     except KpiError as e:
         failed(e)
         return None

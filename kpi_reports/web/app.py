@@ -108,7 +108,7 @@ def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bo
         entry = _entry(token)
         outcome = entry.outcome
         number = {v.employee_id: i for i, v in enumerate(outcome.views)}
-        return render_template("result.html.j2", lang=outcome.options.lang, token=token, o=outcome,
+        return render_template("result.html.j2", lang=outcome.lang, token=token, o=outcome,
                                sheets=_grids(outcome, token, number), total=_total(outcome),
                                teams=_teams(outcome, number))
 
@@ -124,7 +124,7 @@ def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bo
         if not 0 <= number < len(outcome.views):
             abort(404)
         view = outcome.views[number]
-        return html.render([view], f"{job.title(outcome)} — {view.name}", outcome.company, outcome.options.lang)
+        return html.render([view], f"{job.title(outcome)} — {view.name}", outcome.company, outcome.lang)
 
     @app.get("/r/<token>/<any(workbook, pdf, zip, json, 'review.json'):kind>")
     def download(token: str, kind: str):
@@ -226,9 +226,11 @@ def _lang() -> str:
 
 
 def _options(lang: str) -> job.Options:
+    """The page's choices: its language always (so not the workbook's), the month, the review, test mode
+    when ticked (else Settings mode)."""
     form = request.form
     return job.Options(lang=lang, period=form.get("period", "").strip() or None,
-                       test_mode=form.get("test_mode") == "on", quarter=form.get("quarter", "").strip() or None)
+                       test_mode=(form.get("test_mode") == "on") or None, quarter=form.get("quarter", "").strip() or None)
 
 
 def _display_name(filename: str) -> str:
@@ -262,10 +264,10 @@ def _grids(outcome: job.Outcome, token: str, number: dict[str, int]) -> list:
                 if cell.col == 0 and isinstance(cell.value, str) and cell.value in number:
                     address = url_for("payslip", token=token, number=number[cell.value]) + "#top"
                     links[cell.row, 0] = links[cell.row, 1] = address
-        grids.append((sheet.kind, html_sheet.grid(sheet, outcome.options.lang, links)))
+        grids.append((sheet.kind, html_sheet.grid(sheet, outcome.lang, links)))
     if outcome.review is not None and outcome.review.warnings:
-        warned = problems(outcome.review.quarter, outcome.review.warnings, outcome.options.lang)
-        grids.append(("review_warnings", html_sheet.grid(warned, outcome.options.lang)))
+        warned = problems(outcome.review.quarter, outcome.review.warnings, outcome.lang)
+        grids.append(("review_warnings", html_sheet.grid(warned, outcome.lang)))
     return grids
 
 
@@ -280,5 +282,5 @@ def _teams(outcome: job.Outcome, number: dict[str, int]) -> list[tuple[str, list
 
 
 def _total(outcome: job.Outcome) -> str:
-    return i18n.amount(Decimal(outcome.report.result.totals.total), outcome.options.lang)
+    return i18n.amount(Decimal(outcome.report.result.totals.total), outcome.lang)
 
