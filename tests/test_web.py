@@ -51,8 +51,8 @@ from kpi_reports.layout.payslip_view import payslip_views
 from kpi_reports.messages import text
 from kpi_reports.render import json as json_out
 from kpi_reports.render.printed.pdf import safe_name, split_names
-from kpi_reports.web import is_loopback
 from kpi_reports.web import job as web_job
+from kpi_reports.web.hosts import is_loopback
 from kpi_reports.web.store import Busy, Store, footprint
 
 from conftest import SAMPLES, put, sample_without_facts_row

@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import signal
@@ -14,17 +13,9 @@ from collections.abc import Callable
 
 from kpi_reports.messages import msg
 from kpi_reports.problems import MissingExtra, UsageError
+from kpi_reports.web.hosts import is_loopback
 
 THREADS = 4
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def create_app(*args, **kwargs):

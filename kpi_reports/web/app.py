@@ -29,7 +29,8 @@ from kpi_reports.problems import FileProblem, InvalidWorkbook, KpiError
 from kpi_reports.render import html_sheet
 from kpi_reports.render.printed import html
 from kpi_reports.render.printed.pdf import safe_name
-from kpi_reports.web import is_loopback, job
+from kpi_reports.web import job
+from kpi_reports.web.hosts import is_loopback
 from kpi_reports.web.store import Busy, Store
 
 log = logging.getLogger("kpi_reports.web")
