@@ -3,8 +3,9 @@ too easy, out of reach, gamed or beside the point, better weights, and what they
 
 Pure computation over model objects (the method's step 5): the figures come from `compute` for each month
 of the quarter (and `completions` of the previous quarter, when the workbook has it); the suggested fund
-is `compute` again, on a copy of the workbook with the suggested weights. No text lives here: a flag is a
-code and its figures, worded by `explain` in the output language.
+is `compute` again, on a copy of the workbook with the suggested weights; the flags are `engine/flags.py`'s
+rules over these figures, quarters `engine/quarters.py`'s. No text lives here: a flag is a code and its
+figures, worded by `explain` in the output language.
 
 **Person-months.** A scheme's person-months are its employees in each month of the quarter; a KPI's
 statistics use those with a completion (no plan or no fact: left out). Schemes nobody is on are not
@@ -24,28 +25,7 @@ reviewed. The previous quarter's months count when they are in the workbook, loa
   is in the divisor of an efficiency KPI's formula (calls → call_to_meeting = meetings / calls), that
   KPI: the one in the scheme first, else the first on the KPIs sheet.
 
-**Flags** (Settings keys in brackets; each flag carries the figures it rests on):
-
-- `too_easy`: on_plan ≥ `review_too_easy` (80%) — {on_plan, threshold, person_months}.
-- `out_of_reach`: below_cutoff ≥ `review_out_of_reach` (50%) — {below_cutoff, threshold, person_months}.
-- `gamed`: an activity KPI whose `inflates` is set, with activity and efficiency measured on the scheme's
-  aggregate (as team scope does): activity = the metric summed over the scheme's people, efficiency = the
-  efficiency KPI's formula over their summed metrics. Flagged when the activity rose while the efficiency
-  got worse (fell; rose, for a lower-is-better one), strictly, either from the quarter's first month to
-  its last (basis `months`) or against the previous quarter (basis `previous_quarter`: activity per month
-  on average, efficiency over the quarter's summed metrics). A flag per basis that shows it —
-  {basis, efficiency, from, to, activity_from, activity_to, efficiency_from, efficiency_to}; `from`/`to`
-  are months or quarters.
-- `beside_the_point`: a KPI outside the result group whose correlation is known and ≤ 0 —
-  {correlation, points}. Fewer than `review_min_points` (8) pairs: no flag, and correlation None with
-  `correlation_points` saying how many there were.
-- `over_paying`: paid_share − weight > `review_over_paying` (10 points) — {paid_share, weight, excess,
-  threshold}.
-- `scheme_design` (on the scheme), one per problem: {problem: "too_many_kpis", kpis, limit} with more
-  than 7 KPIs; {problem: "result_not_heaviest", result, efficiency, activity} when another group weighs
-  more than the result group (a tie passes: the method's own example is 40 / 40 / 20); {problem:
-  "team_share", team, low, high} when the team-scope weights of a scheme that also has individual lines
-  total outside 10–20% (a scheme all of whose lines are team scope — a head of sales' — is exempt).
+**Flags**: `engine/flags.py`, which says what raises each flag and the figures it carries.
 
 **Suggested weights**: the rule is in `engine/weights.py`; a scheme with fewer than 2 or more than 20
 KPIs cannot meet its bounds and keeps its weights. The fund under the suggested weights is `compute` of
@@ -54,45 +34,25 @@ total, against the current fund (the sum of the months' bonuses, which are sums 
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
-from typing import Literal
 
-from kpi_reports.engine.compute import completions, compute, summed
+from kpi_reports.engine.compute import completions, compute
+from kpi_reports.engine.flags import Flag, SchemeFacts, Thresholds, design_flags, inflated, kpi_flags
 from kpi_reports.engine.pay import EXACT, ratio
+from kpi_reports.engine.quarters import previous_quarter, quarter_label, quarter_months
 from kpi_reports.engine.stats import spearman
 from kpi_reports.engine.weak import median
 from kpi_reports.engine.weights import suggest_weights
-from kpi_reports.formula import NoValue
-from kpi_reports.model import (
-    MAX_KPIS,
-    TEAM_SHARE,
-    Employee,
-    EmployeeResult,
-    Group,
-    Kpi,
-    PeriodResult,
-    SchemeLine,
-    Scope,
-    Settings,
-    Workbook,
-)
+from kpi_reports.model import Employee, EmployeeResult, Group, PeriodResult, SchemeLine, Scope, Workbook
 from kpi_reports.problems import Problem
 
-FlagCode = Literal["too_easy", "out_of_reach", "gamed", "beside_the_point", "over_paying", "scheme_design"]
+__all__ = ["Flag", "Fund", "KpiReview", "Move", "PersonFund", "PersonMonth", "QuarterReview", "SchemeReview",
+           "Thresholds", "previous_quarter", "quarter_label", "quarter_months", "review"]
+"""What the review's callers import from here; Flag and Thresholds live in engine/flags.py, the quarters in
+engine/quarters.py."""
 ZERO, ONE, CENTS = Decimal(0), Decimal(1), Decimal("0.00")
-"""Suggested weights are whole units of 5 points: 20 of them, each KPI from 1 (5%) to 12 (60%)."""
-
-
-@dataclass(frozen=True)
-class Flag:
-    code: FlagCode
-    figures: dict[str, Decimal | int | str | None]
-    """What the flag rests on, named as in the JSON: e.g. {"on_plan": 0.92, "threshold": 0.8}; for
-    scheme_design, {"problem": "too_many_kpis" | "result_not_heaviest" | "team_share", ...}. Every
-    flag's figures: the module docstring."""
 
 
 @dataclass(frozen=True)
@@ -190,27 +150,6 @@ class SchemeReview:
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """The flags' thresholds: Settings keys (see README), whose defaults these are."""
-
-    too_easy: Decimal = Settings.review_too_easy
-    """At least this share of person-months at or above 100%."""
-    out_of_reach: Decimal = Settings.review_out_of_reach
-    """At least this share below the cut-off."""
-    over_paying: Decimal = Settings.review_over_paying
-    """Share of the bonus paid more than this above the weight (10 points)."""
-    min_points: int = Settings.review_min_points
-    """Person-months needed to tell a correlation."""
-    max_kpis: int = MAX_KPIS
-    team_share: tuple[Decimal, Decimal] = TEAM_SHARE
-
-    @classmethod
-    def of(cls, settings: Settings) -> Thresholds:
-        return cls(settings.review_too_easy, settings.review_out_of_reach, settings.review_over_paying,
-                   settings.review_min_points)
-
-
-@dataclass(frozen=True)
 class QuarterReview:
     quarter: str
     """`2026-Q4`."""
@@ -227,30 +166,6 @@ class QuarterReview:
     warnings: list[Problem] = field(default_factory=list)
     """What computing the quarter's months warned of (a missing Facts row taken as zero, say), each once:
     the review's figures rest on them as `run`'s do."""
-
-
-_QUARTER = re.compile(r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*", re.ASCII)
-
-
-def quarter_label(text: str) -> str:
-    """`2026-Q4` (also `2026q4`, `2026-q4`); ValueError for anything else."""
-    match = _QUARTER.fullmatch(text)
-    if not match:
-        raise ValueError(f"not a quarter: {text!r} (expected YYYY-Qn)")
-    return f"{match.group(1)}-Q{match.group(2)}"
-
-
-def quarter_months(quarter: str) -> tuple[str, str, str]:
-    """The months of `2026-Q4`: ("2026-10", "2026-11", "2026-12")."""
-    quarter = quarter_label(quarter)
-    year, q = int(quarter[:4]), int(quarter[-1])
-    return tuple(f"{year:04d}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1))  # type: ignore[return-value]
-
-
-def previous_quarter(quarter: str) -> str:
-    quarter = quarter_label(quarter)
-    year, q = int(quarter[:4]), int(quarter[-1])
-    return f"{year - 1:04d}-Q4" if q == 1 else f"{year:04d}-Q{q - 1}"
 
 
 def review(wb: Workbook, quarter: str, thresholds: Thresholds | None = None) -> QuarterReview:
@@ -310,16 +225,19 @@ class _Scheme:
     def __init__(self, wb: Workbook, name: str, lines: list[SchemeLine], members: list[Employee],
                  months: tuple[str, ...], before: tuple[str, ...], current: dict[str, PeriodResult],
                  history: dict[str, dict[str, dict[str, Decimal | None]]], limits: Thresholds):
-        self.wb, self.name, self.lines, self.members, self.limits = wb, name, lines, members, limits
-        self.months, self.before = months, before
+        self.name, self.lines, self.members, self.months, self.limits = name, lines, members, months, limits
         self.kpis = [wb.kpis[line.kpi] for line in lines]
         ids = {e.employee_id for e in members}
         # employees come out of compute in wb.employees order, each with a KpiResult per scheme line
         self.results = {m: [r for r in current[m].employees if r.employee.employee_id in ids] for m in months}
         self.history = [h[e.employee_id] for h in history.values() for e in members if e.employee_id in h]
-        self.inflates = [self._inflates(k) if k.group == "activity" else None for k in self.kpis]
+        self.inflates = [inflated(k, self.kpis, wb.kpis.values()) if k.group == "activity" else None
+                         for k in self.kpis]
         self.figures = [self._figures(i) for i in range(len(lines))]
-        self.flags = [self._flags(i) for i in range(len(lines))]
+        facts = SchemeFacts(months, before, {m: [wb.facts.get((m, e.employee_id)) for e in members]
+                                             for m in (*before, *months)})
+        self.flags = [kpi_flags(k, line, f, e, facts, limits)
+                      for k, line, f, e in zip(self.kpis, lines, self.figures, self.inflates)]
         index = {k.key: i for i, k in enumerate(self.kpis)}
         donors = {i: index.get(self.inflates[i].key) if self.inflates[i] else None
                   for i, flags in enumerate(self.flags) if {"too_easy", "gamed"} & {f.code for f in flags}}
@@ -355,78 +273,6 @@ class _Scheme:
             "correlation_points": len(pairs),
         }
 
-    def _inflates(self, kpi: Kpi) -> Kpi | None:
-        """The efficiency KPI whose formula divides by this activity KPI's metric: the scheme's first, else
-        the KPIs sheet's first."""
-        metric = kpi.formula.single_metric if kpi.formula else kpi.key
-        if metric is None:
-            return None
-        found = [k for k in self.wb.kpis.values()
-                 if k.group == "efficiency" and k.formula is not None and metric in k.formula.denominators]
-        return next((k for k in self.kpis if k in found), found[0] if found else None)
-
-    # --- flags -----------------------------------------------------------------------------------
-
-    def _flags(self, i: int) -> tuple[Flag, ...]:
-        line, kpi, f, limits = self.lines[i], self.kpis[i], self.figures[i], self.limits
-        flags = []
-        if f["on_plan"] is not None and f["on_plan"] >= limits.too_easy:
-            flags.append(Flag("too_easy", {"on_plan": f["on_plan"], "threshold": limits.too_easy,
-                                           "person_months": f["person_months"]}))
-        if f["below_cutoff"] is not None and f["below_cutoff"] >= limits.out_of_reach:
-            flags.append(Flag("out_of_reach", {"below_cutoff": f["below_cutoff"], "threshold": limits.out_of_reach,
-                                               "person_months": f["person_months"]}))
-        if self.inflates[i] is not None:
-            flags += self._gamed(kpi, self.inflates[i])
-        if kpi.group != "result" and f["correlation"] is not None and f["correlation"] <= 0:
-            flags.append(Flag("beside_the_point", {"correlation": f["correlation"],
-                                                   "points": f["correlation_points"]}))
-        if f["paid_share"] is not None:
-            excess = EXACT.subtract(f["paid_share"], line.weight)
-            if excess > limits.over_paying:
-                flags.append(Flag("over_paying", {"paid_share": f["paid_share"], "weight": line.weight,
-                                                  "excess": excess, "threshold": limits.over_paying}))
-        return tuple(flags)
-
-    def _gamed(self, activity: Kpi, efficiency: Kpi) -> list[Flag]:
-        metric = activity.formula.single_metric if activity.formula else activity.key
-        metrics = {metric, *efficiency.formula.metrics}
-        sums = {m: summed((self.wb.facts.get((m, e.employee_id)) for e in self.members), metrics)
-                for m in (*self.before, *self.months)}
-        flags = []
-
-        def check(basis: str, start: str, end: str, a: list[dict], b: list[dict]) -> None:
-            a_from, a_to = _per_month(a, metric), _per_month(b, metric)
-            e_from, e_to = _value(efficiency, _pooled(a, metrics)), _value(efficiency, _pooled(b, metrics))
-            if e_from is None or e_to is None or not a_to > a_from:
-                return
-            if (e_to < e_from) if efficiency.direction == "higher" else (e_to > e_from):
-                flags.append(Flag("gamed", {"basis": basis, "efficiency": efficiency.kpi, "from": start, "to": end,
-                                            "activity_from": a_from, "activity_to": a_to,
-                                            "efficiency_from": e_from, "efficiency_to": e_to}))
-
-        first, last = self.months[0], self.months[-1]
-        check("months", first, last, [sums[first]], [sums[last]])
-        if self.before:
-            check("previous_quarter", previous_quarter(_quarter_of(first)), _quarter_of(first),
-                  [sums[m] for m in self.before], [sums[m] for m in self.months])
-        return flags
-
-    def design(self) -> list[Flag]:
-        flags, limits, lines = [], self.limits, self.lines
-        if len(lines) > limits.max_kpis:
-            flags.append(Flag("scheme_design", {"problem": "too_many_kpis", "kpis": len(lines),
-                                                "limit": limits.max_kpis}))
-        groups = {g: sum((line.weight for line, k in zip(lines, self.kpis) if k.group == g), ZERO)
-                  for g in ("result", "efficiency", "activity")}
-        if groups["result"] < max(groups["efficiency"], groups["activity"]):  # a tie: the method's 40/40/20
-            flags.append(Flag("scheme_design", {"problem": "result_not_heaviest", **groups}))
-        team = sum((line.weight for line in lines if line.scope == "team"), ZERO)
-        low, high = limits.team_share
-        if any(line.scope != "team" for line in lines) and team > 0 and not low <= team <= high:
-            flags.append(Flag("scheme_design", {"problem": "team_share", "team": team, "low": low, "high": high}))
-        return flags
-
     # --- the review ------------------------------------------------------------------------------
 
     def review(self, funds: Mapping[str, Fund], what_if: dict[str, PeriodResult]) -> SchemeReview:
@@ -450,15 +296,11 @@ class _Scheme:
             people=len(self.members),
             person_months=len(self.members) * len(self.months),
             kpis=kpis,
-            flags=self.design(),
+            flags=design_flags(self.lines, self.kpis, self.limits),
             fund=_total(funds[e.employee_id] for e in self.members),
             lines=lines,
             moves=[Move(self.kpis[d].kpi, self.kpis[r].kpi) for d, r in self.moves],
         )
-
-
-def _quarter_of(month: str) -> str:
-    return f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}"
 
 
 def _result_group(r: EmployeeResult, i: int) -> Decimal | None:
@@ -480,18 +322,3 @@ def _mean(values: list[Decimal]) -> Decimal | None:
 
 def _share(count: int, of: int) -> Decimal | None:
     return ratio(Decimal(count), Decimal(of)) if of else None
-
-
-def _per_month(sums: list[dict[str, Decimal]], metric: str) -> Decimal:
-    return ratio(sum((s[metric] for s in sums), ZERO), Decimal(len(sums)))
-
-
-def _pooled(sums: list[dict[str, Decimal]], metrics: set[str]) -> dict[str, Decimal]:
-    return {m: sum((s[m] for s in sums), ZERO) for m in metrics}
-
-
-def _value(kpi: Kpi, sums: dict[str, Decimal]) -> Decimal | None:
-    try:
-        return kpi.formula.evaluate(sums)
-    except NoValue:
-        return None

@@ -1,32 +1,26 @@
-"""The quarterly weight review: each flag fires at its threshold and not just short of it, the method's
-"calling for the tick" case is caught and answered with better weights, and the funds are the engine's
-own computation under the current and the suggested weights."""
+"""The quarterly weight review's rules, on model objects and `review(wb, quarter)`: each flag fires at its
+threshold and not just short of it, the method's "calling for the tick" case is caught and answered with
+better weights, and the funds are the engine's own computation under the current and the suggested weights.
+How the `kpi-reports review` command reads its thresholds and reports: test_review_command.py."""
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kpi_reports
-from kpi_reports.cli import main
 from kpi_reports.engine.compute import compute
 from kpi_reports.engine.pay import EXACT, money, ratio
 from kpi_reports.engine.review import Thresholds, previous_quarter, quarter_label, quarter_months, review
 from kpi_reports.engine.stats import ranks, spearman
 from kpi_reports.engine.weights import suggest_weights
 from kpi_reports.formula import parse
-from kpi_reports.messages import text
 from kpi_reports.model import Employee, Kpi, Record, SchemeLine, Settings, Workbook
 from kpi_reports.names import norm
-from kpi_reports.problems import InvalidWorkbook
 from kpi_reports.workbook.example import example_data
-
-from conftest import sample_without_facts_row
 
 MONTHS = ("2026-10", "2026-11", "2026-12")
 BEFORE = ("2026-07", "2026-08", "2026-09")
@@ -564,36 +558,6 @@ def test_previous_months_without_facts_are_not_used():
     assert review(wb, "2026-Q4").previous_months == ("2026-08", "2026-09")
 
 
-def test_thresholds_are_settings_in_english_and_russian(write):
-    data = example_data("ru", months=MONTHS)
-    data.sheets["Settings"].rows += [["пересмотр_слишком_легко", "70%"], ["пересмотр_недостижимо", "0,4"],
-                                     ["Пересмотр минимум точек", 5], ["review_over_paying", "15%"]]
-    wb = kpi_reports.load(write(data, lang="ru"))
-    assert (wb.settings.review_too_easy, wb.settings.review_out_of_reach, wb.settings.review_over_paying,
-            wb.settings.review_min_points) == (D("0.7"), D("0.4"), D("0.15"), 5)
-    assert review(wb, "2026-Q4").thresholds == Thresholds(D("0.7"), D("0.4"), D("0.15"), 5)
-    assert Thresholds.of(Settings()) == Thresholds() == Thresholds(D("0.8"), D("0.5"), D("0.1"), 8)
-
-
-@pytest.mark.parametrize("value", ["0", "2.5", "-3", "many"])
-def test_the_minimum_of_points_must_be_a_whole_number_above_zero(write, value):
-    data = example_data("en", months=MONTHS)
-    data.sheets["Settings"].rows.append(["review_min_points", value])
-    with pytest.raises(InvalidWorkbook) as caught:
-        kpi_reports.load(write(data))
-    (problem,) = caught.value.report.errors
-    assert problem.sheet == "Settings" and problem.column == "value"
-    assert str(problem).endswith(f"wrong value: expected a whole number above 0, such as 8, found '{value}'")
-
-
-@pytest.mark.parametrize("value", ["100%", "0"])
-def test_share_thresholds_must_be_between_0_and_100_percent(write, value):
-    data = example_data("en", months=MONTHS)
-    data.sheets["Settings"].rows.append(["review_too_easy", value])
-    with pytest.raises(InvalidWorkbook):
-        kpi_reports.load(write(data))
-
-
 def test_test_mode_and_currency_come_from_settings():
     wb = calm()
     wb.settings = replace(wb.settings, test_mode=True, currency="KZT")
@@ -626,22 +590,3 @@ def test_each_month_is_computed_once_and_again_only_when_a_weight_changes(monkey
     calls.clear()
     module.review(calm(), "2026-Q4")
     assert calls == list(MONTHS)
-
-
-def test_the_reviews_warnings_are_those_of_its_months_each_once(tmp_path):
-    """A month of the quarter without E003's Facts row takes his facts as zero, as `run` does: the review says
-    so in the terminal and the JSON, rather than resting on the zeros silently."""
-    path = sample_without_facts_row(tmp_path / "team.xlsx", "E003", "2026-11")
-    wb = kpi_reports.load(path, periods=kpi_reports.review_months("2026-Q4"))
-    found = kpi_reports.review(wb, "2026-Q4")
-    november = compute(wb, "2026-11").warnings
-    missing = [w for w in november if w.message.key == "no_facts_row"]
-    assert len(missing) == 1 and missing[0] in found.warnings
-    assert len(found.warnings) == len(set(found.warnings)) == len(set(november) | set(compute(wb, "2026-10").warnings)
-                                                                  | set(compute(wb, "2026-12").warnings))
-    printed = CliRunner().invoke(main, ["review", str(path), "--quarter", "2026-Q4", "--dry-run", "--lang", "en"])
-    assert printed.exit_code == 0, printed.output
-    assert text("warnings", "en") in printed.output and missing[0].text("en") in printed.output
-    as_json = CliRunner().invoke(main, ["review", str(path), "--quarter", "2026-Q4", "--dry-run", "--json", "-"])
-    assert [w["message"] for w in json.loads(as_json.output)["warnings"]] == [
-        w.as_json("en")["message"] for w in found.warnings]
