@@ -48,8 +48,9 @@ def test_every_figure_and_text_of_the_view_is_the_sheets_cached_value(lang, name
             assert shown == expected, v.employee_id
         salary_row, _ = _rc(refs["salary"])
         c = v.commission
-        assert [cells[salary_row - 2, col] for col in range(2, 8)] == \
-            [c.plan.value, c.fact.value, c.margin_share.value, c.rate.value, c.base.value, c.amount.value]
+        assert [cells[salary_row - 2, col] for col in range(2, 8)] == [x.figure.value for x in c.columns]
+        assert [cells[salary_row - 3, col] for col in range(2, 8)] == [x.label for x in c.columns]
+        assert [x.key for x in c.columns] == ["plan", "fact", "base", "margin_share", "rate", "commission"]
         for line, key in zip(v.pay, ("salary", "bonus", "commission", "total"), strict=True):
             row, col = _rc(refs[key])
             assert cells[row, col] == line.amount.value and cells[row, col - 1] == line.label

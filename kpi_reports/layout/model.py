@@ -157,6 +157,8 @@ STYLES: dict[str, dict] = {
     "number": {"border": 1, "num_format": "#,##0.####_)", "valign": "top"},
     "money": {"border": 1, "num_format": "#,##0.00_)", "valign": "top"},
     "percent": {"border": 1, "num_format": "0.0%_)", "valign": "top"},
+    "percent_0": {"border": 1, "num_format": "0%_)", "valign": "top"},
+    "percent_2": {"border": 1, "num_format": "0.00%_)", "valign": "top"},
     "money_bold": {"bold": True, "border": 1, "num_format": "#,##0.00_)", "valign": "top"},
     "total": {"bold": True, "top": 2, "num_format": "#,##0.00_)", "bg_color": "#F2F2F2"},
     "total_percent": {"bold": True, "top": 2, "num_format": "0.0%_)", "bg_color": "#F2F2F2"},

@@ -1,9 +1,11 @@
-"""What a payslip says, decided once: the labels, the rule texts, the weak spots and every figure — as the
-engine's Decimal and as the reader's text. The payslip sheet (layout/payslips.py) and the printable page
-(render/printed/pdf.py, render/printed/html.py) both draw from it, so they cannot disagree on a figure or a word."""
+"""What a payslip says, decided once: the labels, the rule texts, the weak spots, the commission's columns in
+their order and every figure — as the engine's Decimal, as the sheet's number format and as the reader's text
+in that format's digits. The payslip sheet (layout/payslips.py) and the printable page (render/printed/pdf.py,
+render/printed/html.py) all draw from it, so they cannot disagree on a figure, its digits or a word."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
@@ -12,35 +14,44 @@ from babel.numbers import format_currency, format_decimal
 
 from kpi_reports import enums, explain, i18n
 from kpi_reports.engine.report import PeriodReport
+from kpi_reports.layout.model import STYLES
 from kpi_reports.messages import text
 from kpi_reports.model import EmployeeResult, KpiResult
 
 LABEL_KEYS = ("employee", "position", "team", "bonus_target", "kpi", "group", "plan", "fact", "completion",
               "weight", "rule", "payout", "margin_share", "rate", "base", "commission", "salary", "kpi_bonus",
               "total", "weak_spots", "signature_employee", "signature_head", "signature_accountant", "period")
+COMMISSION_COLUMNS = ("plan", "fact", "base", "margin_share", "rate", "commission")
+"""The commission table's columns, each a label key, in the order the figure is made: the base is fact − plan
+(nothing below plan), times the margin share is the margin earned above plan, times the rate is the commission."""
+SHARE_STYLES = ("percent_0", "percent", "percent_2")
+"""The sheet's style of a percentage shown with 0, 1 or 2 decimals."""
+COMPLETION_PLACES = MARGIN_SHARE_PLACES = 1
+"""A computed share (a completion, a margin share) shows one decimal: 95.2%, 30.0%."""
+MOST_PLACES = 2
+"""A share that was typed in (a weight, a rate) shows the fewest decimals, up to these, that show it exactly;
+a KPI measured in per cent (a conversion of 2.25%) always shows these."""
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A number as the engine computed it and, as `text`, as the reader sees it ("" for none): money in the
-    currency, a share as a percentage with `places` decimals, or a plain number. The text is made when it is
-    first read: the Payslips sheet shows the value in a number format and never asks for it."""
+    """A number as the engine computed it and, as `text`, as the reader sees it ("" for none). `style` is the
+    Payslips sheet's style of its cell (a STYLES entry), whose number format decides its digits on the sheet
+    and, through `text`, on paper: money to kopecks (on paper with the currency), a percentage with the
+    style's decimals, a plain number. The text is made when it is first read: the sheet never asks for it."""
 
     value: Decimal | None
-    kind: Literal["money", "share", "number"] = "number"
+    style: Literal["money", "percent_0", "percent", "percent_2", "number"] = "number"
     lang: str = "en"
     currency: str = "RUB"
-    places: int = 1
 
     @functools.cached_property
     def text(self) -> str:
         if self.value is None:
             return ""
-        if self.kind == "money":
+        if self.style == "money":
             return money_text(self.value, self.lang, self.currency)
-        if self.kind == "share":
-            return i18n.percent(self.value, self.lang, places=self.places)
-        return i18n.number(self.value, self.lang)
+        return i18n.formatted(self.value, STYLES[self.style]["num_format"], self.lang)
 
 
 @dataclass(frozen=True)
@@ -59,15 +70,23 @@ class KpiLine:
 
 
 @dataclass(frozen=True)
+class Column:
+    """One column of a payslip's table: its label key, its label in the language and its figure."""
+
+    key: str
+    label: str
+    figure: Figure
+
+
+@dataclass(frozen=True)
 class CommissionView:
     heading: str
     kpi: str
-    plan: Figure
-    fact: Figure
-    base: Figure
-    margin_share: Figure
-    rate: Figure
-    amount: Figure
+    columns: tuple[Column, ...]
+    """In COMMISSION_COLUMNS' order: what the sheet, the PDF and the HTML show, in that order."""
+
+    def figure(self, key: str) -> Figure:
+        return next(c.figure for c in self.columns if c.key == key)
 
 
 @dataclass(frozen=True)
@@ -95,6 +114,8 @@ class PayslipView:
     weak_spots: tuple[str, ...]
     banner: str
     """The test-mode banner, or ""."""
+    banner_colour: str
+    """The banner's colour: the sheet's (STYLES["banner"]), so paper and sheet warn in the same red."""
     labels: dict[str, str]
 
     def data(self) -> dict:
@@ -111,23 +132,40 @@ def payslip_views(report: PeriodReport, lang: str, company: str = "") -> list[Pa
 
 def payslip_view(r: EmployeeResult, report: PeriodReport, lang: str, company: str = "") -> PayslipView:
     e, period, currency = r.employee, report.result.period, report.result.currency
-    c = r.commission
     money = functools.partial(_money, lang=lang, currency=currency)
+    weights = exact_places(k.weight for k in r.kpis)
     return PayslipView(
         lang=lang, company=company, period=period, title=title(company, period, lang),
         employee_id=e.employee_id, name=e.name, position=e.position, team=e.team,
         bonus_target=money(e.bonus_target),
-        kpis=tuple(kpi_line(k, lang, currency) for k in r.kpis),
-        commission=CommissionView(
-            heading=text("commission_on", lang, kpi=c.kpi), kpi=c.kpi, plan=money(c.plan), fact=money(c.fact),
-            base=money(c.base), margin_share=_share(c.margin_share, lang), rate=_share(c.rate, lang, 2),
-            amount=money(c.amount)),
+        kpis=tuple(kpi_line(k, lang, currency, weights) for k in r.kpis),
+        commission=commission_view(r, lang, currency),
         pay=tuple(PayLine(key, text(key, lang), money(value)) for key, value in
-                  (("salary", r.salary), ("kpi_bonus", r.bonus), ("commission", c.amount), ("total", r.total))),
+                  (("salary", r.salary), ("kpi_bonus", r.bonus), ("commission", r.commission.amount),
+                   ("total", r.total))),
         weak_spots=tuple(explain.main(report.weak_spots.get(e.employee_id), lang, explain.TOP)),
         banner=text("test_banner", lang) if report.test_mode else "",
+        banner_colour=STYLES["banner"]["font_color"],
         labels=labels(lang),
     )
+
+
+def commission_view(r: EmployeeResult, lang: str, currency: str) -> CommissionView:
+    c = r.commission
+    figures = {"plan": _money(c.plan, lang, currency), "fact": _money(c.fact, lang, currency),
+               "base": _money(c.base, lang, currency),
+               "margin_share": _share(c.margin_share, lang, MARGIN_SHARE_PLACES),
+               "rate": _share(c.rate, lang, exact_places([c.rate])), "commission": _money(c.amount, lang, currency)}
+    return CommissionView(heading=text("commission_on", lang, kpi=c.kpi), kpi=c.kpi,
+                          columns=tuple(Column(key, text(key, lang), figures[key]) for key in COMMISSION_COLUMNS))
+
+
+def exact_places(shares: Iterable[Decimal | None]) -> int:
+    """The fewest decimals, up to MOST_PLACES, that show every one of `shares` as a percentage exactly: weights
+    of 40% and 15% → 0 (`40%`); one of 12.5% → 1 (`12.5%`, never `13%`, and the others `40.0%`)."""
+    hundreds = [s * 100 for s in shares if s is not None]
+    return next((places for places in range(MOST_PLACES)
+                 if all(h == h.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP) for h in hundreds)), MOST_PLACES)
 
 
 def title(company: str, period: str, lang: str) -> str:
@@ -148,10 +186,14 @@ def group(name: str, lang: str) -> str:
     return enums.label("group", name, lang)
 
 
-def kpi_line(k: KpiResult, lang: str, currency: str = "RUB") -> KpiLine:
+def kpi_line(k: KpiResult, lang: str, currency: str = "RUB", weight_places: int | None = None) -> KpiLine:
+    """`weight_places`: the decimals of every weight on the payslip (`exact_places` of them); by default, what
+    this weight needs."""
     return KpiLine(kpi=k.kpi, title=kpi_title(k, lang), group=group(k.group, lang), unit=k.unit,
                    plan=_measure(k.plan, k.unit, lang, currency), fact=_measure(k.fact, k.unit, lang, currency),
-                   completion=_share(k.completion, lang), weight=_share(k.weight, lang, 0), rule=rule_text(k, lang),
+                   completion=_share(k.completion, lang, COMPLETION_PLACES),
+                   weight=_share(k.weight, lang, exact_places([k.weight]) if weight_places is None else weight_places),
+                   rule=rule_text(k, lang),
                    payout=_money(k.payout, lang, currency))
 
 
@@ -213,15 +255,15 @@ def _money(value: Decimal | None, lang: str, currency: str) -> Figure:
     return Figure(value, "money", lang, currency)
 
 
-def _share(value: Decimal | None, lang: str, places: int = 1) -> Figure:
-    return Figure(value, "share", lang, places=places)
+def _share(value: Decimal | None, lang: str, places: int) -> Figure:
+    return Figure(value, SHARE_STYLES[places], lang)
 
 
 def _measure(value: Decimal | None, unit: str, lang: str, currency: str) -> Figure:
     if unit == "money":
         return _money(value, lang, currency)
     if unit == "percent":
-        return _share(value, lang, 2)
+        return _share(value, lang, MOST_PLACES)
     return Figure(value, "number", lang)
 
 

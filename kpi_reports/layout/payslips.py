@@ -23,8 +23,11 @@ COLUMNS = 8  # KPI | group | plan | fact | completion | weight | rule | payout
 WIDTHS = {0: 30, 1: 13, 2: 14, 3: 14, 4: 12, 5: 9, 6: 26, 7: 14}
 """The narrowest each column gets; `_widths` widens them to what they hold in the language."""
 HEADS = ("kpi", "group", "plan", "fact", "completion", "weight", "rule", "payout")
-COMMISSION_HEADS = ("plan", "fact", "margin_share", "rate", "base", "commission")
-"""The commission table's headers, from column 2 on."""
+COMMISSION_COL = 2
+"""The commission table's first column: its columns are the view's (COMMISSION_COLUMNS), in its order."""
+COMMISSION_FORMULAS = {"base": "=IF(AND(ISNUMBER({plan}),ISNUMBER({fact})),MAX(0,{fact}-{plan}),0)",
+                       "commission": "=ROUND({rate}*{base}*{margin_share},2)"}
+"""The commission's computed columns, over the cells of its other columns (by label key)."""
 LINES = ("salary", "kpi_bonus", "commission", "total")
 PER_SHEET = 1000
 """People per payslips sheet: Excel keeps at most 1,023 manual page breaks in a sheet, and each block
@@ -114,14 +117,13 @@ def _kpi_row(sheet: Sheet, row: int, k: KpiResult, line: KpiLine, target: str, l
     sheet.put(row, 0, line.title, style="text")
     sheet.fit(row, 0, 0, line.title, "text")
     sheet.put(row, 1, line.group, style="text")
-    style = "percent" if k.unit == "percent" else "money" if k.unit == "money" else "number"
-    sheet.put(row, 2, line.plan.value, style=style)
-    sheet.put(row, 3, line.fact.value, style=style)
+    sheet.put(row, 2, line.plan.value, style=line.plan.style)
+    sheet.put(row, 3, line.fact.value, style=line.fact.style)
     completion, rule, payout = _formulas(k.direction, k.cap, k.cutoff, k.accelerator, k.plan is None, lang)
     shown = line.completion.value
-    sheet.put(row, 4, shown if shown is not None else "", completion.replace(R, str(n)), "percent")
+    sheet.put(row, 4, shown if shown is not None else "", completion.replace(R, str(n)), line.completion.style)
     refs[f"kpi:{k.kpi}"] = c
-    sheet.put(row, 5, line.weight.value, style="percent")
+    sheet.put(row, 5, line.weight.value, style=line.weight.style)
     sheet.put(row, 6, line.rule, rule.replace(R, str(n)), "text")
     sheet.fit(row, 6, 6, line.rule, "text")
     sheet.put(row, 7, line.payout.value, payout.replace(R, str(n)).replace(T, target), "money")
@@ -163,20 +165,8 @@ rule_text = view.rule_text
 
 
 def _pay(sheet: Sheet, row: int, v: PayslipView, payouts: str | None, lang: str, refs: dict[str, str]) -> int:
-    c = v.commission
-    sheet.merge(row, 0, 1, c.heading, "header")
-    sheet.fit(row, 0, 1, c.heading, "header")
-    _heads(sheet, row, COMMISSION_HEADS, 2, lang)
-    row += 1
-    plan, fact, share, rate, base = (a1(row, col) for col in (2, 3, 4, 5, 6))
-    sheet.put(row, 2, c.plan.value, style="money")
-    sheet.put(row, 3, c.fact.value, style="money")
-    sheet.put(row, 4, c.margin_share.value, style="percent")
-    sheet.put(row, 5, c.rate.value, style="percent")
-    sheet.put(row, 6, c.base.value, f"=IF(AND(ISNUMBER({plan}),ISNUMBER({fact})),MAX(0,{fact}-{plan}),0)", "money")
-    commission = a1(row, 7)
-    sheet.put(row, 7, c.amount.value, f"=ROUND({rate}*{base}*{share},2)", "money")
-    row += 2
+    commission = _commission(sheet, row, v, lang)
+    row += 3
     refs.update({key: a1(row + i, 7) for i, key in enumerate(("salary", "bonus", "commission", "total"))})
     formulas = [None, f"=SUM({payouts})" if payouts else None, f"={commission}",
                 f"={refs['salary']}+{refs['bonus']}+{refs['commission']}"]
@@ -185,6 +175,20 @@ def _pay(sheet: Sheet, row: int, v: PayslipView, payouts: str | None, lang: str,
         sheet.put(row + i, 6, line.label, style="total_label" if last else "label")
         sheet.put(row + i, 7, line.amount.value, formula, "total" if last else "money_bold")
     return row + len(v.pay)
+
+
+def _commission(sheet: Sheet, row: int, v: PayslipView, lang: str) -> str:
+    """The commission's heading, its columns' heads and its row below them, as the view orders them; returns
+    the commission's cell."""
+    c = v.commission
+    sheet.merge(row, 0, 1, c.heading, "header")
+    sheet.fit(row, 0, 1, c.heading, "header")
+    _heads(sheet, row, tuple(column.key for column in c.columns), COMMISSION_COL, lang)
+    cells = {column.key: a1(row + 1, col) for col, column in enumerate(c.columns, COMMISSION_COL)}
+    for col, column in enumerate(c.columns, COMMISSION_COL):
+        formula = COMMISSION_FORMULAS.get(column.key)
+        sheet.put(row + 1, col, column.figure.value, formula and formula.format(**cells), column.figure.style)
+    return cells["commission"]
 
 
 def _weak_spots(sheet: Sheet, row: int, texts: list[str], lang: str) -> int:
@@ -232,10 +236,13 @@ def _widths(people: list[EmployeeResult], lang: str) -> dict[int, float]:
     money = STYLES["money"]
     for col, need in ((2, number_width(amounts, 2, money)), (3, number_width(amounts, 2, money)),
                       (5, number_width(max((r.employee.bonus_target for r in people), default=0), 2, money)),
-                      (6, number_width(max((r.commission.base for r in people), default=0), 2, money)),
+                      (_BASE_COL, number_width(max((r.commission.base for r in people), default=0), 2, money)),
                       (7, number_width(max((r.total for r in people), default=0), 2, STYLES["total"]))):
         widths[col] = max(widths[col], need)
     return widths
+
+
+_BASE_COL = COMMISSION_COL + view.COMMISSION_COLUMNS.index("base")
 
 
 def _amounts(r: EmployeeResult):
@@ -252,7 +259,8 @@ def _label_widths(lang: str) -> tuple[tuple[int, float], ...]:
     on one line."""
     widths = dict(WIDTHS)
     texts = [*((col, word_width(text(key, lang), STYLES["header"])) for col, key in enumerate(HEADS)),
-             *((col, word_width(text(key, lang), STYLES["header"])) for col, key in enumerate(COMMISSION_HEADS, 2)),
+             *((col, word_width(text(key, lang), STYLES["header"]))
+               for col, key in enumerate(view.COMMISSION_COLUMNS, COMMISSION_COL)),
              *((col, text_width(text(key, lang), STYLES[style])) for col, key, style in _LABELS),
              *((1, text_width(_group(g, lang), STYLES["text"])) for g in enums.ENUMS["group"]),
              *((6, text_width(t, STYLES["text"])) for t in _usual_rules(lang))]
