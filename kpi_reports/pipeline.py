@@ -13,6 +13,7 @@ refresh call `run` and only choose where the outcome goes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -104,8 +105,6 @@ class Outcome:
     review_error: KpiError | None
     """Why the review asked for could not be made (a quarter without all its facts), the month's pay being
     made all the same; None when it was made or not asked for. A face decides whether that is an error."""
-    views: tuple[PayslipView, ...]
-    sheets: tuple[Sheet, ...]
     template: Path | None
     """The printed payslips' Typst template (Settings payslip_template); None: the bundled one."""
     template_error: KpiError | None = None
@@ -120,6 +119,18 @@ class Outcome:
     @property
     def company(self) -> str:
         return self.settings.company
+
+    @functools.cached_property
+    def views(self) -> tuple[PayslipView, ...]:
+        """Every person's payslip as printed, by team then name; made when first asked for (a run that
+        only prints its figures never pays for them)."""
+        return tuple(payslip_views(self.report, self.lang, self.company)) if self.report else ()
+
+    @functools.cached_property
+    def sheets(self) -> tuple[Sheet, ...]:
+        """The generated sheets laid out: payslips, summary, problems; the review's. Made when first asked for."""
+        month = layout.sheets(self.report, self.lang, self.company, self.views) if self.report else []
+        return (*month, *(layout.review_sheets(self.review, self.lang, self.company) if self.review else ()))
 
     @property
     def warnings(self) -> list[Problem]:
@@ -172,12 +183,8 @@ def _outcome(source: Source, options: Options, wb: Workbook, period: str, lang: 
             if not options.pay:
                 raise  # the review is all that was asked for
             review_error = e
-    company = wb.settings.company
-    views = tuple(payslip_views(report, lang, company)) if report else ()
-    sheets = [*(layout.sheets(report, lang, company, views) if report else ()),
-              *(layout.review_sheets(review, lang, company) if review else ())]
     found, error = template(wb, source.folder)
-    return Outcome(source, options, wb.settings, tuple(wb.periods), lang, report, review, review_error, views, tuple(sheets), found, error)
+    return Outcome(source, options, wb.settings, tuple(wb.periods), lang, report, review, review_error, found, error)
 
 
 def language(asked: str | None, wb: Workbook) -> str:
