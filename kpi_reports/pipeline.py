@@ -140,7 +140,8 @@ class Outcome:
 
 def run(source: Source | str | os.PathLike, options: Options | None = None,
         stage: Callable[[str], None] | None = None) -> Outcome:
-    """Reads, validates, computes the month (and the review), lays out the sheets and the payslips.
+    """Reads, validates and computes the month (and the review); the outcome lays out its sheets and
+    payslips when they are first asked for.
 
     Raises InvalidWorkbook with every problem (by sheet and cell), FileProblem for a file that is no
     workbook, UsageError for options that do not fit the workbook — before anything is written anywhere.
