@@ -17,7 +17,6 @@ from kpi_reports.names import col_letter
 from kpi_reports.problems import KpiError
 from kpi_reports.render.gsheets import formats as sheets_format
 from kpi_reports.render.gsheets import plan as gsheets
-from kpi_reports.render.gsheets import tab as sheets_tab
 from kpi_reports.render.gsheets.plan import KEY, STAGING, TabInfo, TabTaken, body_size, plan, tabs_of
 
 from conftest import SAMPLES, put
@@ -335,7 +334,7 @@ def test_formats_widths_heights_merges_colours_validations_and_the_chart(sample,
     assert len(rules) == 3 * len(sample[1].colours) and [r["index"] for r in rules] == list(range(len(rules)))
     first = sample[1].colours[0]
     top_left = f"{col_letter(first.first_col)}{first.first_row + 1}"
-    p_, q_ = first.cutoff.as_integer_ratio()
+    p_, q_ = first.bands[0][2].as_integer_ratio()  # the red band's bound: the people's cut-off
     assert [r["rule"]["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in rules[:3]] == [
         f"=ISNUMBER({top_left})*({top_left}<{p_}/{q_})", f"=ISNUMBER({top_left})*({top_left}<1)",
         f"=ISNUMBER({top_left})*({top_left}>=1)"]
@@ -359,7 +358,7 @@ def test_repeated_payslip_formats_are_copied_not_drawn_again(sample, monkeypatch
     assert copies and all(c["pasteType"] == "PASTE_FORMAT" for c in copies)
     assert all(c["source"]["endRowIndex"] <= c["destination"]["startRowIndex"] for c in copies)
     repeats = requests_of([body], "repeatCell")
-    monkeypatch.setattr(sheets_tab, "MIN_COPY", 10 ** 6)
+    monkeypatch.setattr(sheets_format, "MIN_COPY", 10 ** 6)
     (drawn,) = plan(sample[:1], USERS).bodies
     assert not requests_of([drawn], "copyPaste") and 3 * len(repeats) < len(requests_of([drawn], "repeatCell"))
     assert body_size(body) < body_size(drawn)

@@ -8,6 +8,7 @@ import pytest
 import kpi_reports
 from kpi_reports import i18n, layout
 from kpi_reports.layout.model import STYLES, Colour, Sheet
+from kpi_reports.layout.summary import bands
 from kpi_reports.render import html_sheet
 
 from conftest import SAMPLES
@@ -86,7 +87,9 @@ def test_completions_are_coloured_as_the_spreadsheet_colours_them(sheets):
     rows = [*grid.head, *grid.body]
     for cell in coloured:
         colour = next(k for k in sheet.colours if k.first_col <= cell.col <= k.last_col)
-        wanted = "s-red" if cell.value < colour.cutoff else "s-amber" if cell.value < 1 else "s-green"
+        (red, _, cutoff), *_ = colour.bands
+        assert red == "red"
+        wanted = "s-red" if cell.value < cutoff else "s-amber" if cell.value < 1 else "s-green"
         drawn[wanted] = drawn.get(wanted, 0) + 1
         assert wanted in rows[cell.row - first_row][cell.col].classes.split()
     assert set(drawn) == {"s-red", "s-amber", "s-green"}
@@ -140,6 +143,6 @@ def test_a_colour_range_colours_only_numbers():
     sheet = Sheet("s")
     sheet.put(0, 0, "", style="percent")
     sheet.put(0, 1, Decimal("0.5"), style="percent")
-    sheet.colours.append(Colour(0, 0, 0, 1, Decimal("0.8")))
+    sheet.colours.append(Colour(0, 0, 0, 1, bands(Decimal("0.8"))))
     row = html_sheet.grid(sheet, "en").body[0]
     assert "s-red" not in row[0].classes and "s-red" in row[1].classes

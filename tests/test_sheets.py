@@ -360,7 +360,8 @@ def test_each_completion_is_coloured_against_its_own_persons_cut_off():
             cell = (names[r.employee.employee_id], cols[k.title])
             ranges = [c for c in sheet.colours
                       if c.first_row <= cell[0] <= c.last_row and c.first_col <= cell[1] <= c.last_col]
-            assert [c.cutoff for c in ranges] == [k.cutoff], (r.employee.employee_id, k.kpi)
+            assert [c.bands for c in ranges] == [(("red", "<", k.cutoff), ("amber", "<", 1), ("green", ">=", 1))], \
+                (r.employee.employee_id, k.kpi)
             checked += 1
     assert checked == sum(len(r.kpis) for r in report.result.employees)
 

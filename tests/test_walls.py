@@ -46,16 +46,6 @@ NO_LIBRARIES: Mapping[str, frozenset[str]] = {"engine": FILES_AND_IO}
 MAX_LINES = 450
 """Longer than this, a module is two modules."""
 
-KNOWN_CIRCLES: Mapping[frozenset[str], str] = {}
-"""Circles there are today, each to be broken: a test per circle fails (strict xfail) once it is gone, to be
-taken off this list."""
-
-KNOWN_LONG: Mapping[str, str] = {
-    "kpi_reports/render/gsheets/tab.py": "615 lines, being split (issue 16)",
-}
-"""Modules over MAX_LINES today, likewise."""
-
-
 # --- the import graph ----------------------------------------------------------------------------------
 
 
@@ -296,26 +286,13 @@ def test_the_engine_imports_no_file_format_and_no_input_or_output(layer):
     assert not found, f"{layer} imports:\n" + GRAPH.told(found)
 
 
-def test_no_circle_in_the_imports_but_the_known_ones():
-    new = [c for c in circles(GRAPH) if frozenset(c) not in KNOWN_CIRCLES]
-    assert not new, "circles:\n" + "\n\n".join(GRAPH.told(a_circle(GRAPH, c)) for c in new)
+def test_no_circle_in_the_imports():
+    found = circles(GRAPH)
+    assert not found, "circles:\n" + "\n\n".join(GRAPH.told(a_circle(GRAPH, c)) for c in found)
 
 
-@pytest.mark.parametrize("circle", [pytest.param(c, id="+".join(sorted(c)), marks=pytest.mark.xfail(strict=True, reason=why))
-                                    for c, why in KNOWN_CIRCLES.items()])
-def test_a_known_circle_is_broken(circle):
-    assert circle not in {frozenset(c) for c in circles(GRAPH)}, GRAPH.told(a_circle(GRAPH, sorted(circle)))
-
-
-def test_no_module_is_over_450_lines_but_the_known_ones():
-    found = {path: n for path, n in long_modules(GRAPH).items() if path not in KNOWN_LONG}
-    assert not found, found
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, id=p, marks=pytest.mark.xfail(strict=True, reason=why))
-                                  for p, why in KNOWN_LONG.items()])
-def test_a_known_long_module_is_split(path):
-    assert path not in long_modules(GRAPH)
+def test_no_module_is_over_450_lines():
+    assert not long_modules(GRAPH)
 
 
 def test_the_package_init_is_a_module_of_the_graph_on_the_front_door():

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
+
+from kpi_reports.layout.geometry import DEFAULT_WIDTH, LINE, column_px
 
 Value = str | Decimal | int | None
 
@@ -30,17 +34,39 @@ class Merge:
     first_col: int
     last_row: int
     last_col: int
+    style: str | None = None
+    """The style of the range's first cell, which every cell of the range takes (`merge_fills`)."""
+
+
+Comparison = Literal["<", "<=", ">", ">="]
+Band = tuple[str, Comparison, Decimal]
+"""A conditional colour's band: the style a number takes when it compares so with the bound."""
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 @dataclass(frozen=True)
 class Colour:
-    """Conditional colours of a range of completions: below the cut-off, below 100%, at or above 100%."""
+    """Conditional colours of a range of numbers: each takes the style of the first of `bands` it falls in
+    (the summary's completions: red below the cut-off, amber below 100%, green from 100%). Renderers
+    translate the bands into their own rules and decide no colour themselves."""
 
     first_row: int
     first_col: int
     last_row: int
     last_col: int
-    cutoff: Decimal
+    bands: tuple[Band, ...]
+
+    def style_of(self, value: Decimal | int) -> str | None:
+        """The style of the first band `value` falls in; None when it falls in none."""
+        return next((style for style, comparison, bound in self.bands if _COMPARE[comparison](value, bound)), None)
+
+
+@dataclass(frozen=True)
+class Line:
+    """How a chart draws a line: its colour and width (points in Excel, pixels in Sheets and on the page)."""
+
+    colour: str
+    width: int
 
 
 @dataclass(frozen=True)
@@ -57,7 +83,9 @@ class Chart:
     """Row and column of the chart's top left corner."""
     to: tuple[int, int] | None = None
     """Row and column of its bottom right corner (inclusive): the chart covers these cells exactly, so a
-    print area that holds them holds the chart. None: the renderer's default size."""
+    print area that holds them holds the chart. None: the default size (`geometry.CHART`)."""
+    line: Line = Line("#C00000", 2)
+    """The target's line."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +145,7 @@ class Sheet:
 
     def merge(self, row: int, first_col: int, last_col: int, value: Value, style: str | None = None) -> None:
         self.put(row, first_col, value, style=style)
-        self.merges.append(Merge(row, first_col, row, last_col))
+        self.merges.append(Merge(row, first_col, row, last_col, style))
 
     def fit(self, row: int, first_col: int, last_col: int, text: str, style: str | None) -> None:
         """Makes `row` tall enough for `text` wrapped in columns first_col..last_col (a cell or a merge)."""
@@ -144,6 +172,17 @@ def cells_by_row(sheet: Sheet) -> dict[int, list[Cell]]:
         else:
             rows[cell.row] = [cell]
     return rows
+
+
+def merge_fills(sheet: Sheet) -> Iterator[tuple[int, int, str | None]]:
+    """Row, column and style of each cell a merged range covers beyond its first, row by row: a layout
+    never writes them, and they take the range's style, so that a spreadsheet draws its borders and
+    fill across the whole range."""
+    for m in sheet.merges:
+        for row in range(m.first_row, m.last_row + 1):
+            for col in range(m.first_col + (row == m.first_row), m.last_col + 1):
+                yield row, col, m.style
+
 
 STYLES: dict[str, dict] = {
     "title": {"bold": True, "font_size": 14},
@@ -183,9 +222,6 @@ STYLES: dict[str, dict] = {
 the indent keeps text off its left one (every text but a title is indented, so that all line up)."""
 
 
-DEFAULT_WIDTH = 8.43
-LINE = 15.0
-"""Points a line of 11-point text takes: a row's default height."""
 MAX_HEIGHT = 409.0
 """The tallest row Excel keeps, in points."""
 CHAR = {(False, False): 0.9, (False, True): 1.0, (True, False): 0.98, (True, True): 1.1}
@@ -259,7 +295,7 @@ def page_capacity(sheet: Sheet, page: Page) -> float:
     makes the columns wider, so it scales down further and prints more rows)."""
     left, right, top, bottom = page.margins
     columns = range(page.print_area[1], page.print_area[3] + 1) if page.print_area else sheet.widths
-    width = sum(0.75 * (int(7 * sheet.widths.get(c, DEFAULT_WIDTH) + 0.5) + 5) for c in columns)
+    width = sum(0.75 * column_px(sheet.widths.get(c, DEFAULT_WIDTH)) for c in columns)
     scale = min(1.0, (A4_LANDSCAPE[0] - 72 * (left + right)) / width)
     return 0.95 * (A4_LANDSCAPE[1] - 72 * (top + bottom)) / scale
 

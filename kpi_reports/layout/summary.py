@@ -17,6 +17,7 @@ from kpi_reports.engine.weak import StageCount
 from kpi_reports.layout.model import (
     LINE,
     STYLES,
+    Band,
     Chart,
     Colour,
     Page,
@@ -35,6 +36,14 @@ MONEY = ("salary", "bonus", "commission", "total")
 KPI_WIDTH, KPI_MAX_WIDTH, MONEY_WIDTH, SPOT_WIDTH = 13.5, 20, 14, 60
 CHART_ROWS = 22
 """The chart's height, in rows of the default height."""
+FULL = Decimal(1)
+"""A completion of 100%."""
+
+
+def bands(cutoff: Decimal) -> tuple[Band, ...]:
+    """A completion's colour: red below its person's cut-off, amber below 100%, green from 100% (the
+    first that holds)."""
+    return (("red", "<", cutoff), ("amber", "<", FULL), ("green", ">=", FULL))
 
 
 def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
@@ -101,17 +110,17 @@ def columns(kpis: int) -> int:
 
 
 def _colours(people: list[EmployeeResult], rows: list[int], kpis: list[tuple[str, str]]) -> list[Colour]:
-    """`people` in the table's order, `rows` theirs."""
-    """Each completion coloured against its own person's cut-off: per KPI column, a range for each run of
-    rows whose people share the cut-off (schemes differ: a farmer's revenue cut-off need not be a
-    hunter's). The rows between (team headings, subtotals) hold no completion and join the run."""
+    """Each completion coloured against its own person's cut-off (`bands`): per KPI column, a range for
+    each run of rows whose people share the cut-off (schemes differ: a farmer's revenue cut-off need not
+    be a hunter's). The rows between (team headings, subtotals) hold no completion and join the run.
+    `people` in the table's order, `rows` theirs."""
     by_row = {row: {k.kpi: k.cutoff for k in r.kpis} for row, r in zip(rows, people, strict=True)}
     found = []
     for col, (kpi, _) in enumerate(kpis, 2):
         held = [(row, by_row[row][kpi]) for row in rows if kpi in by_row[row]]
         for cutoff, run in itertools.groupby(held, key=lambda held_row: held_row[1]):
             run = list(run)
-            found.append(Colour(run[0][0], col, run[-1][0], col, cutoff))
+            found.append(Colour(run[0][0], col, run[-1][0], col, bands(cutoff)))
     return found
 
 
@@ -177,7 +186,7 @@ def _chart(sheet: Sheet, page: Page, main: tuple[str, str], index: int, names: l
     first, last_name = bottom + 3, bottom + 2 + len(names)
     _chart_data(sheet, bottom + 2, title, [(source, 2 + index) for source in names], lang)
     sheet.charts.append(Chart(text("chart_completion", lang, kpi=title), (1, first, last_name),
-                              (2, first, last_name), Decimal(1), text("plan_line", lang),
+                              (2, first, last_name), FULL, text("plan_line", lang),
                               (top, 1), (bottom, spot_col - 1)))
     return dataclasses.replace(page, row_breaks=breaks, print_area=(0, 0, bottom, spot_col))
 
@@ -195,4 +204,4 @@ def _chart_data(sheet: Sheet, row: int, title: str, sources: list[tuple[int, int
         sheet.put(i, 1, name.value, f"={a1(source, 1)}", "text")
         value = completion.value if completion is not None else ""
         sheet.put(i, 2, value, f"={a1(source, col)}" if completion is not None else None, "percent")
-        sheet.put(i, 3, Decimal(1), style="percent")
+        sheet.put(i, 3, FULL, style="percent")

@@ -3,9 +3,11 @@ renderers draw (`layout/`), never a second description of what a sheet holds.
 
 `grid` turns a layout Sheet into rows of display cells — the print area only (the summary's chart data
 and the review's what-if block lie outside it), merges as spans, each number as the sheet's number format
-shows it, conditional colours decided as the spreadsheet decides them — and each chart into bars; the
-template `templates/web/sheet.html.j2` draws it with autoescape, so no text from a workbook is markup.
-`css` gives the layout's named styles as CSS classes."""
+shows it, each coloured number with the class of the first of its colour's bands it falls in (the
+layout's bands, which the spreadsheets' rules translate too), column widths in the pixels the
+spreadsheets give them (`layout/geometry.py`) — and each chart into bars with the layout's target line;
+the template `templates/web/sheet.html.j2` draws it with autoescape, so no text from a workbook is
+markup. `css` gives the layout's named styles as CSS classes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kpi_reports import i18n
-from kpi_reports.layout.model import DEFAULT_WIDTH, STYLES, Cell, Colour, Sheet
+from kpi_reports.layout.geometry import width_px
+from kpi_reports.layout.model import STYLES, Cell, Chart, Colour, Line, Sheet
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,8 @@ class ChartView:
     title: str
     target: Decimal
     target_title: str
+    line: Line
+    """How the target line is drawn."""
     bars: tuple[Bar, ...]
     top: Decimal
     """The value the chart's height stands for: the largest bar or the target line, whichever is higher."""
@@ -45,8 +50,8 @@ class ChartView:
 @dataclass(frozen=True, slots=True)
 class Grid:
     name: str
-    widths: tuple[float, ...]
-    """Each column's width in characters, as the sheet sets it."""
+    widths: tuple[int, ...]
+    """Each column's width in pixels, as the spreadsheets draw it."""
     head: tuple[tuple[GridCell | None, ...], ...]
     """The rows frozen at the top (the header): they stay in view when the table scrolls."""
     body: tuple[tuple[GridCell | None, ...], ...]
@@ -81,7 +86,7 @@ def grid(sheet: Sheet, lang: str, links: Mapping[tuple[int, int], str] | None = 
     while rows and all(c is None or not (c.text or c.classes) for c in rows[-1]):
         rows.pop()  # an empty row that only spaces the sheet's last block from what follows it
     frozen = max(0, (sheet.freeze[0] if sheet.freeze else 0) - first_row)
-    widths = tuple(sheet.widths.get(c, DEFAULT_WIDTH) for c in range(first_col, last_col + 1))
+    widths = tuple(width_px(sheet, c) for c in range(first_col, last_col + 1))
     return Grid(sheet.name, widths, tuple(rows[:frozen]), tuple(rows[frozen:]),
                 tuple(_chart(chart, cells, lang) for chart in sheet.charts))
 
@@ -134,13 +139,13 @@ def _classes(cell: Cell | None, colours: list[Colour]) -> str:
         found.append("num")
         colour = next((c for c in colours if c.first_row <= cell.row <= c.last_row
                        and c.first_col <= cell.col <= c.last_col), None)
-        if colour is not None:
-            value = Decimal(cell.value)
-            found.append("s-red" if value < colour.cutoff else "s-amber" if value < 1 else "s-green")
+        style = colour.style_of(cell.value) if colour is not None else None
+        if style:
+            found.append(f"s-{style}")
     return " ".join(found)
 
 
-def _chart(chart, cells: dict[tuple[int, int], Cell], lang: str) -> ChartView:
+def _chart(chart: Chart, cells: dict[tuple[int, int], Cell], lang: str) -> ChartView:
     name_col, first, last = chart.names
     value_col = chart.values[0]
     bars = []
@@ -150,7 +155,7 @@ def _chart(chart, cells: dict[tuple[int, int], Cell], lang: str) -> ChartView:
             continue
         bars.append(Bar(str(name.value), Decimal(value.value), _text(value, lang)))
     top = max([chart.target, *(b.value for b in bars)]) or Decimal(1)
-    return ChartView(chart.title, chart.target, chart.target_title, tuple(bars), top)
+    return ChartView(chart.title, chart.target, chart.target_title, chart.line, tuple(bars), top)
 
 
 _BORDER = {1: "1px solid #bfbfbf", 2: "2px solid #404040"}

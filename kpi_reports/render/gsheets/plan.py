@@ -19,8 +19,9 @@ by the plan's `cleanup` body (and a staging tab left by a killed run is deleted 
 Formulas of a staging tab that refer to another new tab name it by its temporary name; Sheets rewrites
 the references when the swap renames it.
 
-How each tab is drawn (values, styles, number formats, sizes, merges, colours, validations, charts) and
-what Sheets cannot show: `render/gsheets/tab.py`.
+How each tab is drawn (sizes, merges, validations, charts) and what Sheets cannot show:
+`render/gsheets/tab.py`; its values: `render/gsheets/values.py`; its styles, number formats and
+conditional colours: `render/gsheets/formats.py`.
 """
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ from dataclasses import dataclass, field
 from kpi_reports.layout.model import Sheet
 from kpi_reports.messages import msg
 from kpi_reports.problems import KpiError
-from kpi_reports.render.gsheets.tab import KEY, Tab, Unit, encode, references, request, update_sheet
+from kpi_reports.render.gsheets.tab import KEY, Tab
+from kpi_reports.render.gsheets.values import Unit, encode, references, request, update_sheet
 
 STAGING = "staging:"
 """The prefix of the mark of a staging tab: `staging:run` until the swap makes it `run`."""

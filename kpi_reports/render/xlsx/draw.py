@@ -25,7 +25,8 @@ from pathlib import Path
 import xlsxwriter
 
 from kpi_reports.files import atomic_path
-from kpi_reports.layout.model import DEFAULT_WIDTH, LINE, STYLES, Cell, Sheet, cells_by_row
+from kpi_reports.layout.geometry import chart_px
+from kpi_reports.layout.model import STYLES, Cell, Chart, Colour, Sheet, cells_by_row, merge_fills
 from kpi_reports.names import a1, col_letter
 from kpi_reports.render.xlsx.package import PackageWriter
 
@@ -77,8 +78,10 @@ def draw(path: Path, sheets: list[Sheet]) -> Frame:
 
 
 def _frame(book, ws, sheet: Sheet, formats: dict) -> None:
-    """Everything but the cells. Each style is used once, far right, so that it gets its number."""
-    for i, style in enumerate(sorted({c.style for c in sheet.cells if c.style})):
+    """Everything but the cells. Each style of a cell or a merged range is used once, far right, so that
+    it gets its number."""
+    styles = {c.style for c in sheet.cells if c.style} | {m.style for m in sheet.merges if m.style}
+    for i, style in enumerate(sorted(styles)):
         ws.write_blank(0, LAST_COL - i, None, formats[style])
     for col, width in sheet.widths.items():
         ws.set_column(col, col, width)
@@ -126,20 +129,16 @@ def sheet_xml(frame: str, sheet: Sheet, styles: dict[str, int]) -> Iterator[str]
 
 
 def _rows(sheet: Sheet) -> dict[int, list[Cell]]:
-    """The cells by row, in column order; merged ranges carry the style of their first cell across (a
-    merged range's other cells are never written by a layout). The blank cells that carry it are
-    shared between rows: only their column and style are read."""
+    """The cells by row, in column order, with a blank cell of the merged range's style in each cell a
+    merged range covers (`merge_fills`). The blanks are shared between rows: only their column and
+    style are read."""
     rows = cells_by_row(sheet)
     blanks: dict[tuple[int, str | None], Cell] = {}
-    for m in sheet.merges:
-        style = next((c.style for c in rows.get(m.first_row, ()) if c.col == m.first_col), None)
-        for row in range(m.first_row, m.last_row + 1):
-            start = m.first_col + 1 if row == m.first_row else m.first_col
-            for col in range(start, m.last_col + 1):
-                blank = blanks.get((col, style))
-                if blank is None:
-                    blank = blanks[col, style] = Cell(-1, col, None, None, style)
-                rows.setdefault(row, []).append(blank)
+    for row, col, style in merge_fills(sheet):
+        blank = blanks.get((col, style))
+        if blank is None:
+            blank = blanks[col, style] = Cell(-1, col, None, None, style)
+        rows.setdefault(row, []).append(blank)
     for cells in rows.values():
         cells.sort(key=_COLUMN)
     return rows
@@ -222,18 +221,17 @@ def _text(text: str) -> str:
     return _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text) if _CONTROL.search(text) else text
 
 
-def _colours(ws, c, formats: dict) -> None:
+def _colours(ws, c: Colour, formats: dict) -> None:
+    """A formula rule per band, in the bands' order, each stopping the rest when it holds: the first
+    band a number falls in colours it."""
     top_left = a1(c.first_row, c.first_col)
-    rules = [("red", f"AND(ISNUMBER({top_left}),{top_left}<{c.cutoff})"),
-             ("amber", f"AND(ISNUMBER({top_left}),{top_left}<1)"),
-             ("green", f"AND(ISNUMBER({top_left}),{top_left}>=1)")]
-    for style, criteria in rules:
+    for style, comparison, bound in c.bands:
         ws.conditional_format(c.first_row, c.first_col, c.last_row, c.last_col,
-                              {"type": "formula", "criteria": "=" + criteria, "format": formats[style],
-                               "stop_if_true": True})
+                              {"type": "formula", "format": formats[style], "stop_if_true": True,
+                               "criteria": f"=AND(ISNUMBER({top_left}),{top_left}{comparison}{_number(bound)})"})
 
 
-def _chart(book, ws, sheet: Sheet, chart) -> None:
+def _chart(book, ws, sheet: Sheet, chart: Chart) -> None:
     name = sheet.name
     column = book.add_chart({"type": "column"})
     col, first, last = chart.names
@@ -243,28 +241,18 @@ def _chart(book, ws, sheet: Sheet, chart) -> None:
     line = book.add_chart({"type": "line"})
     line.add_series({"name": chart.target_title, "categories": [name, first, col, last, col],
                      "values": [name, vfirst, vcol + 1, vlast, vcol + 1],
-                     "line": {"color": "#C00000", "width": 2}, "marker": {"type": "none"}})
+                     "line": {"color": chart.line.colour, "width": chart.line.width}, "marker": {"type": "none"}})
     column.combine(line)
     column.set_title({"name": chart.title})
     column.set_y_axis({"num_format": "0%", "min": 0})
     column.set_legend({"position": "bottom"})
-    column.set_size(_chart_size(sheet, chart))
+    width, height = chart_px(sheet, chart.anchor, chart.to)
+    column.set_size({"width": width, "height": height})
     if chart.to is not None:  # XlsxWriter anchors the chart's far corner by the heights it knows
         for row in range(chart.anchor[0], chart.to[0] + 1):
             if row in sheet.heights:
                 ws.set_row(row, sheet.heights[row])
     ws.insert_chart(*chart.anchor, column)
-
-
-def _chart_size(sheet: Sheet, chart) -> dict[str, int]:
-    """The chart's size in pixels: the cells from its anchor to `chart.to`, as XlsxWriter measures them
-    (a column w characters wide is int(7w + 0.5) + 5 pixels, a row h points 4h/3), else 720 × 360."""
-    if chart.to is None:
-        return {"width": 720, "height": 360}
-    (row, col), (last_row, last_col) = chart.anchor, chart.to
-    width = sum(int(7 * sheet.widths.get(c, DEFAULT_WIDTH) + 0.5) + 5 for c in range(col, last_col + 1))
-    height = sum(int(4 * sheet.heights.get(r, LINE) / 3) for r in range(row, last_row + 1))
-    return {"width": width, "height": height}
 
 
 def _page(ws, sheet: Sheet) -> None:
