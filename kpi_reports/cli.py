@@ -190,10 +190,11 @@ def sheets(spreadsheet: str, period: str | None, quarter: str | None, credential
 
 
 def _refreshed(done, key: str) -> None:
-    click.echo(terminal.report_text(done.report, done.lang))
-    if done.review is not None:
-        click.echo(terminal.review_text(done.review, done.lang))
-    click.echo(text("sheets_refreshed", done.lang, spreadsheet=key, sheets=", ".join(done.tabs), calls=done.calls),
+    outcome = done.outcome
+    click.echo(terminal.report_text(outcome.report, outcome.lang))
+    if outcome.review is not None:
+        click.echo(terminal.review_text(outcome.review, outcome.lang))
+    click.echo(text("sheets_refreshed", outcome.lang, spreadsheet=key, sheets=", ".join(done.tabs), calls=done.calls),
                err=True)
 
 

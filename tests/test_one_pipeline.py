@@ -90,7 +90,7 @@ def test_the_command_the_page_and_a_refresh_give_the_same_figures_and_warnings(t
     from_command = command_json(path)
     from_page = page_json(site, path)
     done = sheets(path)
-    from_sheets = json.loads(json_out.dumps(done.report, done.lang))
+    from_sheets = json.loads(json_out.dumps(done.outcome.report, done.outcome.lang))
     assert from_command == from_page == from_sheets
     assert from_command["period"] == PERIOD
     warnings = [(w["sheet"], w["cell"], w["message"]) for w in from_command["warnings"]]
@@ -106,8 +106,8 @@ def test_the_settings_language_is_the_one_of_the_command_and_the_refresh(tmp_pat
     path = book(tmp_path, language="ru")
     from_command = command_json(path)
     done = sheets(path)
-    assert done.lang == "ru" and "Расчётные листки 2026-10" in done.tabs
-    assert from_command == json.loads(json_out.dumps(done.report, "ru"))
+    assert done.outcome.lang == "ru" and "Расчётные листки 2026-10" in done.tabs
+    assert from_command == json.loads(json_out.dumps(done.outcome.report, "ru"))
     assert any(w["message"].startswith(text("no_plan", "ru", kpi="calls")) for w in from_command["warnings"])
 
 

@@ -14,8 +14,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kpi_reports.engine.report import PeriodReport
-from kpi_reports.engine.review import QuarterReview
 from kpi_reports.gsheets.client import SheetsClient
 from kpi_reports.gsheets.source import SpreadsheetTabs, input_ranges
 from kpi_reports.pipeline import Options, Outcome, run
@@ -34,18 +32,6 @@ class Refreshed:
     inputs: tuple[str, ...]
     """The input tabs' ranges read, and `digest`, of their values: what `--watch` compares with."""
     digest: str
-
-    @property
-    def report(self) -> PeriodReport:
-        return self.outcome.report
-
-    @property
-    def review(self) -> QuarterReview | None:
-        return self.outcome.review
-
-    @property
-    def lang(self) -> str:
-        return self.outcome.lang
 
 
 def refresh(client: SheetsClient, key: str, options: Options | None = None, limit: int = gsheets.LIMIT,
