@@ -159,6 +159,17 @@ def test_settings_payslip_template_is_used(example, write, tmp_path):
     assert "MY TEMPLATE Ivan Ivanov" in texts
 
 
+def test_a_template_written_before_the_commission_columns_still_prints_them_by_name(example, write, tmp_path):
+    path = _with_template(example, write, tmp_path, '#let d = json(bytes(sys.inputs.data))\n'
+                          '#for p in d.pages [#let c = p.commission\n'
+                          'OLD #c.plan.text / #c.fact.text / #c.base.text / #c.margin_share.text / #c.rate.text / '
+                          '#c.amount.text #pagebreak(weak: true)]\n')
+    result = invoke("run", path, "--period", "2026-10", "--dry-run", "--pdf", tmp_path / "out", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    texts = pages_text(tmp_path / "out" / "payslips-2026-10.pdf")
+    assert "OLD RUB3,000,000.00 / RUB3,300,000.00 / RUB300,000.00 / 30.0% / 2% / RUB1,800.00" in texts  # Ivanov
+
+
 @pytest.mark.parametrize("body", ['#read("/etc/passwd")', '#read("file:///etc/passwd")', '#read("../book.xlsx")',
                                   '#image("http://example.com/logo.png")', '#import "@preview/cetz:0.3.4"'])
 def test_a_template_reads_no_file_outside_its_folder_and_nothing_from_the_network(example, write, tmp_path, body):

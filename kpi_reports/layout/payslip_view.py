@@ -119,8 +119,14 @@ class PayslipView:
     labels: dict[str, str]
 
     def data(self) -> dict:
-        """Plain JSON-able data for a template: every field by name, every Decimal as its exact text."""
-        return _plain(self)
+        """Plain JSON-able data for a template: every field by name, every Decimal as its exact text. The
+        commission's figures are there by name as well (`commission.plan.text`, `commission.amount.text`),
+        as templates written before its columns came in order name them so."""
+        found = _plain(self)
+        commission = found["commission"]
+        for column in commission["columns"]:
+            commission["amount" if column["key"] == "commission" else column["key"]] = column["figure"]
+        return found
 
 
 def payslip_views(report: PeriodReport, lang: str, company: str = "") -> list[PayslipView]:
