@@ -32,12 +32,15 @@ class Outcome:
     """The client's file name, shown as text and used (made safe) for the downloads' names; never a path."""
     suffix: str
     run: pipeline.Outcome
-    months: tuple[str, ...]
-    """The months the workbook has rows for, for choosing another one."""
     quarters: tuple[str, ...]
     """The quarters whose three months the workbook has, for choosing a review."""
     workbook: bytes
     """The upload with the generated sheets written back."""
+
+    @property
+    def months(self) -> tuple[str, ...]:
+        """The months the workbook has rows for, for choosing another one."""
+        return self.run.months
 
     @property
     def options(self) -> Options:
@@ -94,7 +97,7 @@ def process(upload: bytes, name: str, options: Options, folder: Path) -> Outcome
         if e.message.key != "sheet_taken":
             raise
         raise FileProblem(msg("web_sheet_taken", **dict(e.message.params))) from None  # no --out here
-    return Outcome(name, path.suffix, outcome, outcome.months, _quarters(outcome.months), path.read_bytes())
+    return Outcome(name, path.suffix, outcome, _quarters(outcome.months), path.read_bytes())
 
 
 def _quarters(months: tuple[str, ...]) -> tuple[str, ...]:
