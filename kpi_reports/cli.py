@@ -102,6 +102,8 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
                                lang=lang)
     with Progress() as progress:
         outcome = kpi_reports.run(path, options, progress.stage)
+        if pdf_dir is not None:
+            outcome.payslip_template()  # a template that cannot print is said before anything is written
         note = _written(outcome, out_path, dry_run, backup, progress)
         if pdf_dir is not None:
             written = kpi_reports.print_payslips(outcome, pdf_dir, split, with_html, progress.stage)

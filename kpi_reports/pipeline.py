@@ -108,8 +108,9 @@ class Outcome:
     template: Path | None
     """The printed payslips' Typst template (Settings payslip_template); None: the bundled one."""
     template_error: KpiError | None = None
-    """Why the template Settings names cannot be read from this source (which has no folder of the
-    user's): raised by printing, so that the rest of the run is shown and written all the same."""
+    """Why the template Settings names cannot be used (one outside the workbook's folder, or a source with no
+    folder of the user's): raised by printing (`payslip_template`), so that a run that prints nothing, and
+    the rest of one that does, goes on all the same."""
 
     @property
     def period(self) -> str:
@@ -131,6 +132,12 @@ class Outcome:
         """The generated sheets laid out: payslips, summary, problems; the review's. Made when first asked for."""
         month = layout.sheets(self.report, self.lang, self.company, self.views) if self.report else []
         return (*month, *(layout.review_sheets(self.review, self.lang, self.company) if self.review else ()))
+
+    def payslip_template(self) -> Path | None:
+        """The template to print with (None: the bundled one); raises why the one Settings names cannot be."""
+        if self.template_error is not None:
+            raise self.template_error
+        return self.template
 
     @property
     def warnings(self) -> list[Problem]:
@@ -185,6 +192,8 @@ def _outcome(source: Source, options: Options, wb: Workbook, period: str, lang: 
                 raise  # the review is all that was asked for
             review_error = e
     found, error = template(wb, source.folder)
+    if error is not None:
+        error.language = lang  # raised when printing, and told in the run's language then
     return Outcome(source, options, wb.settings, tuple(wb.periods), lang, report, review, review_error, found, error)
 
 
@@ -195,9 +204,9 @@ def language(asked: str | None, wb: Workbook) -> str:
 
 def template(wb: Workbook, folder: Path | None) -> tuple[Path | None, KpiError | None]:
     """Settings payslip_template: a .typ file in the workbook's folder or below it — never an absolute
-    path or one that climbs out, since the template's folder is all it can read (an error at once). A
-    source without a folder of the user's (a spreadsheet, the page's upload) has nowhere to read it
-    from: the error is kept for printing, rather than payslips quietly printed another way."""
+    path or one that climbs out, since the template's folder is all it can read. A source without a
+    folder of the user's (a spreadsheet, the page's upload) has nowhere to read it from. Either error is
+    kept for printing, rather than payslips quietly printed another way."""
     typed = wb.settings.payslip_template
     if not typed:
         return None, None
@@ -206,7 +215,7 @@ def template(wb: Workbook, folder: Path | None) -> tuple[Path | None, KpiError |
         return None, KpiError(msg("template_unreadable", template=typed), where and f"{where.sheet}!{where.ref}")
     found = (folder / typed).resolve()
     if Path(typed).is_absolute() or not found.is_relative_to(folder) or found.suffix.lower() != ".typ":
-        raise KpiError(msg("template_outside"), typed)
+        return None, KpiError(msg("template_outside"), typed)
     return found, None
 
 
@@ -240,10 +249,9 @@ def print_payslips(outcome: Outcome, folder: str | os.PathLike, split: bool = Fa
                    stage: Callable[[str], None] | None = None) -> list[Path]:
     """The printed payslips: FOLDER/payslips-YYYY-MM.pdf, with `split` one PDF per person, with `with_html`
     the HTML view; returns the files, the combined PDF first."""
-    if outcome.template_error is not None:
-        raise outcome.template_error
+    template = outcome.payslip_template()
     return files.write_payslips(list(outcome.views), Path(folder), outcome.period, outcome.lang, outcome.company,
-                                split, with_html, outcome.template, stage)
+                                split, with_html, template, stage)
 
 
 def _tell(stage: Callable[[str], None] | None, key: str, lang: str) -> None:

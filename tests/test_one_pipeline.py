@@ -190,3 +190,12 @@ def test_the_readme_library_example_runs_on_the_sample(tmp_path, monkeypatch):
     assert ivanov.total == Decimal("119800.00") and scope["outcome"].review is not None
     assert (tmp_path / "team.bak.xlsx").is_file() and (tmp_path / "out" / "payslips-2026-10.pdf").is_file()
     assert len(list((tmp_path / "out").glob("*.pdf"))) == 1 + len(scope["outcome"].views)
+
+
+def test_a_template_outside_the_folder_stops_printing_only_and_before_anything_is_written(tmp_path):
+    path = book(tmp_path, payslip_template="../outside.typ")
+    before = path.read_bytes()
+    printing = CliRunner().invoke(main, ["run", str(path), "--pdf", str(tmp_path / "out")])
+    assert printing.exit_code == 1 and text("template_outside", "en") in printing.output
+    assert path.read_bytes() == before and not (tmp_path / "out").exists()
+    assert CliRunner().invoke(main, ["run", str(path)]).exit_code == 0  # a run that prints nothing goes on

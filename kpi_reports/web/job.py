@@ -110,18 +110,12 @@ def title(outcome: Outcome) -> str:
 
 
 def combined_pdf(outcome: Outcome) -> bytes:
-    return pdf.render(outcome.views, title(outcome), outcome.company, outcome.lang, _template(outcome))
-
-
-def _template(outcome: Outcome) -> Path | None:
-    if outcome.run.template_error is not None:
-        raise outcome.run.template_error
-    return outcome.run.template
+    return pdf.render(outcome.views, title(outcome), outcome.company, outcome.lang, outcome.run.payslip_template())
 
 
 def pdf_zip(outcome: Outcome) -> bytes:
     """A PDF per person, named as `run --pdf DIR --split` names them. PDFs are compressed already: stored."""
-    singles = printed.singles(outcome.views, title(outcome), outcome.company, outcome.lang, _template(outcome))
+    singles = printed.singles(outcome.views, title(outcome), outcome.company, outcome.lang, outcome.run.payslip_template())
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
         for file_name, data in zip(pdf.split_names(outcome.views), singles, strict=True):
