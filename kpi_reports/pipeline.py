@@ -62,7 +62,6 @@ class XlsxFile:
         return str(self.path)
 
     def read(self, periods: Collection[str] | None) -> tuple[Workbook, Report]:
-        writeback.remove_leftovers(self.path)  # what a killed run left beside it
         self.read_as = writeback.fingerprint(self.path) if self.path.is_file() else None
         return api.read(self.path, periods)
 
