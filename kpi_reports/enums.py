@@ -18,7 +18,8 @@ ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
         "days": ("дни", "дней"),
     },
     "language": {"ru": ("русский",), "en": ("english", "английский")},
-    "mode": {"live": ("рабочий", "боевой", "normal"), "test": ("тест", "тестовый")},
+    "mode": {"live": ("боевой", "рабочий", "normal"), "test": ("тест", "тестовый")},
+    "switch": {"yes": ("да", "true", "1", "истина", "on"), "no": ("нет", "false", "0", "ложь", "off")},
 }
 ENUM_RU = {field: {value: words[0] for value, words in values.items()} for field, values in ENUMS.items()}
 

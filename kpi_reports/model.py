@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
@@ -22,6 +22,7 @@ Group = Literal["activity", "efficiency", "result"]
 Direction = Literal["higher", "lower"]
 Scope = Literal["individual", "team"]
 Unit = Literal["count", "money", "percent", "days"]
+Mode = Literal["live", "test"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,14 @@ class Employee:
     email: str = ""
     manages: tuple[str, ...] = ()
     """Teams whose totals this person's team KPIs are measured on (a head of sales); `("*",)` is all."""
+    since: str | None = None
+    """Employees `from` (YYYY-MM): the first month these terms apply; None: always."""
+    until: str | None = None
+    """The person's last month worked (Employees `until`, on any of their rows); None: still here."""
+    mode: Mode | None = None
+    """Employees `mode`: a pilot group paid live among test-mode people, or the reverse; None: Settings mode."""
+    row: int = field(default=-1, compare=False)
+    """Zero-based row of the Employees sheet these terms are on (-1: not read from a sheet)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,10 @@ class SchemeLine:
     accelerator: Decimal = Decimal("1.2")
     cap: Decimal | None = None
     scope: Scope = "individual"
+    since: str | None = None
+    """Schemes `from` (YYYY-MM): the first month of the scheme's version this line belongs to; None: always."""
+    row: int = field(default=-1, compare=False)
+    """Zero-based row of the Schemes sheet (-1: not read from a sheet)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +150,8 @@ class Settings:
     review_min_points: int = 8
     """… and its correlation with the result group is told from at least this many person-months."""
     payslip_template: str = ""
+    prorate_bonus: bool = False
+    """Settings prorate_bonus: the bonus target of a short month (Facts worked_days) is prorated as the salary is."""
     """A Typst template for the printed payslips, as typed (a path relative to the workbook's folder)."""
     cells: dict[str, Cell] = field(default_factory=dict)
     """Where each setting's value is, to name it in a message."""
@@ -162,6 +177,57 @@ class Workbook:
     """Every month with a Plans, TeamPlans or Facts row, sorted."""
     loaded: frozenset[str] | None = None
     """The months whose rows were read (None: all of them)."""
+    terms: dict[str, tuple[Employee, ...]] = field(default_factory=dict)
+    """Each person's Employees rows, oldest `from` first (a row without one first of all), when any row has
+    a `from` or `until`; empty otherwise. `employees` then holds each person's latest terms."""
+    versions: dict[str, tuple[tuple[str | None, list[SchemeLine]], ...]] = field(default_factory=dict)
+    """Each scheme's versions, (from, lines), oldest first, when any Schemes line has a `from`; empty
+    otherwise. `schemes` then holds each scheme's latest version."""
+    whole: Workbook | None = field(default=None, repr=False, compare=False)
+    """For a month's terms (`in_force`), the workbook with every version; None: this is it."""
+    month: str | None = None
+    """The month whose terms these are (`in_force`); None: every month's."""
+    _months: dict[str, Workbook] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def in_force(self, period: str) -> Workbook:
+        """The workbook with the terms in force in `period` (YYYY-MM): the people who work that month, each
+        by their Employees row with the latest `from` on or before it, and each scheme's version likewise
+        (a scheme with no version in force is left out). Without any `from` or `until`, the workbook itself."""
+        if self.month == period:
+            return self
+        whole = self.whole or self
+        if not whole.terms and not whole.versions:
+            return whole
+        if period not in whole._months:
+            employees = ({e.employee_id: e for rows in whole.terms.values() if (e := terms_in_force(rows, period))}
+                         if whole.terms else whole.employees)
+            schemes = ({name: lines for name, found in whole.versions.items()
+                        if (lines := version_in_force(found, period)) is not None}
+                       if whole.versions else whole.schemes)
+            whole._months[period] = replace(whole, employees=employees, schemes=schemes, terms={}, versions={},
+                                            whole=whole, month=period)
+        return whole._months[period]
+
+
+def terms_in_force(rows: tuple[Employee, ...], period: str) -> Employee | None:
+    """A person's terms in `period`: the row with the latest `from` on or before it; None before their first
+    `from` or after their `until`."""
+    found = None
+    for e in rows:
+        if e.since is None or e.since <= period:
+            found = e
+    if found is None or (found.until is not None and period > found.until):
+        return None
+    return found
+
+
+def version_in_force(versions: tuple[tuple[str | None, list[SchemeLine]], ...], period: str) -> list[SchemeLine] | None:
+    """A scheme's lines in `period`: the version with the latest `from` on or before it; None: none yet."""
+    found = None
+    for since, lines in versions:
+        if since is None or since <= period:
+            found = lines
+    return found
 
 
 MAX_KPIS = 7
@@ -210,14 +276,39 @@ class Commission:
 
 
 @dataclass(frozen=True)
+class Proration:
+    """A short month (Facts worked_days): salary × worked days ÷ working days of the month, rounded half-up to
+    kopecks; the bonus target too with Settings prorate_bonus."""
+
+    worked_days: Decimal
+    working_days: int
+    """Of the month, by the workbook's calendar (the forecast's)."""
+    salary: Decimal
+    """The month's full salary, as the terms give it."""
+    bonus_target: Decimal
+    """The bonus target the KPIs pay on: prorated (to kopecks) with Settings prorate_bonus, else the full one."""
+    bonus_prorated: bool
+
+
+@dataclass(frozen=True)
 class EmployeeResult:
     employee: Employee
+    """The terms in force in the month."""
     kpis: list[KpiResult]
     commission: Commission
     salary: Decimal
-    """Rounded to kopecks, like every money line."""
+    """Rounded to kopecks, like every money line (prorated for a short month)."""
     bonus: Decimal
     total: Decimal
+    proration: Proration | None = None
+    """The month's salary (and bonus target) prorated by Facts worked_days; None: a full month."""
+    test_mode: bool = False
+    """Computed in test mode (Employees mode, else Settings mode): shown, never paid."""
+
+    @property
+    def bonus_target(self) -> Decimal:
+        """What the KPI payouts are a share of: the prorated target of a short month with prorate_bonus."""
+        return self.proration.bonus_target if self.proration else self.employee.bonus_target
 
 
 @dataclass(frozen=True)
@@ -236,6 +327,10 @@ class Totals:
             total=sum((p.total for p in people), Decimal("0.00")),
         )
 
+    def __sub__(self, other: Totals) -> Totals:
+        return Totals(self.salary - other.salary, self.bonus - other.bonus, self.commission - other.commission,
+                      self.total - other.total)
+
 
 @dataclass(frozen=True)
 class GroupKpi:
@@ -253,11 +348,22 @@ class GroupKpi:
     people: int
 
 
+NO_PAY = Totals(Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+
+
 @dataclass(frozen=True)
 class TeamResult:
     team: str
     totals: Totals
+    """Everyone's, test-mode people's included."""
     kpis: list[GroupKpi] = field(default_factory=list)
+    test: Totals = NO_PAY
+    """Of its test-mode people: computed, not to be paid."""
+
+    @property
+    def live(self) -> Totals:
+        """What is to be paid: its live people's."""
+        return self.totals - self.test
 
 
 @dataclass(frozen=True)
@@ -269,3 +375,10 @@ class PeriodResult:
     totals: Totals
     warnings: list[Problem]
     company: list[GroupKpi] = field(default_factory=list)
+    test: Totals = NO_PAY
+    """Of the test-mode people: computed, not to be paid."""
+
+    @property
+    def live(self) -> Totals:
+        """What is to be paid: the live people's."""
+        return self.totals - self.test

@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from decimal import Context, Decimal
 
 from kpi_reports.engine import pay
+from kpi_reports.engine.calendar import WorkCalendar
 from kpi_reports.formula import NoValue
 from kpi_reports.messages import msg
 from kpi_reports.model import (
+    NO_PAY,
     Cell,
     Commission,
     Employee,
@@ -21,6 +23,7 @@ from kpi_reports.model import (
     Kpi,
     KpiResult,
     PeriodResult,
+    Proration,
     Record,
     SchemeLine,
     TeamResult,
@@ -37,10 +40,13 @@ LIMIT = Decimal("1e15")
 not round to kopecks within the 40 digits the engine computes with."""
 
 
-def compute(wb: Workbook, period: str, views: bool = True) -> PeriodResult:
-    """Raises InvalidWorkbook when a figure of this period cannot be computed. `views=False` leaves out
-    the department view (teams' and the company's KPIs), for callers that only need the pay."""
-    run = _Period(wb, period)
+def compute(wb: Workbook, period: str, views: bool = True, test_mode: bool | None = None) -> PeriodResult:
+    """The month by the terms in force then (`Workbook.in_force`). Raises InvalidWorkbook when a figure of
+    this period cannot be computed. `views=False` leaves out the department view (teams' and the company's
+    KPIs), for callers that only need the pay. `test_mode` True computes everyone in test mode; otherwise each
+    person's Employees mode, else `test_mode` (False: live), else Settings mode."""
+    wb = wb.in_force(period)
+    run = _Period(wb, period, test_mode)
     people = [run.employee(e) for e in wb.employees.values()]
     run.report.raise_if_errors()
     teams: dict[str, list[EmployeeResult]] = {}
@@ -50,16 +56,23 @@ def compute(wb: Workbook, period: str, views: bool = True) -> PeriodResult:
         period=period,
         currency=wb.settings.currency,
         employees=people,
-        teams=[TeamResult(t, Totals.of(members), run.view(t, members) if views else []) for t, members in teams.items()],
+        teams=[TeamResult(t, Totals.of(members), run.view(t, members) if views else [], _test(members))
+               for t, members in teams.items()],
         totals=Totals.of(people),
         warnings=wb.warnings + run.report.warnings,
         company=run.view(None, people) if views else [],
+        test=_test(people),
     )
+
+
+def _test(people: list[EmployeeResult]) -> Totals:
+    return Totals.of([p for p in people if p.test_mode]) if any(p.test_mode for p in people) else NO_PAY
 
 
 def completions(wb: Workbook, period: str) -> dict[str, dict[str, Decimal | None]]:
     """Only each person's KPI completions (by KPI id): what trends need of past months. Problems of
     that month are not reported here (`check` does); a figure that cannot be computed is None."""
+    wb = wb.in_force(period)
     run = _Period(wb, period)
     found = {}
     for e in wb.employees.values():
@@ -77,8 +90,10 @@ def summed(rows: Iterable[Record | None], metrics: Iterable[str]) -> dict[str, D
 
 
 class _Period:
-    def __init__(self, wb: Workbook, period: str):
+    def __init__(self, wb: Workbook, period: str, test_mode: bool | None = None):
         self.wb, self.period, self.report = wb, period, Report(language=wb.settings.language)
+        self.forced = test_mode is True
+        self.test_mode = wb.settings.test_mode if test_mode is None else test_mode
         self._team: dict[tuple, tuple[Decimal | None, Decimal | None]] = {}
         self._teams: dict[str, list[Employee]] = {}
         for e in wb.employees.values():
@@ -97,11 +112,27 @@ class _Period:
             if facts is None:
                 self.report.warn(msg("no_facts_row", id=e.employee_id, name=e.name, period=self.period),
                                  sheet="Facts", column="employee_id")
-        kpis = [self.kpi(e, line, plans, facts) for line in lines]
+        days = facts.get("worked_days") if facts else None
+        proration = self.proration(e, days, facts) if days is not None else None
+        target = proration.bonus_target if proration else e.bonus_target
+        kpis = [self.kpi(e, line, plans, facts, target) for line in lines]
         bonus = sum((k.payout for k in kpis), Decimal("0.00"))
         commission = self.commission(e, plans, facts)
-        salary = pay.money(e.salary)
-        return EmployeeResult(e, kpis, commission, salary, bonus, salary + bonus + commission.amount)
+        salary = pay.prorated(e.salary, days, proration.working_days) if proration else pay.money(e.salary)
+        test = self.forced or (e.mode == "test" if e.mode else self.test_mode)
+        return EmployeeResult(e, kpis, commission, salary, bonus, salary + bonus + commission.amount, proration, test)
+
+    def proration(self, e: Employee, days: Decimal, facts: Record) -> Proration | None:
+        """A short month: the month's working days by the workbook's calendar (the forecast's)."""
+        s = self.wb.settings
+        working = WorkCalendar(s.calendar, s.holidays, s.workdays).working_days(int(self.period[:4]),
+                                                                                 int(self.period[5:]))
+        if not working:
+            self.report.add(msg("no_working_days", period=self.period), **facts.cell("worked_days").where(),
+                            found=_figure(days), hint=msg("check_calendar"))
+            return None
+        target = pay.prorated(e.bonus_target, days, working) if s.prorate_bonus else e.bonus_target
+        return Proration(days, working, pay.money(e.salary), target, s.prorate_bonus)
 
     def measure(self, e: Employee, line: SchemeLine, plans: Record | None, facts: Record | None):
         """(kpi, plan, fact, completion, rule so far) of one scheme line."""
@@ -113,14 +144,15 @@ class _Period:
             fact = self.fact(kpi, facts)
         return (kpi, plan, fact, *self.completion(e, kpi, line, plan, fact, plans, facts))
 
-    def kpi(self, e: Employee, line: SchemeLine, plans: Record | None, facts: Record | None) -> KpiResult:
+    def kpi(self, e: Employee, line: SchemeLine, plans: Record | None, facts: Record | None,
+            target: Decimal) -> KpiResult:
         kpi, plan, fact, c, rule = self.measure(e, line, plans, facts)
         f, applied = (ZERO, rule) if c is None else pay.factor(c, line)
         rule = rule if rule == "capped" else applied  # a lower-is-better 0 counts as the cap
-        amount = pay.product(pay.product(e.bonus_target, line.weight), f)
+        amount = pay.product(pay.product(target, line.weight), f)
         if abs(amount) >= LIMIT:
             self.report.add(msg("payout_too_large", kpi=kpi.kpi, id=e.employee_id, name=e.name, amount=_figure(amount),
-                                target=_figure(e.bonus_target), weight=_figure(line.weight), factor=_figure(f)),
+                                target=_figure(target), weight=_figure(line.weight), factor=_figure(f)),
                             **self.blame(e, kpi, line, plan, fact, plans, facts), expected=msg("money_limit"),
                             hint=msg("figure_typo"))
             f = amount = ZERO

@@ -48,7 +48,8 @@ class Forecast:
     """The whole computation on the forecast facts."""
 
 
-def forecast(wb: Workbook, period: str, as_of: dt.date) -> Forecast:
+def forecast(wb: Workbook, period: str, as_of: dt.date, test_mode: bool | None = None) -> Forecast:
+    wb = wb.in_force(period)
     settings = wb.settings
     cal = WorkCalendar(settings.calendar, settings.holidays, settings.workdays)
     year, month = int(period[:4]), int(period[5:])
@@ -56,7 +57,7 @@ def forecast(wb: Workbook, period: str, as_of: dt.date) -> Forecast:
     scale = pay.ratio(Decimal(total), Decimal(elapsed)) if elapsed else Decimal(1)
     levels = {k.key for k in wb.kpis.values() if not k.cumulative}
     facts = {key: _scaled(row, scale, levels) if key[0] == period else row for key, row in wb.facts.items()}
-    result = compute(replace(wb, facts=facts), period)
+    result = compute(replace(wb, facts=facts), period, test_mode=test_mode)
     people = {r.employee.employee_id: PersonForecast([_kpi(k) for k in r.kpis], r.bonus, r.total)
               for r in result.employees}
     return Forecast(as_of, total, elapsed, people, result)

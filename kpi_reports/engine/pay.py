@@ -33,6 +33,11 @@ def money(amount: Decimal) -> Decimal:
     return snapped.quantize(CENT, ROUND_HALF_UP, EXACT)
 
 
+def prorated(amount: Decimal, worked: Decimal, working: int) -> Decimal:
+    """A month's amount for the days worked: amount × worked ÷ working, half-up to kopecks."""
+    return money(EXACT.divide(EXACT.multiply(amount, worked), Decimal(working)))
+
+
 def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
     """Exact to 40 significant digits: 0.021 / 0.02 is 1.05."""
     return EXACT.divide(numerator, denominator)

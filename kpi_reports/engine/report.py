@@ -22,6 +22,7 @@ class PeriodReport:
     company_stage: StageCount | None
     forecast: Forecast | None
     test_mode: bool
+    """Everyone computed in test mode (the whole month marked); a pilot marks its people (EmployeeResult)."""
     warnings: list[Problem]
 
 
@@ -34,8 +35,9 @@ def months_before(period: str, n: int) -> list[str]:
 
 def period_report(wb: Workbook, period: str, as_of: dt.date | None = None,
                   test_mode: bool | None = None) -> PeriodReport:
-    result = compute(wb, period)
-    spots = weak_spots(wb, result, _history(wb, period))
+    month = wb.in_force(period)
+    result = compute(month, period, test_mode=test_mode)
+    spots = weak_spots(month, result, _history(wb, period))
     teams: dict[str, list[WeakSpots]] = {}
     for r in result.employees:
         teams.setdefault(r.employee.team, []).append(spots[r.employee.employee_id])
@@ -44,8 +46,9 @@ def period_report(wb: Workbook, period: str, as_of: dt.date | None = None,
         weak_spots=spots,
         team_stages={team: weakest_stage(s) for team, s in teams.items()},
         company_stage=weakest_stage(list(spots.values())),
-        forecast=forecast(wb, period, as_of) if as_of else None,
-        test_mode=wb.settings.test_mode if test_mode is None else test_mode,
+        forecast=forecast(month, period, as_of, test_mode) if as_of else None,
+        test_mode=all(r.test_mode for r in result.employees) if result.employees else bool(
+            wb.settings.test_mode if test_mode is None else test_mode),
         warnings=result.warnings,
     )
 

@@ -220,6 +220,9 @@ def _table(sheet: str, spec: schema.Sheet, rows: list[list], report: Report) -> 
         seen.setdefault(key, i)
         if spec.open and i not in columns.values():
             table.extra.setdefault(key, i)
+    for column in spec.columns:  # a value with a name of its own (Facts worked_days): kept beside the metrics
+        if spec.open and column.kind == "amount" and column.key in columns:
+            table.extra[column.key] = columns.pop(column.key)
     table.rows = [(r, values) for r, values in enumerate(rows[header_row + 1:], header_row + 1)
                   if not _blank(values)]
     return table

@@ -63,6 +63,9 @@ EMPLOYEES = Sheet("Employees", "Сотрудники", (
     Column("margin_rate", "маржинальность", "rate", required=False),
     Column("email", "email", required=False, aliases=("почта", "e-mail")),
     Column("manages", "руководит", required=False),
+    Column("from", "с", "period", required=False, aliases=("since", "действует_с", "с_месяца")),
+    Column("until", "по", "period", required=False, aliases=("до", "по_месяц", "last_month")),
+    Column("mode", "режим", "enum", required=False),
 ))
 
 KPIS = Sheet("KPIs", "Показатели", (
@@ -82,12 +85,16 @@ SCHEMES = Sheet("Schemes", "Схемы", (
     Column("accelerator", "коэффициент", "amount", required=False, aliases=("ускоритель",)),
     Column("cap", "максимум", "rate", required=False),
     Column("scope", "уровень", "enum", required=False),
+    Column("from", "с", "period", required=False, aliases=("since", "действует_с", "с_месяца")),
 ))
 
 PLANS = Sheet("Plans", "Планы", (PERIOD, EMPLOYEE_ID), open=True)
 TEAM_PLANS = Sheet("TeamPlans", "ПланыКоманд", (PERIOD, Column("team", "команда", "id", aliases=("отдел",))),
                    required=False, open=True)
-FACTS = Sheet("Facts", "Факты", (PERIOD, EMPLOYEE_ID), open=True)
+WORKED_DAYS = Column("worked_days", "отработано_дней", "amount", required=False, aliases=("отработано", "days_worked"))
+FACTS = Sheet("Facts", "Факты", (PERIOD, EMPLOYEE_ID, WORKED_DAYS), open=True)
+"""worked_days is a value column with a name of its own (its Russian one is another word): read as the row's
+`worked_days` value, beside the metrics."""
 SETTINGS = Sheet("Settings", "Настройки", (
     Column("key", "ключ", aliases=("параметр", "настройка")),
     Column("value", "значение"),
@@ -113,6 +120,7 @@ SETTING_KEYS: dict[str, str] = {
     "review_over_paying": "пересмотр_переплата",
     "review_min_points": "пересмотр_минимум_точек",
     "payslip_template": "шаблон_листка",
+    "prorate_bonus": "пропорционально_премия",
 }
 
 

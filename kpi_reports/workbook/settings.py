@@ -57,6 +57,7 @@ def read_settings(table: Table | None, report: Report) -> Settings:
         review_over_paying=value("review_over_paying", _share, Settings.review_over_paying),
         review_min_points=value("review_min_points", _count, Settings.review_min_points),
         payslip_template=text.get("payslip_template", ""),
+        prorate_bonus=value("prorate_bonus", lambda v: _enum("switch", v) == "yes", False),
         cells={k: table.cell(r, table.columns["value"]) for k, (r, _) in found.items() if "value" in table.columns},
     )
 

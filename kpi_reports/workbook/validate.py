@@ -14,7 +14,9 @@ from kpi_reports.messages import msg
 from kpi_reports.model import MAX_KPIS, TEAM_SHARE, Cell, Employee, Kpi, SchemeLine, Settings, Workbook
 from kpi_reports.names import MAX_COLUMNS, norm
 from kpi_reports.problems import Report
-from kpi_reports.workbook.cells import is_empty, shown, text_id
+from kpi_reports.workbook import schema
+from kpi_reports.workbook import terms as terms_of
+from kpi_reports.workbook.cells import CellError, is_empty, period, shown, text_id
 from kpi_reports.workbook.fields import MISSING, Fields, did_you_mean, duplicate, kpi_names
 from kpi_reports.workbook.reader import Table
 from kpi_reports.workbook.rows import Rows
@@ -31,18 +33,23 @@ def validate(tables: dict[str, Table], report: Report, source: str = "",
     seen: set[str] = set()
     settings = read_settings(tables.get("Settings"), report)
     kpis = _kpis(tables["KPIs"], report) if "KPIs" in tables else {}
-    schemes = _schemes(tables["Schemes"], kpis, report) if {"Schemes", "KPIs"} <= tables.keys() else None
-    employees = _employees(tables["Employees"], schemes, report) if "Employees" in tables else {}
-    if schemes and employees:
-        _check_width(tables["Schemes"], schemes, employees, report)
+    found = _schemes(tables["Schemes"], kpis, report) if {"Schemes", "KPIs"} <= tables.keys() else None
+    names = None if found is None else {name: None for name, _ in found}
+    people = _employees(tables["Employees"], names, report) if "Employees" in tables else {}
+    employees, terms = terms_of.arrange_people(people, tables.get("Employees"), report)
+    schemes, versions = terms_of.arrange_schemes(found or {})
+    if found and employees:
+        _check_width(tables["Schemes"], found, people, report)
     teams = {e.team for e in employees.values()}
     fact_columns = _fact_columns(tables.get("Facts"))
     rows = Rows(report, periods, seen)
     plans = rows.read(tables.get("Plans"), "employee_id", employees.keys(), kpis, "unknown_employee")
     team_plans = rows.read(tables.get("TeamPlans"), "team", teams, kpis, "unknown_team")
     facts = rows.read(tables.get("Facts"), "employee_id", employees.keys(), None, "unknown_employee")
-    wb = Workbook(employees, kpis, schemes or {}, plans, team_plans, facts, fact_columns, settings, source,
-                  periods=sorted(seen), loaded=None if periods is None else frozenset(periods))
+    wb = Workbook(employees, kpis, schemes, plans, team_plans, facts, fact_columns, settings, source,
+                  periods=sorted(seen), loaded=None if periods is None else frozenset(periods), terms=terms,
+                  versions=versions)
+    terms_of.check_months(wb, tables, report)
     if "Facts" in tables:
         wb.settings = _funnel(settings, fact_columns, report)
     if "Facts" in tables and "KPIs" in tables:
@@ -86,8 +93,9 @@ def _kpis(table: Table, report: Report) -> dict[str, Kpi]:
     return kpis
 
 
-def _schemes(table: Table, kpis: dict[str, Kpi], report: Report) -> dict[str, list[SchemeLine]]:
-    cells, schemes, seen, broken = Fields(table, report), {}, {}, set()
+def _schemes(table: Table, kpis: dict[str, Kpi], report: Report) -> dict[tuple[str, str | None], list[SchemeLine]]:
+    """Every scheme's versions, by (scheme, from), in the sheet's order; each checked as a whole."""
+    cells, versions, seen, broken = Fields(table, report), {}, {}, set()
     for r, values in table.rows:
         name, kpi_id = cells.text(r, values, "scheme"), norm(cells.text(r, values, "kpi"))
         if not name or not kpi_id:
@@ -96,21 +104,31 @@ def _schemes(table: Table, kpis: dict[str, Kpi], report: Report) -> dict[str, li
             cells.problem(r, table.columns["kpi"], kpi_id, "unknown_kpi", msg("kpi_listed"),
                           hint=msg("known", names=kpi_names(kpis)))
             continue
-        if (name, kpi_id) in seen:
-            duplicate(report, table.cell(r, table.columns["kpi"]), f"{name} / {kpi_id}", seen[(name, kpi_id)])
+        since = cells.parse(r, values, "from", period, required=False)
+        version = (name, None if since is MISSING else since)
+        if since is MISSING:
+            broken.add(version)
+        if (*version, kpi_id) in seen:
+            duplicate(report, table.cell(r, table.columns["kpi"]), f"{_versioned(name, since)} / {kpi_id}",
+                      seen[(*version, kpi_id)])
             continue
-        seen[(name, kpi_id)] = r
-        line = _scheme_line(cells, r, values, name, kpi_id)
+        seen[(*version, kpi_id)] = r
+        line = _scheme_line(cells, r, values, name, kpi_id, version[1])
         if line is None:
-            broken.add(name)
-        schemes.setdefault(name, []).extend([line] if line else [])
-    for name, lines in schemes.items():
-        if name not in broken:  # a bad weight was reported already; its sum would only repeat it
-            _check_scheme(table, name, lines, kpis, seen, report)
-    return schemes
+            broken.add(version)
+        versions.setdefault(version, []).extend([line] if line else [])
+    for version, lines in versions.items():
+        if version not in broken and lines:  # a bad weight was reported already; its sum would only repeat it
+            _check_scheme(table, _version_name(*version), lines, kpis, report)
+    return versions
 
 
-def _scheme_line(cells: Fields, r: int, values: list, name: str, kpi_id: str) -> SchemeLine | None:
+def _version_name(name: str, since: str | None):
+    return name if since is None else msg("scheme_version", scheme=name, since=since)
+
+
+def _scheme_line(cells: Fields, r: int, values: list, name: str, kpi_id: str,
+                 since: str | None) -> SchemeLine | None:
     weight = cells.amount(r, values, "weight")
     cutoff = cells.amount(r, values, "cutoff", required=False, default=Decimal("0.8"))
     accelerator = cells.amount(r, values, "accelerator", required=False, default=Decimal("1.2"))
@@ -126,12 +144,11 @@ def _scheme_line(cells: Fields, r: int, values: list, name: str, kpi_id: str) ->
             return None
     if MISSING in (weight, cutoff, accelerator, cap, scope):
         return None
-    return SchemeLine(name, kpi_id, weight, cutoff, accelerator, cap, scope)
+    return SchemeLine(name, kpi_id, weight, cutoff, accelerator, cap, scope, since, r)
 
 
-def _check_scheme(table: Table, name: str, lines: list[SchemeLine], kpis: dict[str, Kpi],
-                  rows: dict[tuple[str, str], int], report: Report) -> None:
-    first = min(rows[(name, line.kpi)] for line in lines)
+def _check_scheme(table: Table, name, lines: list[SchemeLine], kpis: dict[str, Kpi], report: Report) -> None:
+    first = min(line.row for line in lines)
     where = table.cell(first, table.columns["weight"]).where()
     total = sum((line.weight for line in lines), Decimal(0))
     if total != 1:
@@ -150,10 +167,11 @@ def _check_scheme(table: Table, name: str, lines: list[SchemeLine], kpis: dict[s
         report.warn(msg("team_share", scheme=name), **where, found=_pct(team), expected=msg("team_share_range"))
 
 
-def _check_width(table: Table, schemes: dict[str, list[SchemeLine]], employees: dict[str, Employee],
+def _check_width(table: Table, versions: terms_of.Versions, people: dict[str, list[Employee]],
                  report: Report) -> None:
     """The Summary sheet has a column per KPI that people are paid on; Excel's sheets end at column XFD."""
-    kpis = {line.kpi for scheme in {e.scheme for e in employees.values()} for line in schemes.get(scheme, ())}
+    used = {e.scheme for rows in people.values() for e in rows}
+    kpis = {line.kpi for (name, _), lines in versions.items() if name in used for line in lines}
     if SUMMARY_COLUMNS + len(kpis) > MAX_COLUMNS:
         report.add(msg("too_many_columns", columns=SUMMARY_COLUMNS + len(kpis)),
                    **table.header_cell(table.columns["kpi"]).where(), found=msg("kpis_count", n=len(kpis)),
@@ -164,16 +182,20 @@ def _pct(value: Decimal) -> str:
     return f"{(value * 100).normalize():f}%"
 
 
-def _employees(table: Table, schemes: dict[str, list[SchemeLine]] | None, report: Report) -> dict[str, Employee]:
+def _employees(table: Table, schemes: dict[str, None] | None,
+               report: Report) -> dict[str, list[Employee]]:
+    """Every person's rows (one per `from`), in the sheet's order."""
     cells, employees, rows = Fields(table, report), {}, {}
     for r, values in table.rows:
         emp_id = cells.text(r, values, "employee_id")
         if not emp_id:
             continue
-        if emp_id in employees or emp_id in rows:
-            duplicate(report, table.cell(r, table.columns["employee_id"]), emp_id, rows[emp_id])
+        since, until = (cells.parse(r, values, key, period, required=False) for key in ("from", "until"))
+        key = (emp_id, (r,) if since is MISSING else since)  # a bad `from` was reported: no duplicate of it
+        if key in rows:
+            duplicate(report, table.cell(r, table.columns["employee_id"]), _versioned(emp_id, since), rows[key])
             continue
-        rows[emp_id] = r
+        rows[key] = r
         scheme = cells.text(r, values, "scheme")
         if scheme and schemes is not None and scheme not in schemes:
             cells.problem(r, table.columns["scheme"], scheme, "unknown_scheme", msg("scheme_listed"),
@@ -189,25 +211,39 @@ def _employees(table: Table, schemes: dict[str, list[SchemeLine]] | None, report
                 fields[key] = MISSING
         manages = cells.text(r, values, "manages", required=False)
         fields = {k: Decimal(0) if v is MISSING else v for k, v in fields.items()}  # reported already
-        employees[emp_id] = Employee(
+        mode = cells.parse(r, values, "mode", lambda v: _enum_word("mode", v), required=False)
+        employees.setdefault(emp_id, []).append(Employee(
             emp_id, cells.text(r, values, "name"), cells.text(r, values, "team"), scheme,
             position=cells.text(r, values, "position", required=False),
             email=cells.text(r, values, "email", required=False),
-            manages=_teams(manages), **fields)
-    _check_manages(table, employees, rows, report)
+            manages=_teams(manages), since=None if since is MISSING else since,
+            until=None if until is MISSING else until, mode=None if mode is MISSING else mode, row=r, **fields))
+    _check_manages(table, [e for rows in employees.values() for e in rows], report)
     return employees
 
 
-def _check_manages(table: Table, employees: dict[str, Employee], rows: dict[str, int], report: Report) -> None:
+def _enum_word(field: str, value: object) -> str:
+    word = schema.enum_value(field, value)
+    if word is None:
+        raise CellError(msg("one_of", words=schema.enum_words(field)))
+    return word
+
+
+def _versioned(key: str, since: object) -> str:
+    """How a duplicate is named: `E001`, or `E001 / 2026-11` for a row with a `from`."""
+    return f"{key} / {since}" if isinstance(since, str) else key
+
+
+def _check_manages(table: Table, employees: list[Employee], report: Report) -> None:
     """Every team a head manages is someone's team: a typo would measure them on nobody's totals."""
-    teams = {e.team for e in employees.values() if e.team}
-    for e in employees.values():
+    teams = {e.team for e in employees if e.team}
+    for e in employees:
         if e.manages == ("*",):
             continue
         for team in e.manages:
             if team not in teams:
                 hint = msg("star_alone") if norm(team) in _ALL else did_you_mean(team, teams)
-                report.add(msg("unknown_team"), **table.cell(rows[e.employee_id], table.columns["manages"]).where(),
+                report.add(msg("unknown_team"), **table.cell(e.row, table.columns["manages"]).where(),
                            found=team, expected=msg("team_or_all"), hint=hint)
 
 
@@ -246,7 +282,8 @@ def _check_metrics(wb: Workbook, table: Table, report: Report) -> None:
     """Every metric a formula names, and every KPI without formula, has a Facts column."""
     rows = {norm(text_id(table.value(v, "kpi"))): r for r, v in table.rows if not is_empty(table.value(v, "kpi"))}
     known = ", ".join(c.column for c in wb.fact_columns.values()) or msg("_none")
-    used = {line.kpi for lines in wb.schemes.values() for line in lines} | {wb.settings.commission_kpi}
+    every = [lines for found in wb.versions.values() for _, lines in found] or wb.schemes.values()
+    used = {line.kpi for lines in every for line in lines} | {wb.settings.commission_kpi}
     for kpi in wb.kpis.values():
         r = rows[kpi.key]
         if kpi.formula:
