@@ -42,7 +42,7 @@ _COLUMN_FORMATS: dict[str, Format] = {
 _NUM_FORMATS = {"money": "#,##0.00", "rate": "0.0%", "count": "#,##0", "percent": "0.0%", "number": "0.00",
                 "text": "@"}
 _ENUM_COLUMNS = {("KPIs", "group"): "group", ("KPIs", "direction"): "direction", ("KPIs", "unit"): "unit",
-                 ("Schemes", "scope"): "scope"}
+                 ("Schemes", "scope"): "scope", ("Employees", "mode"): "mode"}
 
 EXPLAIN = {
     "en": {
