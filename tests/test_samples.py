@@ -10,6 +10,7 @@ from click.testing import CliRunner
 import kpi_reports
 from kpi_reports.cli import main
 from kpi_reports.workbook.example import YEAR_MONTHS, example_data
+from kpi_reports.workbook.example_changes import changes_data
 from kpi_reports.workbook.template import write_workbook
 
 from conftest import SAMPLES
@@ -27,6 +28,27 @@ def test_committed_sample_matches_the_generator(tmp_path, lang, name):
     fresh = tmp_path / name
     write_workbook(fresh, example_data(lang), lang)
     assert cells(SAMPLES / name) == cells(fresh), "rebuild with: python samples/build.py"
+
+
+@pytest.mark.parametrize("lang, name", [("en", "team_changes.xlsx"), ("ru", "team_changes_ru.xlsx")])
+def test_committed_changes_sample_matches_the_generator(tmp_path, lang, name):
+    fresh = tmp_path / name
+    write_workbook(fresh, changes_data(lang), lang)
+    assert cells(SAMPLES / name) == cells(fresh), "rebuild with: python samples/build.py"
+
+
+@pytest.mark.parametrize("name", ["team_changes.xlsx", "team_changes_ru.xlsx"])
+def test_changes_sample_has_a_raise_a_leaver_a_joiner_a_pilot_and_a_new_scheme_version(name):
+    wb, report = kpi_reports.api.read(SAMPLES / name)
+    assert not report.problems
+    months = {m: kpi_reports.compute(wb, m) for m in ("2026-09", "2026-10", "2026-11")}
+    pay = {m: {r.employee.employee_id: r for r in result.employees} for m, result in months.items()}
+    assert (pay["2026-10"]["E002"].salary, pay["2026-11"]["E002"].salary) == (60000, 66000)
+    assert "E004" in pay["2026-09"] and "E004" not in pay["2026-10"]
+    assert "E009" not in pay["2026-09"] and pay["2026-10"]["E009"].proration.worked_days == 15
+    assert {i for i, r in pay["2026-10"].items() if not r.test_mode} == {"E001", "E005"}
+    assert [since for since, _ in next(iter(v for v in wb.versions.values() if len(v) > 1))] == [None, "2026-10"]
+    assert pay["2026-10"]["E001"].total == Decimal("119800.00")
 
 
 def test_sample_has_two_teams_of_four_a_head_and_six_months():
