@@ -182,12 +182,15 @@ def test_every_problem_of_the_dates_is_reported_at_once_naming_its_cell(data, tm
 def test_a_facts_row_outside_a_persons_months_is_a_warning_and_not_computed(data, tmp_path):
     facts = data.sheets["Facts"]
     october = next(r for r in facts.rows if r[1] == "E001" and str(r[0]).startswith("2026-10"))
-    facts.rows.append([october[0], "E004", *october[2:]])
+    november = next(r for r in facts.rows if r[1] == "E001" and str(r[0]).startswith("2026-11"))
+    facts.rows += [[october[0], "E004", *october[2:]], [november[0], "E004", *november[2:]]]
     plans = data.sheets["Plans"]
     wb, report = kpi_reports.api.read(save(data, tmp_path))
     assert not report.errors
-    warning = next(p for p in report.warnings if p.message.key == "facts_outside_terms")
-    assert (warning.sheet, warning.cell) == ("Facts", cell(data, "Facts", len(facts.rows) - 1, "employee_id"))
+    warnings = [p for p in report.warnings if p.message.key == "facts_outside_terms"]
+    assert len(warnings) == 1  # once a person, at their first such row, naming every month
+    assert (warnings[0].sheet, warnings[0].cell) == ("Facts", cell(data, "Facts", len(facts.rows) - 2, "employee_id"))
+    assert "2026-10, 2026-11" in str(warnings[0].message) and "until 2026-09" not in str(warnings[0].message)
     result = kpi_reports.compute(wb, "2026-10")
     assert person(result, "E004") is None
     assert len(plans.rows) and result.totals == kpi_reports.model.Totals.of(result.employees)

@@ -70,17 +70,25 @@ def check_months(wb: Workbook, tables: dict[str, Table], report: Report) -> None
                                expected=msg("version_from", scheme=e.scheme, period=period, first=first))
     if facts is None:
         return
+    outside: dict[str, list] = {}
     for (period, emp_id), record in wb.facts.items():
         if wb.terms and emp_id in wb.terms and terms_in_force(wb.terms[emp_id], period) is None:
-            rows = wb.terms[emp_id]
-            report.warn(msg("facts_outside_terms", id=emp_id, name=rows[-1].name, period=period,
-                            months=_months_worked(rows)),
-                        **facts.cell(record.row, facts.columns["employee_id"]).where(), found=emp_id)
+            outside.setdefault(emp_id, []).append(record)
         days = record.values.get("worked_days")
         last = calendar.monthrange(int(period[:4]), int(period[5:]))[1]
         if days is not None and days > last:
             report.add(msg("worked_days_range"), **record.cell("worked_days").where(), found=f"{days}",
                        expected=msg("days_of_month", days=last, period=period))
+
+
+    for emp_id, records in outside.items():  # once a person, at their first such row
+        rows, first = wb.terms[emp_id], min(records, key=lambda r: r.row)
+        until = employees.columns.get("until")
+        if until is None or not any(report.has_error_at(employees.sheet, employees.cell(e.row, until).ref)
+                                    for e in rows):  # an `until` before `from` said it already
+            report.warn(msg("facts_outside_terms", id=emp_id, name=rows[-1].name,
+                            period=", ".join(sorted(r.period for r in records)), months=_months_worked(rows)),
+                        **facts.cell(first.row, facts.columns["employee_id"]).where(), found=emp_id)
 
 
 def _months_worked(rows: tuple[Employee, ...]) -> str:
