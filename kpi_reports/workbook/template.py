@@ -48,31 +48,37 @@ EXPLAIN = {
     "en": {
         "Employees": "One row per person. bonus_target is the bonus paid at 100% on every KPI; "
                      "commission_rate and margin_rate are shares (2% or 0.02). manages: for a head, the teams "
-                     "(or *) whose totals their team KPIs use.",
+                     "(or *) whose totals their team KPIs use. Optional from / until (months): a row per change of terms, "
+                     "the last month worked; mode live | test for a pilot group.",
         "KPIs": "One row per KPI. group: activity | efficiency | result. formula over Facts columns, e.g. "
                 "meetings / calls; empty = the Facts column of the same name. direction lower for days and costs.",
         "Schemes": "A row per scheme and KPI. Weights of a scheme add up to 100%. Below the cutoff (80%) nothing is "
-                   "paid; above 100% completion × accelerator (1.2), limited by cap. scope team = team totals.",
+                   "paid; above 100% completion × accelerator (1.2), limited by cap. scope team = team totals. "
+                   "Optional from (a month): a new version of the scheme from that month.",
         "Plans": "A row per month and person, a column per KPI id. An empty cell: the KPI does not apply that month.",
         "TeamPlans": "Optional: a row per month and team, a column per KPI id, for team-scope KPIs.",
         "Facts": "A row per month and person, a column per raw metric from CRM, telephony and accounting. "
-                 "A filled column named after a KPI overrides its formula.",
+                 "A filled column named after a KPI overrides its formula. Optional worked_days: a short month's salary "
+                 "is prorated by the month's working days.",
         "Settings": "key / value. language: ru or en; commission_kpi: the KPI commission is paid on (revenue).",
     },
     "ru": {
         "Employees": "Строка на сотрудника. Премия — выплата при 100% по всем показателям; процент с продаж и "
                      "маржинальность — доли (2% или 0,02). Руководит: для руководителя — команды (или *), "
-                     "по итогам которых считаются его командные показатели.",
+                     "по итогам которых считаются его командные показатели. Необязательно: с / по (месяцы) — строка на "
+                     "каждое изменение условий и последний месяц работы; режим боевой | тест — для пилотной группы.",
         "KPIs": "Строка на показатель. Группа: активность | эффективность | результат. Формула по столбцам "
                 "листа Факты, например встречи / звонки; пусто — столбец Фактов с тем же кодом. "
                 "Направление «меньше» — для дней и затрат.",
         "Schemes": "Строка на схему и показатель. Веса схемы в сумме 100%. Ниже порога (80%) — 0; выше 100% — "
-                   "выполнение × коэффициент (1,2), не выше максимума. Уровень «команда» — по итогам команды.",
+                   "выполнение × коэффициент (1,2), не выше максимума. Уровень «команда» — по итогам команды. "
+                   "Необязательно: с (месяц) — новая версия схемы с этого месяца.",
         "Plans": "Строка на месяц и сотрудника, столбец на код показателя. Пустая ячейка — показатель "
                  "в этом месяце не применяется.",
         "TeamPlans": "Необязательно: строка на месяц и команду, столбец на код показателя — для командных KPI.",
         "Facts": "Строка на месяц и сотрудника, столбец на метрику из CRM, телефонии и учёта. "
-                 "Заполненный столбец с кодом показателя заменяет его формулу.",
+                 "Заполненный столбец с кодом показателя заменяет его формулу. Необязательно: отработано_дней — "
+                 "оклад неполного месяца пропорционально рабочим дням.",
         "Settings": "Ключ / значение. Язык: ru или en; показатель_комиссии — на чём считается процент (выручка).",
     },
 }
