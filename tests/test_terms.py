@@ -221,3 +221,11 @@ def test_in_force_keeps_the_month_a_forecast_scales(data, tmp_path):
     month = wb.in_force("2026-10")
     assert month.in_force("2026-10") is month and month.in_force("2026-09") is wb.in_force("2026-09")
     assert replace(wb, facts={})._months == {}  # a copy never shares the months computed of another
+
+
+def test_a_forecast_keeps_the_worked_days_as_typed(data, tmp_path):
+    import datetime as dt
+    wb = kpi_reports.load(save(data, tmp_path))
+    report = kpi_reports.api.period_report(wb, "2026-10", as_of=dt.date(2026, 10, 15))
+    joiner = person(report.forecast.result, "E009")
+    assert joiner.proration.worked_days == 15 and joiner.salary == Decimal("40909.09")

@@ -55,7 +55,7 @@ def forecast(wb: Workbook, period: str, as_of: dt.date, test_mode: bool | None =
     year, month = int(period[:4]), int(period[5:])
     total, elapsed = cal.working_days(year, month), cal.working_days(year, month, until=as_of)
     scale = pay.ratio(Decimal(total), Decimal(elapsed)) if elapsed else Decimal(1)
-    levels = {k.key for k in wb.kpis.values() if not k.cumulative}
+    levels = {k.key for k in wb.kpis.values() if not k.cumulative} | {"worked_days"}  # the month's, as typed
     facts = {key: _scaled(row, scale, levels) if key[0] == period else row for key, row in wb.facts.items()}
     result = compute(replace(wb, facts=facts), period, test_mode=test_mode)
     people = {r.employee.employee_id: PersonForecast([_kpi(k) for k in r.kpis], r.bonus, r.total)
