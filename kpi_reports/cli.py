@@ -12,7 +12,7 @@ import kpi_reports
 from kpi_reports import collector, i18n, pipeline
 from kpi_reports.files import atomic_path
 from kpi_reports.messages import default_language, msg, text
-from kpi_reports.problems import InvalidWorkbook, KpiError
+from kpi_reports.problems import InvalidWorkbook, KpiError, UsageError
 from kpi_reports.render import json as json_out
 from kpi_reports.render import terminal
 from kpi_reports.render.printed.files import written_note as printed_note
@@ -116,20 +116,46 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
 @click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--quarter", required=True, metavar="YYYY-Qn", help="The quarter to review, such as 2026-Q4.")
 @output_options
+@click.option("--apply", "apply_weights", is_flag=True,
+              help="Write the reviewed weights into PATH's Schemes sheet instead, as a new version of each changed "
+                   "scheme from the next quarter's first month (with --dry-run: print the rows it would add).")
+@click.option("--weights", type=click.Choice(["suggested", "sheet"]), default=None,
+              help="With --apply: the suggested weights (the default), or those typed in the \"your weight\" "
+                   "column of the workbook's Review YYYY-Qn sheet.")
 @lang_option()
 @handles_errors
 def review(path: Path, quarter: str, json_path: str | None, out_path: Path | None, dry_run: bool, backup: bool,
-           lang: str | None) -> None:
+           apply_weights: bool, weights: str | None, lang: str | None) -> None:
     """Review a quarter's KPI weights: per scheme and KPI how the three months went, the flags (too easy,
     out of reach, gamed, beside the point, over-paying, scheme design), suggested weights and the bonus
     fund at current and suggested weights — and add the sheet "Review YYYY-Qn", with a column of your own
     weights to try, to the workbook at PATH, replacing the one an earlier review of that quarter added.
-    The sheets `run` added stay; nothing else in the workbook changes."""
+    The sheets `run` added stay; nothing else in the workbook changes. With --apply, the weights go into
+    the Schemes sheet instead (rows appended, looking like those above; nothing else changes)."""
+    if apply_weights or weights:
+        _apply(path, quarter, weights, json_path, out_path, dry_run, backup, apply_weights, lang)
+        return
     with Progress() as progress:
         outcome = kpi_reports.run(path, pipeline.Options(quarter=quarter, lang=lang, pay=False), progress.stage)
         note = _written(outcome, out_path, dry_run, backup, progress)
     _print(lambda: json_out.review_dumps(outcome.review, outcome.lang),
            lambda: terminal.review_text(outcome.review, outcome.lang), json_path, note)
+
+
+def _apply(path: Path, quarter: str, weights: str | None, json_path: str | None, out_path: Path | None,
+           dry_run: bool, backup: bool, apply_weights: bool, lang: str | None) -> None:
+    """review --apply: the rows added to Schemes (or, dry, that would be), then the line saying so."""
+    from kpi_reports.apply import apply_review
+
+    if not apply_weights:
+        raise UsageError(msg("apply_weights_without_apply"))
+    for option, given in (("--out", out_path), ("--json", json_path)):
+        if given:
+            raise UsageError(msg("apply_not_with", option=option))
+    applied = apply_review(path, quarter, weights or "suggested", dry_run, backup, lang)
+    click.get_current_context().find_root().obj["lang"] = applied.lang
+    click.echo(applied.text())
+    click.echo(applied.note(), err=True)
 
 
 def _written(outcome: pipeline.Outcome, out_path: Path | None, dry_run: bool, backup: bool, progress) -> str:
@@ -168,17 +194,26 @@ def _print(json_text, terminal_text, json_path: str | None, note: str) -> None:
               help="Mark every output as test mode, not a basis for payment (or Settings mode = test).")
 @click.option("--watch", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Keep watching the input tabs, one small read every SECONDS, and refresh when they change.")
+@click.option("--apply-review", "apply_quarter", metavar="YYYY-Qn",
+              help="Instead of a refresh, append the quarter's suggested weights to the Schemes tab as a new version "
+                   "of each changed scheme from the next quarter's first month, in one batch.")
 @lang_option()
 @handles_errors
 def sheets(spreadsheet: str, period: str | None, quarter: str | None, credentials: Path | None,
-           as_of: dt.datetime | None, test_mode: bool | None, watch: float | None, lang: str | None) -> None:
+           as_of: dt.datetime | None, test_mode: bool | None, watch: float | None, apply_quarter: str | None,
+           lang: str | None) -> None:
     """Refresh the generated tabs of the Google Sheets spreadsheet SPREADSHEET (its address or key): read
     its input tabs in one call, compute as `run` does (and, with --review, as `review` does), and write the
-    payslips, summary and review tabs in one atomic batch. Input tabs are never written."""
+    payslips, summary and review tabs in one atomic batch. Input tabs are never written, but by
+    --apply-review, which appends the reviewed weights' rows to Schemes (and writes nothing else)."""
     from kpi_reports.gsheets import client as sheets_client
     from kpi_reports.gsheets.refresh import refresh
     from kpi_reports.gsheets.watch import watch_and_refresh
 
+    if apply_quarter:
+        others = {"--period": period, "--review": quarter, "--as-of": as_of, "--test-mode": test_mode, "--watch": watch}
+        _apply_to_tab(spreadsheet, apply_quarter, credentials, lang, others)
+        return
     key = sheets_client.spreadsheet_key(spreadsheet)
     scopes = sheets_client.WATCH_SCOPES if watch else sheets_client.SCOPES
     session = sheets_client.connect(credentials, scopes=scopes)
@@ -189,6 +224,20 @@ def sheets(spreadsheet: str, period: str | None, quarter: str | None, credential
         return
     watch_and_refresh(session, key, options, watch, lambda done: _refreshed(done, key),
                       lambda e: click.echo(_problem_text(e, lang), err=True))
+
+
+def _apply_to_tab(spreadsheet: str, quarter: str, credentials: Path | None, lang: str | None, others: dict) -> None:
+    """sheets --apply-review: the rows appended to the Schemes tab, then the line saying so."""
+    from kpi_reports.gsheets import client as sheets_client
+    from kpi_reports.gsheets.apply import apply_review
+
+    for option, given in others.items():
+        if given:
+            raise UsageError(msg("apply_sheets_not_with", option=option))
+    done = apply_review(sheets_client.connect(credentials), sheets_client.spreadsheet_key(spreadsheet), quarter, lang)
+    click.get_current_context().find_root().obj["lang"] = done.applied.lang
+    click.echo(done.applied.text())
+    click.echo(done.note(), err=True)
 
 
 def _refreshed(done, key: str) -> None:

@@ -74,7 +74,7 @@ def test_worked_days_prorate_the_salary_by_the_working_days_of_the_month(data, t
     joiner = person(kpi_reports.compute(kpi_reports.load(save(data, tmp_path)), "2026-10"), "E009")
     assert joiner.proration.worked_days == 15 and joiner.proration.working_days == 22  # October 2026, RU
     assert joiner.salary == Decimal("40909.09")  # 60,000 × 15 / 22 = 40,909.0909…, half-up to kopecks
-    assert joiner.proration.bonus_target == Decimal("45000") and not joiner.proration.bonus_prorated
+    assert joiner.proration.bonus_target == Decimal(45000) and not joiner.proration.bonus_prorated
     assert joiner.total == joiner.salary + joiner.bonus + joiner.commission.amount
 
 

@@ -20,7 +20,7 @@ PACKAGE = "kpi_reports"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # layer, top to bottom   its areas: modules and folders of kpi_reports/ ("" is the package's __init__.py)
     ("faces",                ("cli", "__main__", "web", "gsheets")),
-    ("front door",           ("", "api", "pipeline", "frames")),
+    ("front door",           ("", "api", "pipeline", "frames", "apply")),
     ("render",               ("render",)),
     ("layout",               ("layout", "explain")),
     ("engine",               ("engine",)),
