@@ -10,7 +10,7 @@ import weakref
 from decimal import ROUND_HALF_UP, Decimal
 
 from kpi_reports import i18n
-from kpi_reports.engine.review import Flag, KpiReview, SchemeReview
+from kpi_reports.engine.review import Flag, KpiReview, SchemeReview, WeightChange
 from kpi_reports.engine.weak import Shortfall, Stage, StageCount, Trend, WeakSpots
 from kpi_reports.messages import catalogue, templates_dir, text
 from kpi_reports.model import Unit
@@ -138,6 +138,31 @@ def moves(scheme: SchemeReview, lang: str) -> list[str]:
     titles = {k.kpi: k.title for k in scheme.kpis}
     return [text("explain_move", lang, donor=titles.get(m.donor, m.donor), receiver=titles.get(m.receiver, m.receiver))
             for m in scheme.moves]
+
+
+def weight_change(title: str, change: WeightChange, lang: str) -> str:
+    """A KPI's weight before → after the change of version, with its mean completion before → after:
+    "Meetings held: 15.0% → 20.0% from 2026-10; mean completion 83.7% → 79.3%" (new, or dropped, said so)."""
+    key = "review_change_new" if change.before is None else \
+        "review_change_dropped" if change.after is None else "review_change_kpi"
+    return text(key, lang, title=title, since=change.since,
+                before=_pct(change.before, lang), after=_pct(change.after, lang),
+                mean_before=_pct(change.mean_before, lang), mean_after=_pct(change.mean_after, lang))
+
+
+def weight_changes(scheme: SchemeReview, lang: str) -> list[str]:
+    """A line per KPI whose weight the version under review changed, added or dropped (see
+    engine/review_change.py); none when it was in force all quarter."""
+    lines = [weight_change(k.title, k.weight_change, lang) for k in scheme.kpis if k.weight_change]
+    return lines + [weight_change(d.title, d.weight_change, lang) for d in scheme.dropped]
+
+
+def change_means(scheme: SchemeReview, months: tuple[str, ...], previous: tuple[str, ...], lang: str) -> str:
+    """Which months the means before and after the change are over."""
+    before = [*previous, *(m for m in months if m < scheme.since)]
+    after = [m for m in months if m >= scheme.since]
+    return text("review_change_means", lang, before=", ".join(before) or text("review_change_no_months", lang),
+                after=", ".join(after))
 
 
 @functools.cache

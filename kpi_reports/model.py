@@ -382,3 +382,9 @@ class PeriodResult:
     def live(self) -> Totals:
         """What is to be paid: the live people's."""
         return self.totals - self.test
+
+    @property
+    def pilot(self) -> bool:
+        """Some people are paid live and some computed in test mode (a month all one or the other is not)."""
+        modes = {r.test_mode for r in self.employees}
+        return len(modes) == 2

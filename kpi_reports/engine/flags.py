@@ -80,7 +80,8 @@ class Thresholds:
 @dataclass(frozen=True)
 class SchemeFacts:
     """The Facts rows of a scheme's people, month by month (None: no row), over the quarter and the previous
-    quarter's months in the workbook: what `gamed` sums, as team scope does."""
+    quarter's months in the workbook: what `gamed` sums, as team scope does. A month's people are those on
+    the scheme by that month's terms (a joiner from their first month, a leaver up to their last)."""
 
     months: tuple[str, ...]
     before: tuple[str, ...]

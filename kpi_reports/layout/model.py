@@ -205,6 +205,8 @@ STYLES: dict[str, dict] = {
     "team": {"bold": True, "bg_color": "#EDEDED", "align": "left", "indent": 1},
     "total_note": {"top": 2, "bg_color": "#F2F2F2", "text_wrap": True, "valign": "top", "align": "left", "indent": 1},
     "banner": {"bold": True, "font_color": "#C00000", "font_size": 12},
+    "test_mark": {"bold": True, "font_color": "#C00000", "border": 1, "text_wrap": True, "valign": "top", "align": "left",
+                  "indent": 1},
     "signature": {"top": 1, "valign": "top", "align": "left", "indent": 1},
     "red": {"bg_color": "#F8CBAD"},
     "amber": {"bg_color": "#FFE699"},

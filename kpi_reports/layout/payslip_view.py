@@ -22,6 +22,9 @@ LABEL_KEYS = ("employee", "position", "team", "bonus_target", "kpi", "group", "p
               "weight", "rule", "payout", "margin_share", "rate", "base", "commission", "salary", "kpi_bonus",
               "total", "weak_spots", "signature_employee", "signature_head", "signature_accountant", "period")
 COMMISSION_COLUMNS = ("plan", "fact", "base", "margin_share", "rate", "commission")
+PRORATION_COLUMNS = ("full_salary", "worked_days", "working_days", "full_bonus_target")
+"""A short month's columns, each a `shown_` label key, in the order the line reads: the full salary × the days
+worked ÷ the working days; the full bonus target last, only when it is prorated too."""
 """The commission table's columns, each a label key, in the order the figure is made: the base is fact − plan
 (nothing below plan), times the margin share is the margin earned above plan, times the rate is the commission."""
 SHARE_STYLES = ("percent_0", "percent", "percent_2")
@@ -90,10 +93,29 @@ class CommissionView:
 
 
 @dataclass(frozen=True)
+class ProrationView:
+    """A short month: the full salary × days worked ÷ working days of the month (with Settings prorate_bonus
+    the bonus target too), as the columns the sheet's formulas read, in PRORATION_COLUMNS' order, and as the
+    line the page shows beside the salary ("60,000.00 × 15 / 22 working days")."""
+
+    heading: str
+    columns: tuple[Column, ...]
+    salary_note: str
+    bonus_target_note: str
+    """The bonus target's line, or "" when the bonus target is the full one."""
+
+    def figure(self, key: str) -> Figure:
+        return next(c.figure for c in self.columns if c.key == key)
+
+
+@dataclass(frozen=True)
 class PayLine:
     key: str
     label: str
     amount: Figure
+    note: str = ""
+    """How the amount is made, when the page says so beside it: a prorated salary's "60,000.00 × 15 / 22
+    working days"."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +139,10 @@ class PayslipView:
     banner_colour: str
     """The banner's colour: the sheet's (STYLES["banner"]), so paper and sheet warn in the same red."""
     labels: dict[str, str]
+    proration: ProrationView | None = None
+    """A short month's proration; None: a full month."""
+    bonus_target_note: str = ""
+    """How a prorated bonus target is made ("45,000.00 × 15 / 22 working days"), or ""."""
 
     def data(self) -> dict:
         """Plain JSON-able data for a template: every field by name, every Decimal as its exact text. The
@@ -140,20 +166,43 @@ def payslip_view(r: EmployeeResult, report: PeriodReport, lang: str, company: st
     e, period, currency = r.employee, report.result.period, report.result.currency
     money = functools.partial(_money, lang=lang, currency=currency)
     weights = exact_places(k.weight for k in r.kpis)
+    proration = proration_view(r, lang, currency)
+    salary_note = proration.salary_note if proration else ""
     return PayslipView(
         lang=lang, company=company, period=period, title=title(company, period, lang),
         employee_id=e.employee_id, name=e.name, position=e.position, team=e.team,
-        bonus_target=money(e.bonus_target),
+        bonus_target=money(r.bonus_target),
         kpis=tuple(kpi_line(k, lang, currency, weights) for k in r.kpis),
         commission=commission_view(r, lang, currency),
-        pay=tuple(PayLine(key, text(key, lang), money(value)) for key, value in
-                  (("salary", r.salary), ("kpi_bonus", r.bonus), ("commission", r.commission.amount),
-                   ("total", r.total))),
+        pay=tuple(PayLine(key, text(key, lang), money(value), salary_note if key == "salary" else "")
+                  for key, value in (("salary", r.salary), ("kpi_bonus", r.bonus),
+                                     ("commission", r.commission.amount), ("total", r.total))),
         weak_spots=tuple(explain.main(report.weak_spots.get(e.employee_id), lang, explain.TOP)),
-        banner=text("test_banner", lang) if report.test_mode else "",
+        banner=text("test_banner", lang) if r.test_mode else "",
         banner_colour=STYLES["banner"]["font_color"],
         labels=labels(lang),
+        proration=proration,
+        bonus_target_note=proration.bonus_target_note if proration else "",
     )
+
+
+def proration_view(r: EmployeeResult, lang: str, currency: str) -> ProrationView | None:
+    """A short month's figures and lines; None for a full month."""
+    p = r.proration
+    if p is None:
+        return None
+    worked, working = Figure(p.worked_days, "number", lang), Figure(Decimal(p.working_days), "number", lang)
+    figures = {"full_salary": _money(p.salary, lang, currency), "worked_days": worked, "working_days": working,
+               "full_bonus_target": _money(r.employee.bonus_target, lang, currency)}
+    keys = PRORATION_COLUMNS if p.bonus_prorated else PRORATION_COLUMNS[:-1]
+
+    def line(full: Decimal) -> str:
+        return text("shown_prorated", lang, amount=i18n.amount(full, lang), worked=worked.text,
+                    working=working.text)
+    return ProrationView(
+        heading=text("shown_proration_heading_bonus" if p.bonus_prorated else "shown_proration_heading", lang),
+        columns=tuple(Column(key, text("shown_" + key, lang), figures[key]) for key in keys),
+        salary_note=line(p.salary), bonus_target_note=line(r.employee.bonus_target) if p.bonus_prorated else "")
 
 
 def commission_view(r: EmployeeResult, lang: str, currency: str) -> CommissionView:

@@ -23,11 +23,14 @@ COLUMNS = 8  # KPI | group | plan | fact | completion | weight | rule | payout
 WIDTHS = {0: 30, 1: 13, 2: 14, 3: 14, 4: 12, 5: 9, 6: 26, 7: 14}
 """The narrowest each column gets; `_widths` widens them to what they hold in the language."""
 HEADS = ("kpi", "group", "plan", "fact", "completion", "weight", "rule", "payout")
-COMMISSION_COL = 2
-"""The commission table's first column: its columns are the view's (COMMISSION_COLUMNS), in its order."""
+COMMISSION_COL = PRORATION_COL = 2
+"""The commission table's first column: its columns are the view's (COMMISSION_COLUMNS), in its order; a
+short month's proration starts there too (PRORATION_COLUMNS): the full salary under the plan."""
 COMMISSION_FORMULAS = {"base": "=IF(AND(ISNUMBER({plan}),ISNUMBER({fact})),MAX(0,{fact}-{plan}),0)",
                        "commission": "=ROUND({rate}*{base}*{margin_share},2)"}
 """The commission's computed columns, over the cells of its other columns (by label key)."""
+PRORATED = "=ROUND({full}*{worked_days}/{working_days},2)"
+"""A short month's salary (or bonus target) over the proration's cells: the engine's half-up to kopecks."""
 LINES = ("salary", "kpi_bonus", "commission", "total")
 PER_SHEET = 1000
 """People per payslips sheet: Excel keeps at most 1,023 manual page breaks in a sheet, and each block
@@ -71,9 +74,11 @@ def _sheet(name: str, people: list[tuple[EmployeeResult, PayslipView]], lang: st
 def _span(v: PayslipView) -> int:
     """The rows `_block` takes for `v`, with the empty row before the next block: banner, title, two lines
     and a gap, the KPI table's head and rows, a gap, the commission (head, row, gap), the pay lines, a
-    gap, the weak spots under their label, two rows above the signatures, one after."""
+    gap, the weak spots under their label, two rows above the signatures, one after; a short month's proration
+    takes a row of heads above the pay lines."""
     weak = 1 + len(v.weak_spots) if v.weak_spots else 0
-    return (1 if v.banner else 0) + 4 + 1 + len(v.kpis) + 1 + 3 + len(v.pay) + 1 + weak + 2 + 1
+    return (1 if v.banner else 0) + 4 + 1 + len(v.kpis) + 1 + 3 + (1 if v.proration else 0) + len(v.pay) + 1 + \
+        weak + 2 + 1
 
 
 def _block(sheet: Sheet, row: int, r: EmployeeResult, v: PayslipView, lang: str) -> int:
@@ -91,8 +96,7 @@ def _block(sheet: Sheet, row: int, r: EmployeeResult, v: PayslipView, lang: str)
     sheet.put(row + 2, 0, labels["team"], style="label")
     _note(sheet, row + 2, 1, 3, v.team)
     sheet.put(row + 2, 4, labels["bonus_target"], style="label")
-    target = a1(row + 2, 5)
-    sheet.put(row + 2, 5, v.bonus_target.value, style="money")
+    target_row, target = row + 2, a1(row + 2, 5)
     row += 4
     _heads(sheet, row, HEADS, 0, lang)
     first, refs = row + 1, {}
@@ -101,7 +105,10 @@ def _block(sheet: Sheet, row: int, r: EmployeeResult, v: PayslipView, lang: str)
         _kpi_row(sheet, row, k, line, target, lang, refs)
     payouts = f"{a1(first, 7)}:{a1(row, 7)}" if r.kpis else None
     row += 2
-    row = _pay(sheet, row, v, payouts, lang, refs)
+    row, proration = _pay(sheet, row, v, payouts, lang, refs)
+    bonus_prorated = proration is not None and "full_bonus_target" in proration
+    sheet.put(target_row, 5, v.bonus_target.value,
+              PRORATED.format(full=proration["full_bonus_target"], **proration) if bonus_prorated else None, "money")
     sheet.anchors[e.employee_id] = refs
     row = _weak_spots(sheet, row, list(v.weak_spots), lang)
     row += 2
@@ -164,17 +171,38 @@ rule_text = view.rule_text
 """What the rule formula shows for the engine's figures (the view's, kept here for the callers)."""
 
 
-def _pay(sheet: Sheet, row: int, v: PayslipView, payouts: str | None, lang: str, refs: dict[str, str]) -> int:
+def _pay(sheet: Sheet, row: int, v: PayslipView, payouts: str | None, lang: str,
+         refs: dict[str, str]) -> tuple[int, dict[str, str] | None]:
+    """The commission, a short month's proration, the pay lines; returns the row after them and the
+    proration's cells by column key (None for a full month)."""
     commission = _commission(sheet, row, v, lang)
     row += 3
+    proration = None
+    if v.proration:
+        proration = _proration(sheet, row, v, lang)
+        row += 1
     refs.update({key: a1(row + i, 7) for i, key in enumerate(("salary", "bonus", "commission", "total"))})
-    formulas = [None, f"=SUM({payouts})" if payouts else None, f"={commission}",
+    formulas = [PRORATED.format(full=proration["full_salary"], **proration) if proration else None,
+                f"=SUM({payouts})" if payouts else None, f"={commission}",
                 f"={refs['salary']}+{refs['bonus']}+{refs['commission']}"]
     for i, (line, formula) in enumerate(zip(v.pay, formulas, strict=True)):
         last = i == len(v.pay) - 1
         sheet.put(row + i, 6, line.label, style="total_label" if last else "label")
         sheet.put(row + i, 7, line.amount.value, formula, "total" if last else "money_bold")
-    return row + len(v.pay)
+    return row + len(v.pay), proration
+
+
+def _proration(sheet: Sheet, row: int, v: PayslipView, lang: str) -> dict[str, str]:
+    """A short month's heading and heads on `row`, its figures on the salary line below them, read by the
+    salary's formula (and the bonus target's): "Full salary | × days worked | / working days". Returns
+    the figures' cells by column key."""
+    p = v.proration
+    sheet.merge(row, 0, 1, p.heading, "header")
+    sheet.fit(row, 0, 1, p.heading, "header")
+    _heads(sheet, row, tuple("shown_" + column.key for column in p.columns), PRORATION_COL, lang)
+    for col, column in enumerate(p.columns, PRORATION_COL):
+        sheet.put(row + 1, col, column.figure.value, style=column.figure.style)
+    return {column.key: a1(row + 1, col) for col, column in enumerate(p.columns, PRORATION_COL)}
 
 
 def _commission(sheet: Sheet, row: int, v: PayslipView, lang: str) -> str:
@@ -234,6 +262,7 @@ def _widths(people: list[EmployeeResult], lang: str) -> dict[int, float]:
     widths = dict(_label_widths(lang))
     amounts = max((abs(v) for r in people for v in _amounts(r)), default=0)
     money = STYLES["money"]
+    amounts = max(amounts, max((r.proration.salary for r in people if r.proration), default=0))
     for col, need in ((2, number_width(amounts, 2, money)), (3, number_width(amounts, 2, money)),
                       (5, number_width(max((r.employee.bonus_target for r in people), default=0), 2, money)),
                       (_BASE_COL, number_width(max((r.commission.base for r in people), default=0), 2, money)),

@@ -10,6 +10,12 @@ at 100% per KPI. The funds at current and at suggested weights are the same form
 block, so all three recalculate alike; every formula's value is cached (prefilled, your weights are the
 suggested ones).
 
+When the scheme's version under review took effect within the quarter, the lines below the table say, per
+KPI, the weight before → after and the mean completion before → after. The what-if block then holds the
+person-months from that version's first month on — the ones the weights act on — and a month of the
+quarter paid by the earlier version enters each fund as paid: a constant added to the KPI's formula, and a
+row of its own for a KPI the new version dropped.
+
 Printed on A4 landscape, one page wide; a scheme's block starts a new page rather than break across one
 when it fits a page of its own.
 """
@@ -19,7 +25,7 @@ import dataclasses
 from decimal import Decimal
 
 from kpi_reports import enums, explain
-from kpi_reports.engine.review import KpiReview, QuarterReview, SchemeReview
+from kpi_reports.engine.review import DroppedKpi, KpiReview, PersonMonth, QuarterReview, SchemeReview
 from kpi_reports.layout.model import (
     LINE,
     STYLES,
@@ -109,10 +115,11 @@ def _widths(review: QuarterReview, lang: str) -> dict[int, float]:
     header = STYLES["header"]
     widths = {col: max(WIDTHS.get(col, SHARE_WIDTH), word_width(_head(col, review, lang), header))
               for col in range(LAST + 1)}
-    titles = [_title(k, lang) for s in review.schemes for k in s.kpis]
+    titles = [_title(k, lang) for s in review.schemes for k in (*s.kpis, *_paid_dropped(s))]
     widths[KPI] = min(KPI_MAX_WIDTH, max([widths[KPI], *(text_width(t, STYLES["text"]) for t in titles)]))
     widths[GROUP] = max(widths[GROUP], *(text_width(_group(g, lang), STYLES["text"]) for g in enums.ENUMS["group"]))
     words = [explain.flag_word(f, lang) for s in review.schemes for k in s.kpis for f in k.flags]
+    words += [text("review_change_flag", lang, since=s.since) for s in review.schemes if _paid_dropped(s)]
     widths[FLAGS] = max([widths[FLAGS], *(min(FLAGS_MAX_WIDTH, text_width(w, STYLES["text"]) + 0.1) for w in words),
                          *(word_width(w, STYLES["text"]) for w in words)])  # a flag on a line, as far as it fits
     largest = max([abs(v) for v in _amounts(review)], default=Decimal(0))
@@ -120,7 +127,7 @@ def _widths(review: QuarterReview, lang: str) -> dict[int, float]:
     for col in (FUND_NOW, FUND_SUGGESTED, FUND_YOURS):
         widths[col] = max(widths[col], money)
     widths[DATA], widths[DATA + 1] = DATA_ID, DATA_MONTH
-    ids = [line.employee_id for s in review.schemes for line in s.lines]
+    ids = [line.employee_id for s in review.schemes for line in in_force(s)]
     widths[DATA] = max([DATA_ID, *(text_width(i, STYLES["plain"]) for i in ids)])
     most = max((len(s.kpis) for s in review.schemes), default=0)
     for i in range(most):
@@ -145,7 +152,23 @@ def _head(col: int, review: QuarterReview, lang: str) -> str:
     return text(HEADS[col], lang)
 
 
-def _title(k: KpiReview, lang: str) -> str:
+def in_force(scheme: SchemeReview) -> list[PersonMonth]:
+    """The person-months the weights act on: those of the months the version under review is in force."""
+    return [line for line in scheme.lines if scheme.since is None or line.period >= scheme.since]
+
+
+def _earlier(scheme: SchemeReview, kpi: str) -> Decimal:
+    """What the KPI paid in the quarter's months before the version under review: a constant of each fund."""
+    return sum((line.current.get(kpi, Decimal(0)) for line in scheme.lines
+                if scheme.since is not None and line.period < scheme.since), Decimal("0.00"))
+
+
+def _paid_dropped(scheme: SchemeReview) -> list[DroppedKpi]:
+    """The dropped KPIs that were paid on in the quarter (the version changed within it): a row each."""
+    return [d for d in scheme.dropped if any(d.kpi in line.current for line in scheme.lines)]
+
+
+def _title(k: KpiReview | DroppedKpi, lang: str) -> str:
     return text("team_scope", lang, title=k.title) if k.scope == "team" else k.title
 
 
@@ -184,10 +207,14 @@ def _scheme(sheet: Sheet, row: int, scheme: SchemeReview, review: QuarterReview,
     for k in scheme.kpis:
         row += 1
         _kpi_row(sheet, row, k, scheme, data.get(k.kpi), review.thresholds.min_points, lang)
-    last = row
-    sheet.validations.append(Validation(first, YOURS, last, YOURS, Decimal(0), Decimal(1), text("input_title", lang),
+    sheet.validations.append(Validation(first, YOURS, row, YOURS, Decimal(0), Decimal(1), text("input_title", lang),
                                         text("input_note", lang)))
-    row = _totals(sheet, row + 1, scheme, first, last, lang)
+    for d in _paid_dropped(scheme):
+        row += 1
+        _dropped_row(sheet, row, d, scheme, lang)
+    row = _totals(sheet, row + 1, scheme, first, row, lang)
+    if explain.weight_changes(scheme, lang):
+        row = _changes(sheet, row + 1, scheme, review, lang)
     return _explanations(sheet, row + 1, scheme, review.thresholds.min_points, lang)
 
 
@@ -216,10 +243,29 @@ def _kpi_row(sheet: Sheet, row: int, k: KpiReview, scheme: SchemeReview, payouts
     n = row + 1
     now = sum((line.current.get(k.kpi, Decimal(0)) for line in scheme.lines), Decimal("0.00"))
     suggested = sum((line.suggested.get(k.kpi, Decimal(0)) for line in scheme.lines), Decimal("0.00"))
+    earlier = _earlier(scheme, k.kpi)
+    plus = f"+{earlier:f}" if earlier else ""
     for col, weight, value in ((FUND_NOW, WEIGHT, now), (FUND_SUGGESTED, SUGGESTED, suggested),
                                (FUND_YOURS, YOURS, suggested)):
-        formula = f"=SUMPRODUCT(ROUND({payouts}*{col_letter(weight)}{n},2))" if payouts else None
+        formula = f"=SUMPRODUCT(ROUND({payouts}*{col_letter(weight)}{n},2)){plus}" if payouts else None
         sheet.put(row, col, value, formula, "money")
+
+
+def _dropped_row(sheet: Sheet, row: int, d: DroppedKpi, scheme: SchemeReview, lang: str) -> None:
+    """A KPI the version under review dropped within the quarter: what it paid before, in each fund."""
+    title, word = _title(d, lang), text("review_change_flag", lang, since=scheme.since)
+    sheet.put(row, KPI, title, style="text")
+    sheet.fit(row, KPI, KPI, title, "text")
+    sheet.put(row, GROUP, _group(d.group, lang), style="text")
+    for col in (WEIGHT, SUGGESTED, YOURS):
+        sheet.put(row, col, "—", style="percent")
+    for col in range(MEAN, FLAGS):
+        sheet.put(row, col, None, style="percent")  # the table's grid, unbroken
+    sheet.put(row, FLAGS, word, style="text")
+    sheet.fit(row, FLAGS, FLAGS, word, "text")
+    paid = _earlier(scheme, d.kpi)
+    for col in (FUND_NOW, FUND_SUGGESTED, FUND_YOURS):
+        sheet.put(row, col, paid, style="money")
 
 
 def too_few(k: KpiReview, min_points: int) -> bool:
@@ -239,8 +285,8 @@ def _totals(sheet: Sheet, row: int, scheme: SchemeReview, first: int, last: int,
     def total(col: int, value: Decimal, style: str = "total") -> None:
         sheet.put(row, col, value, f"=SUM({a1(first, col)}:{a1(last, col)})", style)
     cells = {(c.row, c.col): c.value for c in sheet.cells if first <= c.row <= last}
-    column = {col: sum((cells[(r, col)] for r in range(first, last + 1)), Decimal(0))
-              for col in (WEIGHT, SUGGESTED, YOURS, FUND_NOW, FUND_SUGGESTED, FUND_YOURS)}
+    column = {col: sum((v for r in range(first, last + 1) if isinstance(v := cells[(r, col)], Decimal)), Decimal(0))
+              for col in (WEIGHT, SUGGESTED, YOURS, FUND_NOW, FUND_SUGGESTED, FUND_YOURS)}  # as SUM: text left out
     sheet.put(row, KPI, text("total", lang), style="total_label")
     for col in range(GROUP, LAST + 1):
         if col in (WEIGHT, SUGGESTED, YOURS):
@@ -262,6 +308,21 @@ def _totals(sheet: Sheet, row: int, scheme: SchemeReview, first: int, last: int,
     formula = f'=IF(ROUND({a1(sums, YOURS)},6)=1,{_quoted(ok)},{_quoted(wrong)})'
     sheet.merge(row, GROUP, MEAN, shown, "check")
     sheet.cells[-1].formula = formula
+    return row + 1
+
+
+def _changes(sheet: Sheet, row: int, scheme: SchemeReview, review: QuarterReview, lang: str) -> int:
+    """The change of version within the quarter: a line per KPI whose weight it changed, added or dropped,
+    with the mean completion before → after; returns the row after them."""
+    sheet.put(row, KPI, text("review_change_title", lang, since=scheme.since), style="label")
+    row += 1
+    _note(sheet, row, explain.change_means(scheme, review.months, review.previous_months, lang), "aside")
+    for line in explain.weight_changes(scheme, lang):
+        row += 1
+        _note(sheet, row, "• " + line)
+    if len(in_force(scheme)) < len(scheme.lines):
+        row += 1
+        _note(sheet, row, text("review_change_earlier", lang, since=scheme.since), "aside")
     return row + 1
 
 
@@ -305,13 +366,14 @@ def _data(sheet: Sheet, review: QuarterReview, lang: str) -> dict[str, dict[str,
         for i, k in enumerate(scheme.kpis):
             sheet.put(row, DATA + 2 + i, _title(k, lang), style="header_line")
         first = row + 1
-        for line in scheme.lines:
+        lines = in_force(scheme)
+        for line in lines:
             row += 1
             sheet.put(row, DATA, line.employee_id, style="plain")
             sheet.put(row, DATA + 1, line.period, style="plain")
             for i, k in enumerate(scheme.kpis):
                 sheet.put(row, DATA + 2 + i, line.at_full_weight.get(k.kpi, Decimal(0)), style="money")
-        if scheme.lines:
+        if lines:
             ranges[scheme.scheme] = {k.kpi: f"${col_letter(DATA + 2 + i)}${first + 1}:"
                                             f"${col_letter(DATA + 2 + i)}${row + 1}" for i, k in enumerate(scheme.kpis)}
         else:

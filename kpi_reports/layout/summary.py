@@ -29,11 +29,13 @@ from kpi_reports.layout.model import (
     word_width,
 )
 from kpi_reports.messages import text
-from kpi_reports.model import EmployeeResult
+from kpi_reports.model import EmployeeResult, Totals
 from kpi_reports.names import a1
 
 MONEY = ("salary", "bonus", "commission", "total")
 KPI_WIDTH, KPI_MAX_WIDTH, MONEY_WIDTH, SPOT_WIDTH = 13.5, 20, 14, 60
+MODE_WIDTH = (16, 32)
+"""A pilot's mode column: wide enough for the test-mode mark on two lines, within these."""
 CHART_ROWS = 22
 """The chart's height, in rows of the default height."""
 FULL = Decimal(1)
@@ -54,16 +56,20 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
     if report.test_mode:
         sheet.put(row, 0, text("test_banner", lang), style="banner")
         row += 1
+    mark = pilot_mark(report, lang)
     heads = ["ID", text("employee", lang), *(title for _, title in kpis), *(text(k, lang) for k in MONEY),
-             text("main_weak_spot", lang)]
-    header, money_col, spot_col = row, 2 + len(kpis), 2 + len(kpis) + len(MONEY)
-    sheet.widths = _widths(heads, len(kpis), result.totals.total)
+             *([text("shown_mode", lang)] if mark else []), text("main_weak_spot", lang)]
+    header, money_col = row, 2 + len(kpis)
+    mode_col = money_col + len(MONEY) if mark else None
+    spot_col = money_col + len(MONEY) + (1 if mark else 0)
+    sheet.widths = _widths(heads, len(kpis), result.totals.total, mark)
     for col, head in enumerate(heads):
         sheet.put(row, col, head, style="header")
         sheet.fit(row, col, col, head, "header")
     where = {e: ("'" + slips.name.replace("'", "''") + "'!", refs) for slips in payslips
              for e, refs in slips.anchors.items()}
-    subtotals, names, seated, members = [], [], [], {}
+    subtotals, names, seated, members, tested = [], [], [], {}, []
+    money_cols = range(money_col, money_col + len(MONEY))
     for r in result.employees:
         members.setdefault(r.employee.team, []).append(r)
     for team in result.teams:
@@ -73,7 +79,7 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         for r in members.get(team.team, ()):
             row += 1
             e = r.employee.employee_id
-            _person(sheet, row, r, where[e], kpis, _main_spot(report, e, lang))
+            _person(sheet, row, r, where[e], kpis, _main_spot(report, e, lang), mark)
             names.append(row)
             seated.append(r)
         row += 1
@@ -83,15 +89,25 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
             sheet.put(row, col, getattr(team.totals, key), f"=SUM({a1(first, col)}:{a1(row - 1, col)})", "total")
         _stage(sheet, row, spot_col, report.team_stages.get(team.team), lang)
         subtotals.append(row)
+        if mark:
+            tested.append(_live_and_test(sheet, row, money_col, team.live, team.test,
+                                         [f"SUMIF({a1(first, mode_col)}:{a1(row - 1, mode_col)},{_quoted(mark)},"
+                                          f"{a1(first, col)}:{a1(row - 1, col)})" for col in money_cols], lang))
+            row += 2
     row += 1
+    company = row
     sheet.put(row, 1, text("company_total", lang), style="total_label")
     for i, key in enumerate(MONEY):
         col = money_col + i
         sheet.put(row, col, getattr(result.totals, key), "=" + "+".join(a1(s, col) for s in subtotals) if subtotals
                   else None, "total")
     _stage(sheet, row, spot_col, report.company_stage, lang)
+    if mark:
+        _live_and_test(sheet, row, money_col, result.live, result.test,
+                       ["+".join(a1(t, col) for t in tested) for col in money_cols], lang)
+        row += 2
     sheet.freeze = (header + 1, 2)
-    sheet.autofilter = (header, 0, row - 1, spot_col)
+    sheet.autofilter = (header, 0, company - 1, spot_col)
     sheet.colours = _colours(seated, names, kpis)
     main = next(((kpi, title) for r in result.employees for k in r.kpis if k.group == "result"
                  for kpi, title in [(k.kpi, k.title)]), None)
@@ -124,19 +140,47 @@ def _colours(people: list[EmployeeResult], rows: list[int], kpis: list[tuple[str
     return found
 
 
-def _widths(heads: list[str], kpis: int, largest: Decimal) -> dict[int, float]:
+def _widths(heads: list[str], kpis: int, largest: Decimal, mark: str | None = None) -> dict[int, float]:
     """Column widths: each KPI's title on at most three lines and broken only between words, as far as
-    KPI_MAX_WIDTH allows; money holds the company total."""
+    KPI_MAX_WIDTH allows; money holds the company total; a pilot's mode column beside it, its `mark` on two
+    lines (MODE_WIDTH)."""
     money = max(MONEY_WIDTH, number_width(largest, 2, STYLES["total"]))
     header = STYLES["header"]
     kpi = [min(KPI_MAX_WIDTH, max(KPI_WIDTH, word_width(head, header), text_width(head, header) / 3 + 2))
            for head in heads[2:2 + kpis]]
-    return dict(enumerate([8, 30, *kpi, *[money] * len(MONEY), SPOT_WIDTH]))
+    mode = [min(MODE_WIDTH[1], max(MODE_WIDTH[0], text_width(mark, STYLES["test_mark"]) / 2 + 2))] if mark else []
+    return dict(enumerate([8, 30, *kpi, *[money] * len(MONEY), *mode, SPOT_WIDTH]))
+
+
+def pilot_mark(report: PeriodReport, lang: str) -> str | None:
+    """In a pilot (some people live, some in test mode) the mark a test-mode person's row carries in the mode
+    column, the one their payslip carries; None in a month paid all live or all in test mode (marked whole)."""
+    return text("test_banner", lang) if report.result.pilot else None
+
+
+def _live_and_test(sheet: Sheet, row: int, money_col: int, live: Totals, test: Totals, tests: list[str],
+                   lang: str) -> int:
+    """Below a total on `row`: what is to be paid (the total less the test-mode pay) and the test-mode pay
+    (`tests`: its formula per money column, without the "="). Returns the test-mode row."""
+    for at, key, totals in ((row + 1, "shown_live", live), (row + 2, "shown_test", test)):
+        sheet.put(at, 1, text(key, lang), style="label")
+        for i, name in enumerate(MONEY):
+            col = money_col + i
+            formula = f"={a1(row, col)}-{a1(row + 2, col)}" if key == "shown_live" else "=" + tests[i]
+            sheet.put(at, col, getattr(totals, name), formula, "money_bold" if key == "shown_live" else "money")
+    return row + 2
+
+
+def _quoted(value: str) -> str:
+    """A text as a SUMIF criterion in a formula: quoted, its wildcards taken literally."""
+    literal = value.replace("~", "~~").replace("*", "~*").replace("?", "~?")
+    return '"' + literal.replace('"', '""') + '"'
 
 
 def _person(sheet: Sheet, row: int, r: EmployeeResult, where: tuple[str, dict], kpis: list[tuple[str, str]],
-            spot: str) -> None:
-    """An employee's row: completions and pay referring to the payslip (`where`: its sheet and cells)."""
+            spot: str, mark: str | None = None) -> None:
+    """An employee's row: completions and pay referring to the payslip (`where`: its sheet and cells); in a
+    pilot, the test-mode mark (`mark`) in the mode column beside the pay when the person is in test mode."""
     source, refs = where
     money_col = 2 + len(kpis)
     sheet.put(row, 0, r.employee.employee_id, style="text")
@@ -151,6 +195,11 @@ def _person(sheet: Sheet, row: int, r: EmployeeResult, where: tuple[str, dict], 
         value = {"salary": r.salary, "bonus": r.bonus, "commission": r.commission.amount, "total": r.total}[key]
         sheet.put(row, money_col + i, value, f"={source}{refs[key]}", "money")
     spot_col = money_col + len(MONEY)
+    if mark is not None:
+        sheet.put(row, spot_col, mark if r.test_mode else None, style="test_mark" if r.test_mode else "text")
+        if r.test_mode:
+            sheet.fit(row, spot_col, spot_col, mark, "test_mark")
+        spot_col += 1
     sheet.put(row, spot_col, spot, style="text")
     sheet.fit(row, 0, 0, r.employee.employee_id, "text")
     sheet.fit(row, 1, 1, r.employee.name, "text")

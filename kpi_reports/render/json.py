@@ -13,7 +13,7 @@ from kpi_reports import explain
 from kpi_reports.engine.forecast import Forecast
 from kpi_reports.engine.pay import EXACT
 from kpi_reports.engine.report import PeriodReport
-from kpi_reports.engine.review import Flag, KpiReview, QuarterReview, SchemeReview
+from kpi_reports.engine.review import DroppedKpi, Flag, KpiReview, QuarterReview, SchemeReview, WeightChange
 from kpi_reports.engine.weak import Stage, StageCount, WeakSpots
 from kpi_reports.model import EmployeeResult, GroupKpi, KpiResult, PeriodResult, Totals
 
@@ -40,10 +40,11 @@ def result_dict(result: PeriodResult, lang: str = "en") -> dict:
         "period": result.period,
         "currency": result.currency,
         "employees": [_employee(e) for e in result.employees],
-        "teams": [{"team": t.team, **_totals(t.totals), "kpis": [_group_kpi(k) for k in t.kpis]}
+        "teams": [{"team": t.team, **_totals(t.totals), **_paid(t.live, t.test), "kpis": [_group_kpi(k) for k in t.kpis]}
                   for t in result.teams],
-        "totals": _totals(result.totals),
-        "company": {**_totals(result.totals), "kpis": [_group_kpi(k) for k in result.company]},
+        "totals": {**_totals(result.totals), **_paid(result.live, result.test)},
+        "company": {**_totals(result.totals), **_paid(result.live, result.test),
+                    "kpis": [_group_kpi(k) for k in result.company]},
         "warnings": [w.as_json(lang) for w in result.warnings],
     }
 
@@ -77,11 +78,20 @@ def _totals(t: Totals) -> dict:
             "total": money(t.total)}
 
 
+def _paid(live: Totals, test: Totals) -> dict:
+    """What is to be paid (the live people's) and what is computed in test mode, not paid: with everyone's
+    totals, live + test."""
+    return {"live": _totals(live), "test": _totals(test)}
+
+
 def _employee(r: EmployeeResult) -> dict:
-    e, c = r.employee, r.commission
+    e, c, p = r.employee, r.commission, r.proration
     return {
         "employee_id": e.employee_id, "name": e.name, "team": e.team, "position": e.position, "scheme": e.scheme,
+        "mode": "test" if r.test_mode else "live",
         "salary": money(r.salary), "bonus": money(r.bonus), "commission": money(c.amount), "total": money(r.total),
+        "full_salary": money(p.salary if p else r.salary), "worked_days": number(p.worked_days) if p else None,
+        "working_days": p.working_days if p else None, "bonus_target": money(r.bonus_target),
         "commission_detail": {"kpi": c.kpi, "rate": number(c.rate), "plan": number(c.plan), "fact": number(c.fact),
                               "base": number(c.base), "margin_share": number(c.margin_share),
                               "margin_source": c.margin_source},
@@ -164,19 +174,34 @@ def review_dumps(review: QuarterReview, lang: str = "en") -> str:
 
 
 def _scheme_review(s: SchemeReview, months: tuple[str, ...], lang: str) -> dict:
-    return {
+    data = {
         "scheme": s.scheme, "people": s.people, "person_months": s.person_months,
         "kpis": [_kpi_review(k, s, months, lang) for k in s.kpis],
         "flags": [_flag(f, explain.review_flag(f, lang, scheme=s)) for f in s.flags],
         "moves": [{"donor": m.donor, "receiver": m.receiver} for m in s.moves],
         "fund": _fund(s.fund.current, s.fund.suggested),
     }
+    data["dropped"] = [_dropped(d, s, lang) for d in s.dropped]
+    return data
+
+
+def _weight_change(title: str, c: WeightChange, lang: str) -> dict:
+    return {"from": c.since, "before": number(c.before), "after": number(c.after),
+            "mean_before": number(c.mean_before), "mean_after": number(c.mean_after),
+            "person_months_before": c.person_months_before, "person_months_after": c.person_months_after,
+            "message": explain.weight_change(title, c, lang)}
+
+
+def _dropped(d: DroppedKpi, s: SchemeReview, lang: str) -> dict:
+    paid = sum((line.current.get(d.kpi, Decimal(0)) for line in s.lines), Decimal("0.00"))
+    return {"kpi": d.kpi, "title": d.title, "group": d.group, "scope": d.scope,
+            "weight_change": _weight_change(d.title, d.weight_change, lang), "fund": _fund(paid, paid)}
 
 
 def _kpi_review(k: KpiReview, s: SchemeReview, months: tuple[str, ...], lang: str) -> dict:
     current = sum((line.current.get(k.kpi, Decimal(0)) for line in s.lines), Decimal("0.00"))
     suggested = sum((line.suggested.get(k.kpi, Decimal(0)) for line in s.lines), Decimal("0.00"))
-    return {
+    data = {
         "kpi": k.kpi, "title": k.title, "group": k.group, "scope": k.scope,
         "current_weight": number(k.weight), "suggested_weight": number(k.suggested_weight),
         "cutoff": number(k.cutoff), "person_months": k.person_months,
@@ -188,7 +213,9 @@ def _kpi_review(k: KpiReview, s: SchemeReview, months: tuple[str, ...], lang: st
         "inflates": k.inflates,
         "flags": [_flag(f, explain.review_flag(f, lang, kpi=k, scheme=s)) for f in k.flags],
         "fund": _fund(current, suggested),
+        "weight_change": _weight_change(k.title, k.weight_change, lang) if k.weight_change else None,
     }
+    return data
 
 
 def _flag(flag: Flag, message: str) -> dict:

@@ -66,17 +66,26 @@ def pay_table(result: PeriodResult, lang: str, warnings: bool = True) -> str:
     members: dict[str, list] = {}
     for r in result.employees:
         members.setdefault(r.employee.team, []).append(r)
+    pilot = result.pilot
+    paid = lambda label, t: ["", label, money(t.bonus), money(t.commission), money(t.total)]
     for team in result.teams:
         rows.append(["", f"[{team.team}]", "", "", ""])
         for r in members[team.team]:
-            rows.append([r.employee.employee_id, r.employee.name, money(r.bonus), money(r.commission.amount),
-                         money(r.total)])
-        rows.append(["", L("team_total"), money(team.totals.bonus), money(team.totals.commission),
-                     money(team.totals.total)])
-    t = result.totals
-    rows.append(["", L("grand_total"), money(t.bonus), money(t.commission), money(t.total)])
+            name = f"{r.employee.name} ({L('shown_test_mark')})" if pilot and r.test_mode else r.employee.name
+            rows.append([r.employee.employee_id, name, money(r.bonus), money(r.commission.amount), money(r.total)])
+        rows.append(paid(L("team_total"), team.totals))
+        rows += [paid(L("shown_live"), team.live), paid(L("shown_test"), team.test)] if pilot else []
+    rows.append(paid(L("grand_total"), result.totals))
+    rows += [paid(L("shown_live"), result.live), paid(L("shown_test"), result.test)] if pilot else []
     head = f"{L('period')} {result.period}, {result.currency}"
     text = head + "\n\n" + table(rows, right={2, 3, 4})
+    short = [i18n.text("shown_prorated_line", lang, id=r.employee.employee_id, name=r.employee.name,
+                       salary=money(r.salary), prorated=i18n.text(
+                           "shown_prorated", lang, amount=money(r.proration.salary),
+                           worked=i18n.number(r.proration.worked_days, lang), working=r.proration.working_days))
+             for r in result.employees if r.proration]
+    if short:
+        text += "\n\n" + L("shown_prorated_title") + ":\n" + "\n".join(short)
     if warnings and result.warnings:
         text += "\n\n" + problems_table(result.warnings, lang, title=L("warnings"))
     return text
@@ -108,6 +117,11 @@ def review_text(review: QuarterReview, lang: str) -> str:
         flags = [explain.review_flag(f, lang, scheme=s) for f in s.flags]
         flags += [explain.review_flag(f, lang, kpi=k, scheme=s) for k in s.kpis for f in k.flags]
         lines += [f"  · {t}" for t in flags] or [f"  · {L('review_nothing_flagged')}"]
+        changes = explain.weight_changes(s, lang)
+        if changes:
+            means = explain.change_means(s, review.months, review.previous_months, lang)
+            lines.append(f"  {L('review_change_title', since=s.since)}. {means}")
+            lines += [f"    · {t}" for t in changes]
         changed = [f"{k.title} {i18n.percent(k.weight, lang)} → {i18n.percent(k.suggested_weight, lang)}"
                    for k in s.kpis if k.suggested_weight != k.weight]
         if changed:
