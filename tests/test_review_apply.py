@@ -98,6 +98,32 @@ def test_apply_appends_a_version_from_next_quarter_with_the_suggested_weights_an
     assert {n: p for n, p in after.items() if n != SCHEMES} == {n: p for n, p in before.items() if n != SCHEMES}
 
 
+def test_after_apply_the_next_quarters_first_month_pays_by_the_new_weights_and_earlier_months_as_before(tmp_path):
+    path = reviewable(tmp_path)
+    december = kpi_reports.run(path, kpi_reports.Options(period="2026-12")).report.result
+    assert review(str(path), "--apply").exit_code == 0
+
+    book = openpyxl.load_workbook(path)  # January's plans and facts: December's figures again
+    for sheet in (book["Plans"], book["TeamPlans"], book["Facts"]):
+        rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
+        for row in rows:
+            if str(row[0]).startswith("2026-12"):
+                sheet.append(["2027-01", *row[1:]])
+    book.save(path)
+
+    january = kpi_reports.run(path, kpi_reports.Options(period="2027-01")).report.result
+    again = kpi_reports.run(path, kpi_reports.Options(period="2026-12")).report.result
+    assert again.employees == december.employees and again.totals == december.totals
+    schemes = {e.employee.employee_id: e.employee.scheme for e in january.employees}
+    for result in january.employees:
+        paid = {k.kpi.replace("_", ""): k.weight for k in result.kpis}
+        assert paid == SUGGESTED.get(schemes[result.employee.employee_id], paid)
+    ivanov = next(e for e in january.employees if e.employee.employee_id == "E001")
+    same = next(e for e in december.employees if e.employee.employee_id == "E001")
+    assert [k.completion for k in ivanov.kpis] == [k.completion for k in same.kpis]  # the same figures…
+    assert ivanov.bonus != same.bonus  # …paid by other weights
+
+
 def test_the_new_rows_copy_their_lines_cells_and_styles_and_the_from_column_is_added(tmp_path):
     path = reviewable(tmp_path)
     assert review(str(path), "--apply").exit_code == 0
