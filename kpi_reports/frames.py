@@ -29,6 +29,8 @@ PAY = ("salary", "bonus", "commission", "total")
 """A person's money lines, rounded to kopecks."""
 KPI = tuple(f.name for f in fields(KpiResult))
 """A KPI's fields in the long frame: those of KpiResult, which are the JSON's `kpis[]` names."""
+TERMS = ("mode", "full_salary", "worked_days", "working_days")
+"""The month's terms, as the JSON names them: live or test, and a short month's proration (None for a full one)."""
 LONG_PERSON = ("employee_id", "name", "team")
 """Enough of the person in the long frame to group and filter by without a join."""
 
@@ -36,7 +38,8 @@ LONG_PERSON = ("employee_id", "name", "team")
 def frame(result: PeriodResult | PeriodReport, kpis: bool = False) -> pandas.DataFrame:
     """A row per person (wide), or with `kpis=True` a row per person and KPI (long).
 
-    Wide: employee_id, name, team, position, scheme, salary, bonus, commission, total, then for each
+    Wide: employee_id, name, team, position, scheme, salary, bonus, commission, total, mode, full_salary,
+    worked_days, working_days, then for each
     KPI (in order of first appearance) `<kpi>_completion` and `<kpi>_payout`: flat names, so that
     `df.filter(like="_payout")` and `df["revenue_completion"]` work without MultiIndex tuples. A KPI
     outside a person's scheme is None in both columns; one without a completion (no plan, no fact) has
@@ -49,7 +52,7 @@ def frame(result: PeriodResult | PeriodReport, kpis: bool = False) -> pandas.Dat
     if kpis:
         return pd.DataFrame(_long_rows(result), columns=[*LONG_PERSON, *KPI], dtype=object)
     names = _kpi_names(result)
-    columns = [*PERSON, *PAY, *(f"{k}_{part}" for k in names for part in ("completion", "payout"))]
+    columns = [*PERSON, *PAY, *TERMS, *(f"{k}_{part}" for k in names for part in ("completion", "payout"))]
     return pd.DataFrame([_wide_row(p, names) for p in result.employees], columns=columns, dtype=object)
 
 
@@ -75,9 +78,16 @@ def _pay(p: EmployeeResult) -> dict[str, Decimal]:
     return {"salary": p.salary, "bonus": p.bonus, "commission": p.commission.amount, "total": p.total}
 
 
+def _terms(p: EmployeeResult) -> dict:
+    short = p.proration
+    return {"mode": "test" if p.test_mode else "live", "full_salary": short.salary if short else p.salary,
+            "worked_days": short.worked_days if short else None, "working_days": short.working_days if short else None}
+
+
 def _wide_row(p: EmployeeResult, names: list[str]) -> dict:
-    """One person: who, the pay, and each KPI's completion and payout (None where the scheme has none)."""
-    row = {**_person(p, PERSON), **_pay(p)}
+    """One person: who, the pay, the month's terms, and each KPI's completion and payout (None where the scheme
+    has none)."""
+    row = {**_person(p, PERSON), **_pay(p), **_terms(p)}
     mine = {k.kpi: k for k in p.kpis}
     for name in names:
         k = mine.get(name)

@@ -129,3 +129,18 @@ def test_the_readme_dataframe_example_runs_on_the_sample(result):
     sums = scope["df"].groupby("team")[["bonus", "total"]].sum()
     assert {team.team: team.totals.total for team in result.teams} == dict(sums["total"])
     assert set(scope["long"]["rule"]) >= {"below_cutoff", "accelerated"}
+
+
+def test_the_wide_frame_gives_each_persons_mode_and_a_short_months_proration_as_the_json_does():
+    from decimal import Decimal
+
+    import kpi_reports
+
+    from conftest import SAMPLES
+    report = kpi_reports.run(SAMPLES / "team_changes.xlsx", kpi_reports.Options(period="2026-10")).report
+    frame = kpi_reports.frames.frame(report).set_index("employee_id")
+    assert set(frame.index[frame["mode"] == "live"]) == {"E001", "E005"}
+    joiner = frame.loc["E009"]
+    assert (joiner["full_salary"], joiner["worked_days"], joiner["working_days"]) == (Decimal("60000.00"), 15, 22)
+    assert joiner["salary"] == Decimal("40909.09")
+    assert frame.loc["E001", "worked_days"] is None and frame.loc["E001", "full_salary"] == frame.loc["E001", "salary"]
