@@ -22,7 +22,6 @@ import datetime as dt
 import html
 import os
 import re
-import shutil
 import zipfile
 import zlib
 from pathlib import Path
@@ -31,13 +30,13 @@ from typing import NoReturn
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as ET
 
-from kpi_reports.files import atomic_path
 from kpi_reports.layout.apply_review import AppendPlan, NewRow
 from kpi_reports.messages import msg
 from kpi_reports.names import col_index, col_letter
 from kpi_reports.problems import FileProblem
 from kpi_reports.render.xlsx import writeback
 from kpi_reports.render.xlsx.package import PackageWriter
+from kpi_reports.render.xlsx.splice import resolve
 from kpi_reports.workbook.safety import open_zip, sheet_parts
 
 TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
@@ -49,27 +48,7 @@ def write_rows(path: str | os.PathLike, plan: AppendPlan, read_as: tuple[int, in
                backup: bool = False) -> Path | None:
     """Appends the plan's rows to the workbook at `path`, atomically, only if the file is still the one read
     (`read_as`, its fingerprint); keeps NAME.bak.xlsx with `backup`. Returns the backup."""
-    target = Path(os.path.realpath(path))
-    if not writeback.writable(target):
-        raise FileProblem(msg("read_only"), target)
-    writeback.remove_leftovers(target)
-    with atomic_path(target) as tmp:
-        append_rows(target, plan, tmp)
-        if read_as is not None and _now(target) != read_as:
-            raise FileProblem(msg("changed_meanwhile"), target)
-        saved = None
-        if backup:
-            saved = target.with_name(target.stem + ".bak" + target.suffix)
-            with atomic_path(saved) as copy:
-                shutil.copyfile(target, copy)
-    return saved
-
-
-def _now(path: Path) -> tuple[int, int] | None:
-    try:
-        return writeback.fingerprint(path)
-    except FileNotFoundError:
-        return None
+    return writeback.replace_checked(path, lambda target, tmp: append_rows(target, plan, tmp), read_as, backup)
 
 
 def append_rows(original: Path, plan: AppendPlan, target: Path) -> None:
@@ -301,22 +280,11 @@ def _tables(src: zipfile.ZipFile, part: str) -> list[str]:
     found = []
     for m in re.finditer(r"<(?:\w+:)?Relationship\b[^>]*/>", src.read(rels).decode("utf-8")):
         if _attr(m.group(0), "Type") == TABLE and (target := _attr(m.group(0), "Target")):
-            resolved = _resolve(part, target)
+            resolved = resolve(part, target)
             if resolved in src.namelist():
                 found.append(resolved)
     return found
 
-
-def _resolve(part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    pieces = part.rpartition("/")[0].split("/")
-    for piece in target.split("/"):
-        if piece == "..":
-            pieces.pop()
-        elif piece != ".":
-            pieces.append(piece)
-    return "/".join(pieces)
 
 
 def _table(xml: str, plan: AppendPlan, sheet: _Sheet, path: Path) -> bytes:

@@ -190,7 +190,7 @@ class _Book:
         if self.exists(rels):
             for target in re.findall(r'Target="([^"]*)"', self.read(rels).decode("utf-8")):
                 if not target.startswith(("http:", "https:", "file:", "mailto:")):
-                    self._drop_part(_resolve(part, target))
+                    self._drop_part(resolve(part, target))
             self._drop(rels)
         self._drop(part)
         self.types = re.sub(rf'<Override\b[^>]*PartName="/{re.escape(part)}"[^>]*/>', "", self.types)
@@ -340,7 +340,7 @@ class _Generated:
         if rels_path in self.zf.namelist():
             rels = self.zf.read(rels_path).decode("utf-8")
             for target in re.findall(r'Target="([^"]*)"', rels):
-                drawing = _resolve(path, target)
+                drawing = resolve(path, target)
                 new_drawing = "xl/drawings/" + unique("kpiDrawing", "xml")
                 rels = rels.replace(f'Target="{target}"', f'Target="/{new_drawing}"')
                 parts += self._drawing(drawing, new_drawing, unique)
@@ -355,7 +355,7 @@ class _Generated:
             for target in re.findall(r'Target="([^"]*)"', rels):
                 chart = "xl/charts/" + unique("kpiChart", "xml")
                 rels = rels.replace(f'Target="{target}"', f'Target="/{chart}"')
-                parts.append((chart, self.zf.read(_resolve(path, target)), CT["chart"], []))
+                parts.append((chart, self.zf.read(resolve(path, target)), CT["chart"], []))
             parts.append((_rels_of(new), rels.encode("utf-8"), "", []))
         return parts
 
@@ -417,7 +417,7 @@ def _rels_of(part: str) -> str:
     return f"{folder}/_rels/{name}.rels"
 
 
-def _resolve(part: str, target: str) -> str:
+def resolve(part: str, target: str) -> str:
     if target.startswith("/"):
         return target.lstrip("/")
     folder = part.rpartition("/")[0].split("/")

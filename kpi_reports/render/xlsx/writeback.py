@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from kpi_reports import files
@@ -23,12 +24,19 @@ def fingerprint(path: str | os.PathLike) -> tuple[int, int]:
 def write_back(path: str | os.PathLike, sheets: list[Sheet], read_as: tuple[int, int] | None = None,
                backup: bool = False) -> Path | None:
     """Adds `sheets` to the workbook at `path` (replacing those of an earlier run); returns the backup."""
+    return replace_checked(path, lambda target, tmp: splice(target, sheets, tmp), read_as, backup)
+
+
+def replace_checked(path: str | os.PathLike, make: Callable[[Path, Path], None],
+                    read_as: tuple[int, int] | None = None, backup: bool = False) -> Path | None:
+    """Replaces the workbook at `path` by what `make(original, tmp)` writes into tmp, atomically, only if the
+    file is still the one read (`read_as`, its fingerprint); keeps NAME.bak.xlsx with `backup` and returns it."""
     target = Path(os.path.realpath(path))
     if not writable(target):
         raise FileProblem(msg("read_only"), target)
     remove_leftovers(target)
     with atomic_path(target) as tmp:
-        splice(target, sheets, tmp)
+        make(target, tmp)
         if read_as is not None and _now(target) != read_as:
             raise FileProblem(msg("changed_meanwhile"), target)
         saved = None
