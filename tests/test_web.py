@@ -1032,3 +1032,18 @@ def test_serve_stops_tidily_on_sigterm(tmp_path):
         server.kill()
     assert server.returncode == 0 and "Traceback" not in output, output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_pilot_shows_the_live_and_test_mode_pay_and_marks_only_the_test_mode_payslips(site):
+    """The second sample's 2026-10: Ivanov and Smirnova live among test-mode people, a joiner's short month."""
+    report = kpi_reports.run(SAMPLES / "team_changes.xlsx", kpi_reports.Options(period=PERIOD)).report
+    p = page(get(computed(site, SAMPLES / "team_changes.xlsx")))
+    assert text("shown_live", "en") in p.text and text("shown_test", "en") in p.text
+    assert i18n.amount(report.result.live.total, "en") in p.text
+    assert p.tag("p", id="test-mode") is None  # no whole-month banner: the marks are per person
+    links = payslip_links(p)
+    for r in report.result.employees:
+        slip = page(get(site.url.rstrip("/") + links[r.employee.name]))
+        assert (text("test_banner", "en") in slip.text) == r.test_mode, r.employee.employee_id
+    joiner = page(get(site.url.rstrip("/") + links["Nikolai Fedorov"]))
+    assert "60,000.00 × 15 / 22" in joiner.text

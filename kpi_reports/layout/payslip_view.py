@@ -22,11 +22,11 @@ LABEL_KEYS = ("employee", "position", "team", "bonus_target", "kpi", "group", "p
               "weight", "rule", "payout", "margin_share", "rate", "base", "commission", "salary", "kpi_bonus",
               "total", "weak_spots", "signature_employee", "signature_head", "signature_accountant", "period")
 COMMISSION_COLUMNS = ("plan", "fact", "base", "margin_share", "rate", "commission")
+"""The commission table's columns, each a label key, in the order the figure is made: the base is fact − plan
+(nothing below plan), times the margin share is the margin earned above plan, times the rate is the commission."""
 PRORATION_COLUMNS = ("full_salary", "worked_days", "working_days", "full_bonus_target")
 """A short month's columns, each a `shown_` label key, in the order the line reads: the full salary × the days
 worked ÷ the working days; the full bonus target last, only when it is prorated too."""
-"""The commission table's columns, each a label key, in the order the figure is made: the base is fact − plan
-(nothing below plan), times the margin share is the margin earned above plan, times the rate is the commission."""
 SHARE_STYLES = ("percent_0", "percent", "percent_2")
 """The sheet's style of a percentage shown with 0, 1 or 2 decimals."""
 COMPLETION_PLACES = MARGIN_SHARE_PLACES = 1
