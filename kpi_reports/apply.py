@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -173,16 +174,28 @@ def typed_weights(path: Path, wb: Workbook, quarter: str) -> tuple[str, dict[str
     is not a share, a KPI or scheme the sheet names that the quarter's last month has not, and each scheme
     whose weights do not add up to 100%."""
     book = python_calamine.CalamineWorkbook.from_path(str(path))
-    names = {text("sheet_review", lang, quarter=quarter).casefold() for lang in LANGUAGES}
-    sheet = next((n for n in book.sheet_names if n.casefold() in names), None)
+    sheet = review_sheet(book.sheet_names, quarter)
     if sheet is None:
-        lang = pipeline.language(None, wb)
-        report = Report(language=wb.settings.language)
-        report.add(msg("apply_no_review_sheet", sheet=text("sheet_review", lang, quarter=quarter)),
-                   hint=msg("apply_no_review_sheet_hint", path=path, quarter=quarter, column=text("col_yours", lang)))
-        report.raise_if_errors()
+        no_review_sheet(wb, quarter, "apply_no_review_sheet", "apply_no_review_sheet_hint", path=path)
     rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     return sheet, read_typed(rows, sheet, wb, quarter)
+
+
+def review_sheet(names: Iterable[str], quarter: str) -> str | None:
+    """The first of `names` that is the quarter's review sheet: titled as `review` titles it, in either
+    language, in any case."""
+    wanted = {text("sheet_review", lang, quarter=quarter).casefold() for lang in LANGUAGES}
+    return next((n for n in names if n.casefold() in wanted), None)
+
+
+def no_review_sheet(wb: Workbook, quarter: str, problem: str, hint: str, **fields: object) -> None:
+    """Raises InvalidWorkbook: there is no review sheet of the quarter to take the typed weights from
+    (`problem` and `hint` are message keys; the sheet and its column are named in the workbook's language)."""
+    lang = pipeline.language(None, wb)
+    report = Report(language=wb.settings.language)
+    report.add(msg(problem, sheet=text("sheet_review", lang, quarter=quarter)),
+               hint=msg(hint, quarter=quarter, column=text("col_yours", lang), **fields))
+    report.raise_if_errors()
 
 
 def read_typed(rows: list[list], sheet: str, wb: Workbook, quarter: str) -> dict[str, dict[str, Decimal]]:

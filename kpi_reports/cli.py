@@ -195,13 +195,16 @@ def _print(json_text, terminal_text, json_path: str | None, note: str) -> None:
 @click.option("--watch", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Keep watching the input tabs, one small read every SECONDS, and refresh when they change.")
 @click.option("--apply-review", "apply_quarter", metavar="YYYY-Qn",
-              help="Instead of a refresh, append the quarter's suggested weights to the Schemes tab as a new version "
+              help="Instead of a refresh, append the quarter's reviewed weights to the Schemes tab as a new version "
                    "of each changed scheme from the next quarter's first month, in one batch.")
+@click.option("--weights", type=click.Choice(["suggested", "sheet"]), default=None,
+              help="With --apply-review: the suggested weights (the default), or those typed in the \"your weight\" "
+                   "column of the spreadsheet's Review YYYY-Qn tab.")
 @lang_option()
 @handles_errors
 def sheets(spreadsheet: str, period: str | None, quarter: str | None, credentials: Path | None,
            as_of: dt.datetime | None, test_mode: bool | None, watch: float | None, apply_quarter: str | None,
-           lang: str | None) -> None:
+           weights: str | None, lang: str | None) -> None:
     """Refresh the generated tabs of the Google Sheets spreadsheet SPREADSHEET (its address or key): read
     its input tabs in one call, compute as `run` does (and, with --review, as `review` does), and write the
     payslips, summary and review tabs in one atomic batch. Input tabs are never written, but by
@@ -210,9 +213,11 @@ def sheets(spreadsheet: str, period: str | None, quarter: str | None, credential
     from kpi_reports.gsheets.refresh import refresh
     from kpi_reports.gsheets.watch import watch_and_refresh
 
+    if weights and not apply_quarter:
+        raise UsageError(msg("apply_sheets_weights_without"))
     if apply_quarter:
         others = {"--period": period, "--review": quarter, "--as-of": as_of, "--test-mode": test_mode, "--watch": watch}
-        _apply_to_tab(spreadsheet, apply_quarter, credentials, lang, others)
+        _apply_to_tab(spreadsheet, apply_quarter, weights or "suggested", credentials, lang, others)
         return
     key = sheets_client.spreadsheet_key(spreadsheet)
     scopes = sheets_client.WATCH_SCOPES if watch else sheets_client.SCOPES
@@ -226,7 +231,8 @@ def sheets(spreadsheet: str, period: str | None, quarter: str | None, credential
                       lambda e: click.echo(_problem_text(e, lang), err=True))
 
 
-def _apply_to_tab(spreadsheet: str, quarter: str, credentials: Path | None, lang: str | None, others: dict) -> None:
+def _apply_to_tab(spreadsheet: str, quarter: str, weights: str, credentials: Path | None, lang: str | None,
+                  others: dict) -> None:
     """sheets --apply-review: the rows appended to the Schemes tab, then the line saying so."""
     from kpi_reports.gsheets import client as sheets_client
     from kpi_reports.gsheets.apply import apply_review
@@ -234,7 +240,8 @@ def _apply_to_tab(spreadsheet: str, quarter: str, credentials: Path | None, lang
     for option, given in others.items():
         if given:
             raise UsageError(msg("apply_sheets_not_with", option=option))
-    done = apply_review(sheets_client.connect(credentials), sheets_client.spreadsheet_key(spreadsheet), quarter, lang)
+    done = apply_review(sheets_client.connect(credentials), sheets_client.spreadsheet_key(spreadsheet), quarter, lang,
+                        weights)
     click.get_current_context().find_root().obj["lang"] = done.applied.lang
     click.echo(done.applied.text())
     click.echo(done.note(), err=True)

@@ -398,3 +398,93 @@ def test_values_right_of_the_last_header_are_not_made_from_months(tmp_path):
     done = review(str(path), "--apply")
     assert done.exit_code == 1 and "Schemes!H5" in done.output and "'ask Maria'" in done.output
     assert path.read_bytes() == before
+
+
+# --- Google Sheets: your weights, typed in the Review tab ---------------------------------------------------
+
+def sheets(*args: str):
+    return CliRunner().invoke(main, ["sheets", KEY, *args, "--lang", "en"])
+
+
+def reviewed_tab(fake) -> dict[str, list[str]]:
+    """Writes the spreadsheet's Review 2026-Q4 tab (`sheets --review`, its "your weight" cells holding the
+    suggested weights) and gives each scheme's "your weight" cells, top to bottom; the calls made are cleared."""
+    done = sheets("--period", "2026-12", "--review", QUARTER)
+    assert done.exit_code == 0, done.output
+    grid = fake.values(KEY, f"Review {QUARTER}")
+    cells, scheme = {}, None
+    for r, row in enumerate(grid):
+        first = str(row[0]) if row else ""
+        if first.startswith("Scheme "):
+            scheme = first.split()[1]
+        elif first == "KPI" and scheme:
+            col = row.index("Your weight")
+            end = next(e for e in range(r + 1, len(grid)) if grid[e] and grid[e][0] == "Total")
+            cells[scheme] = [f"{chr(ord('A') + col)}{n + 1}" for n in range(r + 1, end)]
+            scheme = None
+    fake.calls.clear()
+    return cells
+
+
+def type_in_tab(fake, cells: dict[str, float]) -> None:
+    """Types numbers into the Review tab's cells, as Sheets keeps a typed 45% (the cell's format kept)."""
+    tab = fake.sheet(KEY, f"Review {QUARTER}")["properties"]["sheetId"]
+    requests = []
+    for ref, value in cells.items():
+        row, col = int(ref[1:]) - 1, ord(ref[0]) - ord("A")
+        requests.append({"updateCells": {
+            "range": {"sheetId": tab, "startRowIndex": row, "endRowIndex": row + 1, "startColumnIndex": col,
+                      "endColumnIndex": col + 1},
+            "rows": [{"values": [{"userEnteredValue": {"numberValue": value}}]}], "fields": "userEnteredValue"}})
+    fake.batch_update(KEY, {"requests": requests})
+
+
+def test_apply_review_with_the_weights_typed_in_the_review_tab_reads_it_in_the_same_batch_get(fake):
+    cells = reviewed_tab(fake)
+    type_in_tab(fake, dict(zip(cells["farmer"], [0.5, 0.1, 0.1, 0.15, 0.15])))  # revenue … margin
+    type_in_tab(fake, dict(zip(cells["hunter"], [0.4, 0.2, 0.2, 0.2])))  # hunter's weights as they are
+    done = sheets("--apply-review", QUARTER, "--weights", "sheet")  # head's cells: the suggested weights
+    assert done.exit_code == 0, done.output
+    assert [c.endpoint for c in fake.calls] == ["spreadsheets.get", "values.batchGet", "spreadsheets.batchUpdate"]
+    read = fake.calls_to("values.batchGet")[0].query
+    assert read["ranges"][-1] == f"'Review {QUARTER}'" and read["valueRenderOption"] == ["UNFORMATTED_VALUE"]
+    assert "the weights typed in Review 2026-Q4" in done.output
+    assert "farmer: a new version from 2027-01, rows 17–21" in done.output
+    assert "hunter: the weights stay as they are; nothing to add" in done.output
+    assert "9 row(s) added to the tab Schemes in one batchUpdate (3 calls)" in done.output
+    wb, report = SpreadsheetTabs(*client.connect().read(KEY)).read(None)
+    assert not report.errors
+    assert weights(wb, "2027-01", "farmer") == {"revenue": D("0.5"), "avgcheck": D("0.1"), "cycledays": D("0.1"),
+                                                "meetings": D("0.15"), "margin": D("0.15")}
+    assert weights(wb, "2027-01", "head") == SUGGESTED["head"]
+    assert weights(wb, "2027-01", "hunter") == weights(wb, "2026-12", "hunter") == BEFORE["hunter"]
+    assert weights(wb, "2026-12", "farmer")["revenue"] == D("0.4")
+
+
+def test_weights_typed_in_the_review_tab_that_do_not_add_up_to_100_are_refused_and_nothing_is_written(fake):
+    cells = reviewed_tab(fake)["hunter"]
+    type_in_tab(fake, {cells[0]: 0.6})  # 60 + 15 + 20 + 20
+    schemes = fake.values(KEY, "Schemes")
+    done = sheets("--apply-review", QUARTER, "--weights", "sheet")
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    assert f"Review 2026-Q4!{cells[0]}:{cells[-1]} (Your weight)" in done.output
+    assert "the weights typed for scheme hunter do not add up to 100%" in done.output and "'115%'" in done.output
+    assert [c.endpoint for c in fake.calls] == ["spreadsheets.get", "values.batchGet"]
+    assert fake.values(KEY, "Schemes") == schemes
+
+
+def test_weights_from_a_review_tab_that_is_not_there_are_refused_and_nothing_is_written(fake):
+    schemes = fake.values(KEY, "Schemes")
+    done = sheets("--apply-review", QUARTER, "--weights", "sheet")
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    assert "the spreadsheet has no tab Review 2026-Q4 to take your weights from" in done.output
+    assert f"kpi-reports sheets {KEY} --review 2026-Q4 first" in done.output
+    assert [c.endpoint for c in fake.calls] == ["spreadsheets.get", "values.batchGet"]
+    assert fake.calls_to("values.batchGet")[0].query["ranges"][-1] == "'Settings'"
+    assert fake.values(KEY, "Schemes") == schemes
+
+
+def test_weights_without_apply_review_are_refused_before_anything_is_called(fake):
+    done = sheets("--weights", "sheet")
+    assert done.exit_code == 1 and "add --apply-review" in done.output
+    assert not fake.calls
