@@ -26,9 +26,9 @@ from kpi_reports.engine.quarters import quarter_of
 from kpi_reports.gsheets.client import SheetsClient
 from kpi_reports.gsheets.source import (
     SpreadsheetTabs,
-    _start,
     input_ranges,
     quote,
+    range_start,
     read_spreadsheet_tables,
     sheet_rows,
     split_range,
@@ -100,5 +100,5 @@ def _typed(metadata: Mapping, tab: str | None, got: Mapping | None, wb: Workbook
     if tab is None or got is None:
         no_review_sheet(wb, quarter, "apply_no_review_tab", "apply_no_review_tab_hint", spreadsheet=key)
     locale = str(metadata.get("properties", {}).get("locale", ""))
-    rows = sheet_rows(got.get("values", []), _start(split_range(got.get("range", ""))[1]), locale)
+    rows = sheet_rows(got.get("values", []), range_start(split_range(got.get("range", ""))[1]), locale)
     return tab, read_typed(rows, tab, wb, quarter)

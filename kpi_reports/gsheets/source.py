@@ -67,7 +67,7 @@ def read_spreadsheet_tables(metadata: Mapping, value_ranges: Mapping | Sequence[
         got = by_tab.get(name)
         if got is None:
             return []
-        return sheet_rows(got.get("values", []), _start(split_range(got.get("range", ""))[1]), locale)
+        return sheet_rows(got.get("values", []), range_start(split_range(got.get("range", ""))[1]), locale)
     return tables_from_rows(names, rows_of, report, source_label="spreadsheet")
 
 
@@ -160,7 +160,7 @@ def split_range(a1: str) -> tuple[str, str]:
     return (title, cells) if bang else (a1, "")
 
 
-def _start(cells: str) -> tuple[int, int]:
+def range_start(cells: str) -> tuple[int, int]:
     """The zero-based (row, column) of a range's first cell: `B3:D9` → (2, 1); `A:C` → (0, 0)."""
     m = _CELL.match(cells.split(":")[0])
     if not m or not cells:

@@ -141,14 +141,19 @@ class PayslipView:
     labels: dict[str, str]
     proration: ProrationView | None = None
     """A short month's proration; None: a full month."""
-    bonus_target_note: str = ""
-    """How a prorated bonus target is made ("45,000.00 × 15 / 22 working days"), or ""."""
+
+    @property
+    def bonus_target_note(self) -> str:
+        """How a prorated bonus target is made ("45,000.00 × 15 / 22 working days"), or "": the proration's."""
+        return self.proration.bonus_target_note if self.proration else ""
 
     def data(self) -> dict:
-        """Plain JSON-able data for a template: every field by name, every Decimal as its exact text. The
-        commission's figures are there by name as well (`commission.plan.text`, `commission.amount.text`),
-        as templates written before its columns came in order name them so."""
+        """Plain JSON-able data for a template: every field by name, every Decimal as its exact text, and
+        `bonus_target_note` (the templates print it beside the bonus target). The commission's figures are
+        there by name as well (`commission.plan.text`, `commission.amount.text`), as templates written before
+        its columns came in order name them so."""
         found = _plain(self)
+        found["bonus_target_note"] = self.bonus_target_note
         commission = found["commission"]
         for column in commission["columns"]:
             commission["amount" if column["key"] == "commission" else column["key"]] = column["figure"]
@@ -182,7 +187,6 @@ def payslip_view(r: EmployeeResult, report: PeriodReport, lang: str, company: st
         banner_colour=STYLES["banner"]["font_color"],
         labels=labels(lang),
         proration=proration,
-        bonus_target_note=proration.bonus_target_note if proration else "",
     )
 
 

@@ -5,7 +5,7 @@ what was found and what is expected, and reading goes on, so that the user sees 
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from decimal import Decimal
 
@@ -34,8 +34,7 @@ def validate(tables: dict[str, Table], report: Report, source: str = "",
     settings = read_settings(tables.get("Settings"), report)
     kpis = _kpis(tables["KPIs"], report) if "KPIs" in tables else {}
     found = _schemes(tables["Schemes"], kpis, report) if {"Schemes", "KPIs"} <= tables.keys() else None
-    names = None if found is None else {name: None for name, _ in found}
-    people = _employees(tables["Employees"], names, report) if "Employees" in tables else {}
+    people = _employees(tables["Employees"], found, report) if "Employees" in tables else {}
     employees, terms = terms_of.arrange_people(people, tables.get("Employees"), report)
     schemes, versions = terms_of.arrange_schemes(found or {})
     if found and employees:
@@ -182,9 +181,11 @@ def _pct(value: Decimal) -> str:
     return f"{(value * 100).normalize():f}%"
 
 
-def _employees(table: Table, schemes: dict[str, None] | None,
+def _employees(table: Table, versions: Mapping[tuple[str, str | None], list[SchemeLine]] | None,
                report: Report) -> dict[str, list[Employee]]:
-    """Every person's rows (one per `from`), in the sheet's order."""
+    """Every person's rows (one per `from`), in the sheet's order. A scheme not among `versions`' (`_schemes`)
+    names is reported; with no `versions` (no Schemes or KPIs sheet), no scheme is checked."""
+    schemes = None if versions is None else tuple(dict.fromkeys(name for name, _ in versions))
     cells, employees, rows = Fields(table, report), {}, {}
     for r, values in table.rows:
         emp_id = cells.text(r, values, "employee_id")
