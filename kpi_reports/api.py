@@ -12,14 +12,19 @@ import datetime as dt
 import os
 import re
 from collections.abc import Collection
+from dataclasses import replace
 
+from kpi_reports.engine import ledger as closed_months
 from kpi_reports.engine.compute import compute as _compute
-from kpi_reports.engine.report import PeriodReport, months_before
+from kpi_reports.engine.history import PaidMonth
+from kpi_reports.engine.history import history as paid_history
+from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.report import period_report as _period_report
 from kpi_reports.engine.review import QuarterReview, previous_quarter, quarter_months
 from kpi_reports.engine.review import review as _review
-from kpi_reports.messages import msg
-from kpi_reports.model import PeriodResult, Workbook
+from kpi_reports.ledger import Ledger, months_before, tool_version
+from kpi_reports.messages import default_language, msg
+from kpi_reports.model import Correction, PeriodResult, Workbook
 from kpi_reports.problems import InvalidWorkbook, Problem, Report, UsageError
 from kpi_reports.workbook.cells import CellError
 from kpi_reports.workbook.cells import period as parse_period
@@ -70,14 +75,31 @@ def _period(text: str) -> str:
 
 def period_report(wb: Workbook, period: str, as_of: dt.date | None = None,
                   test_mode: bool | None = None) -> PeriodReport:
-    """Pay, weak spots, trends, the department view and, with `as_of`, the forecast to month end.
+    """Pay, weak spots, trends, the department view and, with `as_of`, the forecast to month end; for a
+    month after closed ones, the corrections it carries for them (`corrections`).
 
     Trends need the two months before `period` loaded too (`load(path, periods=trend_months(period))`).
     """
     period = _known_period(wb, period)
     if as_of is not None and as_of.strftime("%Y-%m") != period:
         raise UsageError(msg("as_of_outside", as_of=as_of.isoformat(), period=period))
-    return _period_report(wb, period, as_of, test_mode)
+    report = _period_report(wb, period, as_of, test_mode)
+    found = corrections(wb, period)
+    return replace(report, result=closed_months.with_corrections(report.result, found)) if found else report
+
+
+def corrections(wb: Workbook, period: str) -> dict[str, tuple[Correction, ...]]:
+    """Per person, what an open month pays (or withholds) for the closed months of the Settings
+    corrections_months before it whose figures changed since they were closed; none for a closed month."""
+    if wb.ledger is None or period in wb.ledger.closed:
+        return {}
+    return closed_months.corrections(wb, period, tool_version())
+
+
+def closed_month(wb: Workbook, period: str) -> closed_months.ClosedMonth | None:
+    """A closed month recomputed: when it was closed, and the people whose figures are no longer what the
+    ledger says it paid; None for an open month."""
+    return closed_months.closed_month(wb, _known_period(wb, period), tool_version())
 
 
 def trend_months(period: str) -> list[str]:
@@ -135,6 +157,17 @@ def review(wb: Workbook, quarter: str) -> QuarterReview:
         raise UsageError(msg("quarter_no_facts", quarter=q, months=", ".join(missing),
                              periods=", ".join(wb.periods) or msg("_none")))
     return _review(wb, q)
+
+
+def history(path: str | os.PathLike, employee_id: str | None = None,
+            lang: str | None = None) -> tuple[dict[str, list[PaidMonth]], str]:
+    """What the ledger of the workbook at `path` says was paid, per person (`employee_id`: theirs alone) and
+    closed month, and the language to tell it in; raises InvalidWorkbook for a ledger edited by hand."""
+    wb = load(path, periods=[])
+    found = paid_history(wb.ledger or Ledger(), employee_id)
+    if employee_id and not found and wb.ledger and employee_id not in {r.employee_id for r in wb.ledger.rows}:
+        raise UsageError(msg("history_unknown_employee", id=employee_id))
+    return found, lang or wb.settings.language or default_language()
 
 
 def check(path: str | os.PathLike) -> Report:

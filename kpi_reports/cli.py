@@ -13,6 +13,7 @@ from kpi_reports import collector, i18n, pipeline
 from kpi_reports.files import atomic_path
 from kpi_reports.messages import default_language, msg, text
 from kpi_reports.problems import InvalidWorkbook, KpiError, UsageError
+from kpi_reports.render import closed as closed_out
 from kpi_reports.render import json as json_out
 from kpi_reports.render import terminal
 from kpi_reports.render.printed.files import written_note as printed_note
@@ -102,14 +103,62 @@ def run(path: Path, period: str | None, json_path: str | None, out_path: Path | 
                                lang=lang)
     with Progress() as progress:
         outcome = kpi_reports.run(path, options, progress.stage)
+        if outcome.closed is not None and out_path is None:
+            _closed(outcome)
         if pdf_dir is not None:
             outcome.payslip_template()  # a template that cannot print is said before anything is written
-        note = _written(outcome, out_path, dry_run, backup, progress)
+        note = _written(outcome, out_path, dry_run or outcome.closed is not None, backup, progress)
+        if outcome.closed is not None and out_path is None:
+            note = "\n".join(filter(None, (note, closed_out.closed_text(outcome.closed, outcome.lang))))
         if pdf_dir is not None:
             written = kpi_reports.print_payslips(outcome, pdf_dir, split, with_html, progress.stage)
             note = "\n".join(filter(None, (note, printed_note(written, pdf_dir, outcome.lang))))
     _print(lambda: json_out.dumps(outcome.report, outcome.lang), lambda: terminal.report_text(outcome.report, outcome.lang),
            json_path, note)
+
+
+def _closed(outcome: pipeline.Outcome) -> None:
+    """A closed month run again that no longer computes as it was paid: what changed, exit 1, nothing written."""
+    click.get_current_context().find_root().obj["lang"] = outcome.lang
+    if outcome.closed.differences:
+        click.echo(closed_out.closed_text(outcome.closed, outcome.lang), err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--period", required=True, metavar="YYYY-MM", help="The month to close.")
+@click.option("--by", metavar="NAME", help="Who closes it, recorded in the ledger (default: this computer's user).")
+@click.option("--backup", is_flag=True, help="Keep the previous PATH as NAME.bak.xlsx.")
+@lang_option()
+@handles_errors
+def close(path: Path, period: str, by: str | None, backup: bool, lang: str | None) -> None:
+    """Close a paid month: compute it as `run` does, write its sheets (kept for good: no later run replaces
+    them) and record every person's pay in the Ledger sheet, each row chained to the one before. A closed
+    month never changes by itself; a later change to it is paid as a correction in the next open month."""
+    from kpi_reports import closing
+
+    with Progress() as progress:
+        done, saved = closing.close(path, period, by, backup, lang, progress.stage)
+    outcome = done.outcome
+    click.get_current_context().find_root().obj["lang"] = outcome.lang
+    click.echo(terminal.report_text(outcome.report, outcome.lang))
+    note = text("close_done", outcome.lang, period=done.period, rows=done.added, sheet=done.sheets[-1].name, path=path)
+    click.echo(note + (f"; {text('backup_kept', outcome.lang, backup=saved)}" if saved else ""), err=True)
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--employee", metavar="ID", help="One person's history only.")
+@click.option("--json", "json_path", metavar="FILE|-", help="Write the history as JSON to FILE, or - for stdout.")
+@lang_option()
+@handles_errors
+def history(path: Path, employee: str | None, json_path: str | None, lang: str | None) -> None:
+    """What the ledger says was paid: per person and closed month, the pay, the corrections paid with it and
+    why, and when and by whom the month was closed — the answer to "why was I paid this in March"."""
+    found, lang = kpi_reports.api.history(path, employee, lang)
+    click.get_current_context().find_root().obj["lang"] = lang
+    _print(lambda: closed_out.history_dumps(found, lang), lambda: closed_out.history_text(found, lang), json_path, "")
 
 
 @main.command()
@@ -200,21 +249,35 @@ def _print(json_text, terminal_text, json_path: str | None, note: str) -> None:
 @click.option("--weights", type=click.Choice(["suggested", "sheet"]), default=None,
               help="With --apply-review: the suggested weights (the default), or those typed in the \"your weight\" "
                    "column of the spreadsheet's Review YYYY-Qn tab.")
+@click.option("--close", "close_period", metavar="YYYY-MM",
+              help="Instead of a refresh, close this paid month: its tabs kept for good and every person's pay "
+                   "appended to the Ledger tab, in one batch.")
+@click.option("--by", metavar="NAME", help="With --close: who closes it, recorded in the ledger (default: this "
+                                           "computer's user).")
 @lang_option()
 @handles_errors
 def sheets(spreadsheet: str, period: str | None, quarter: str | None, credentials: Path | None,
            as_of: dt.datetime | None, test_mode: bool | None, watch: float | None, apply_quarter: str | None,
-           weights: str | None, lang: str | None) -> None:
+           weights: str | None, close_period: str | None, by: str | None, lang: str | None) -> None:
     """Refresh the generated tabs of the Google Sheets spreadsheet SPREADSHEET (its address or key): read
     its input tabs in one call, compute as `run` does (and, with --review, as `review` does), and write the
     payslips, summary and review tabs in one atomic batch. Input tabs are never written, but by
-    --apply-review, which appends the reviewed weights' rows to Schemes (and writes nothing else)."""
+    --apply-review, which appends the reviewed weights' rows to Schemes (and writes nothing else). A closed
+    month's tabs and the Ledger tab are written by --close alone; a closed month refreshed writes nothing
+    and says what changed since (exit 1 if anything did)."""
     from kpi_reports.gsheets import client as sheets_client
     from kpi_reports.gsheets.refresh import refresh
     from kpi_reports.gsheets.watch import watch_and_refresh
 
     if weights and not apply_quarter:
         raise UsageError(msg("apply_sheets_weights_without"))
+    if by is not None and not close_period:
+        raise UsageError(msg("sheets_close_by_without"))
+    if close_period:
+        others = {"--period": period, "--review": quarter, "--as-of": as_of, "--test-mode": test_mode, "--watch": watch,
+                  "--apply-review": apply_quarter}
+        _close_tabs(spreadsheet, close_period, by, credentials, lang, others)
+        return
     if apply_quarter:
         others = {"--period": period, "--review": quarter, "--as-of": as_of, "--test-mode": test_mode, "--watch": watch}
         _apply_to_tab(spreadsheet, apply_quarter, weights or "suggested", credentials, lang, others)
@@ -225,10 +288,26 @@ def sheets(spreadsheet: str, period: str | None, quarter: str | None, credential
     options = pipeline.Options(period=period, quarter=quarter, as_of=as_of.date() if as_of else None,
                                test_mode=test_mode or None, lang=lang)
     if watch is None:
-        _refreshed(refresh(session, key, options), key)
+        _refreshed(refresh(session, key, options), key, once=True)
         return
     watch_and_refresh(session, key, options, watch, lambda done: _refreshed(done, key),
                       lambda e: click.echo(_problem_text(e, lang), err=True))
+
+
+def _close_tabs(spreadsheet: str, period: str, by: str | None, credentials: Path | None, lang: str | None,
+                others: dict) -> None:
+    """sheets --close: the month's tabs and the Ledger tab written in one batch, then the line saying so."""
+    from kpi_reports.gsheets import client as sheets_client
+    from kpi_reports.gsheets.close import close
+
+    for option, given in others.items():
+        if given:
+            raise UsageError(msg("sheets_close_not_with", option=option))
+    done = close(sheets_client.connect(credentials), sheets_client.spreadsheet_key(spreadsheet), period, by, lang)
+    outcome = done.closing.outcome
+    click.get_current_context().find_root().obj["lang"] = outcome.lang
+    click.echo(terminal.report_text(outcome.report, outcome.lang))
+    click.echo(done.note(), err=True)
 
 
 def _apply_to_tab(spreadsheet: str, quarter: str, weights: str, credentials: Path | None, lang: str | None,
@@ -247,11 +326,19 @@ def _apply_to_tab(spreadsheet: str, quarter: str, weights: str, credentials: Pat
     click.echo(done.note(), err=True)
 
 
-def _refreshed(done, key: str) -> None:
+def _refreshed(done, key: str, once: bool = False) -> None:
+    """A refresh's report; for a closed month (nothing written), what changed since it was closed — and, a
+    single refresh, exit 1 when anything did (a watch goes on)."""
     outcome = done.outcome
     click.echo(terminal.report_text(outcome.report, outcome.lang))
     if outcome.review is not None:
         click.echo(terminal.review_text(outcome.review, outcome.lang))
+    if done.closed is not None:
+        click.echo(closed_out.closed_text(done.closed, outcome.lang), err=True)
+        if once and done.closed.differences:
+            click.get_current_context().find_root().obj["lang"] = outcome.lang
+            sys.exit(1)
+        return
     click.echo(text("sheets_refreshed", outcome.lang, spreadsheet=key, sheets=", ".join(done.tabs), calls=done.calls),
                err=True)
 

@@ -31,6 +31,9 @@ KPI = tuple(f.name for f in fields(KpiResult))
 """A KPI's fields in the long frame: those of KpiResult, which are the JSON's `kpis[]` names."""
 TERMS = ("mode", "full_salary", "worked_days", "working_days")
 """The month's terms, as the JSON names them: live or test, and a short month's proration (None for a full one)."""
+CORRECTIONS = ("corrections",)
+"""Paid (or deducted) with this month for closed months recomputed since (`EmployeeResult.corrected`, 0.00
+without), included in total: the JSON's `corrections[].paid`, summed."""
 LONG_PERSON = ("employee_id", "name", "team")
 """Enough of the person in the long frame to group and filter by without a join."""
 
@@ -39,7 +42,7 @@ def frame(result: PeriodResult | PeriodReport, kpis: bool = False) -> pandas.Dat
     """A row per person (wide), or with `kpis=True` a row per person and KPI (long).
 
     Wide: employee_id, name, team, position, scheme, salary, bonus, commission, total, mode, full_salary,
-    worked_days, working_days, then for each
+    worked_days, working_days, corrections, then for each
     KPI (in order of first appearance) `<kpi>_completion` and `<kpi>_payout`: flat names, so that
     `df.filter(like="_payout")` and `df["revenue_completion"]` work without MultiIndex tuples. A KPI
     outside a person's scheme is None in both columns; one without a completion (no plan, no fact) has
@@ -52,7 +55,7 @@ def frame(result: PeriodResult | PeriodReport, kpis: bool = False) -> pandas.Dat
     if kpis:
         return pd.DataFrame(_long_rows(result), columns=[*LONG_PERSON, *KPI], dtype=object)
     names = _kpi_names(result)
-    columns = [*PERSON, *PAY, *TERMS, *(f"{k}_{part}" for k in names for part in ("completion", "payout"))]
+    columns = [*PERSON, *PAY, *TERMS, *CORRECTIONS, *(f"{k}_{part}" for k in names for part in ("completion", "payout"))]
     return pd.DataFrame([_wide_row(p, names) for p in result.employees], columns=columns, dtype=object)
 
 
@@ -87,7 +90,7 @@ def _terms(p: EmployeeResult) -> dict:
 def _wide_row(p: EmployeeResult, names: list[str]) -> dict:
     """One person: who, the pay, the month's terms, and each KPI's completion and payout (None where the scheme
     has none)."""
-    row = {**_person(p, PERSON), **_pay(p), **_terms(p)}
+    row = {**_person(p, PERSON), **_pay(p), **_terms(p), "corrections": p.corrected}
     mine = {k.kpi: k for k in p.kpis}
     for name in names:
         k = mine.get(name)

@@ -17,6 +17,7 @@ from kpi_reports.problems import Problem
 
 if TYPE_CHECKING:
     from kpi_reports.formula import Formula
+    from kpi_reports.ledger import Ledger
 
 Group = Literal["activity", "efficiency", "result"]
 Direction = Literal["higher", "lower"]
@@ -150,9 +151,13 @@ class Settings:
     review_min_points: int = 8
     """… and its correlation with the result group is told from at least this many person-months."""
     payslip_template: str = ""
+    """A Typst template for the printed payslips, as typed (a path relative to the workbook's folder)."""
     prorate_bonus: bool = False
     """Settings prorate_bonus: the bonus target of a short month (Facts worked_days) is prorated as the salary is."""
-    """A Typst template for the printed payslips, as typed (a path relative to the workbook's folder)."""
+    corrections_months: int = 12
+    """Settings corrections_months: how many closed months before the one run are recomputed for corrections."""
+    withhold_overpayment: bool = True
+    """Settings withhold_overpayment: a negative correction is deducted (yes) or only shown (no)."""
     cells: dict[str, Cell] = field(default_factory=dict)
     """Where each setting's value is, to name it in a message."""
 
@@ -187,6 +192,10 @@ class Workbook:
     """For a month's terms (`in_force`), the workbook with every version; None: this is it."""
     month: str | None = None
     """The month whose terms these are (`in_force`); None: every month's."""
+    ledger: Ledger | None = None
+    """The Ledger sheet: what the closed months paid; None: no month has been closed."""
+    locations: dict[str, tuple[str, Mapping[str, tuple[int, str]]]] = field(default_factory=dict)
+    """Employees and Schemes: the sheet's name and where each column is (key → (index, header)), to name a cell."""
     _months: dict[str, Workbook] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def in_force(self, period: str) -> Workbook:
@@ -304,6 +313,19 @@ class EmployeeResult:
     """The month's salary (and bonus target) prorated by Facts worked_days; None: a full month."""
     test_mode: bool = False
     """Computed in test mode (Employees mode, else Settings mode): shown, never paid."""
+    corrections: tuple[Correction, ...] = ()
+    """Closed months recomputed differently from what they paid: carried into this month. `total` includes
+    the deducted ones (`Correction.paid`)."""
+
+    @property
+    def earned(self) -> Decimal:
+        """This month's own pay: salary, bonus and commission, without the corrections."""
+        return self.salary + self.bonus + self.commission.amount
+
+    @property
+    def corrected(self) -> Decimal:
+        """The corrections paid (or deducted) with this month's pay."""
+        return sum((c.paid for c in self.corrections), Decimal("0.00"))
 
     @property
     def bonus_target(self) -> Decimal:
@@ -312,11 +334,44 @@ class EmployeeResult:
 
 
 @dataclass(frozen=True)
+class Change:
+    """An input of a closed month that is not what it was when the month was closed."""
+
+    sheet: str
+    """The standard sheet's key: Employees, Schemes, Plans, TeamPlans, Facts, Settings."""
+    column: str
+    """The column (a KPI or metric for Plans and Facts; `kpi.weight` for a scheme line; a Settings key)."""
+    old: str | None
+    """As recorded in the ledger (a number as plain digits); None: there was none."""
+    new: str | None
+    cell: Cell | None = None
+    """Where the value is now; None: it is no longer in the workbook."""
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A closed month recomputed: what it earns now less what it paid (its pay and corrections so far)."""
+
+    period: str
+    """The closed month corrected (YYYY-MM)."""
+    amount: Decimal
+    """Recomputed minus paid, to kopecks: above zero is owed to the person, below zero an overpayment."""
+    paid: Decimal
+    """What this month pays for it: the amount, or zero for an overpayment that Settings says not to withhold."""
+    changes: tuple[Change, ...] = ()
+    """The inputs that changed since (empty: the same inputs compute differently, e.g. a new calendar)."""
+    inputs: str = ""
+    """The month's inputs now (`ledger.inputs_text`), recorded when this month is closed."""
+
+
+@dataclass(frozen=True)
 class Totals:
     salary: Decimal
     bonus: Decimal
     commission: Decimal
     total: Decimal
+    corrections: Decimal = Decimal("0.00")
+    """Paid (or deducted) for closed months; included in `total`."""
 
     @classmethod
     def of(cls, people: list[EmployeeResult]) -> Totals:
@@ -325,11 +380,12 @@ class Totals:
             bonus=sum((p.bonus for p in people), Decimal("0.00")),
             commission=sum((p.commission.amount for p in people), Decimal("0.00")),
             total=sum((p.total for p in people), Decimal("0.00")),
+            corrections=sum((p.corrected for p in people), Decimal("0.00")),
         )
 
     def __sub__(self, other: Totals) -> Totals:
         return Totals(self.salary - other.salary, self.bonus - other.bonus, self.commission - other.commission,
-                      self.total - other.total)
+                      self.total - other.total, self.corrections - other.corrections)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kpi_reports import api, layout
+from kpi_reports.engine.ledger import ClosedMonth
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.review import QuarterReview
 from kpi_reports.layout.model import Sheet
@@ -110,6 +111,11 @@ class Outcome:
     """Why the template Settings names cannot be used (one outside the workbook's folder, or a source with no
     folder of the user's): raised by printing (`payslip_template`), so that a run that prints nothing, and
     the rest of one that does, goes on all the same."""
+    closed: ClosedMonth | None = None
+    """The month is closed (in the ledger): its sheets are kept as they are, never written again; a face
+    tells whether it still computes as it was paid. None: an open month (or a review alone)."""
+    workbook: Workbook | None = field(default=None, repr=False, compare=False)
+    """The workbook as read (what `close` records the inputs of)."""
 
     @property
     def period(self) -> str:
@@ -193,7 +199,9 @@ def _outcome(source: Source, options: Options, wb: Workbook, period: str, lang: 
     found, error = template(wb, source.folder)
     if error is not None:
         error.language = lang  # raised when printing, and told in the run's language then
-    return Outcome(source, options, wb.settings, tuple(wb.periods), lang, report, review, review_error, found, error)
+    closed = api.closed_month(wb, period) if options.pay else None
+    return Outcome(source, options, wb.settings, tuple(wb.periods), lang, report, review, review_error, found, error,
+                   closed, wb)
 
 
 def language(asked: str | None, wb: Workbook) -> str:
@@ -234,6 +242,9 @@ def write(outcome: Outcome, out: str | os.PathLike | None = None, backup: bool =
     """The generated sheets into the workbook that was read (replacing those of an earlier run, only if
     the file is still the one read, keeping NAME.bak.xlsx with `backup`), or into a new workbook `out`."""
     names = tuple(s.name for s in outcome.sheets)
+    if outcome.closed is not None and out is None:
+        raise UsageError(msg("closed_kept", period=outcome.period, closed_at=outcome.closed.closed_at,
+                             by=outcome.closed.closed_by))
     if out is not None:
         draw.write_workbook(Path(out), list(outcome.sheets))
         return Written(Path(out), names, None)

@@ -33,8 +33,8 @@ from kpi_reports.render.xlsx import writeback
 
 splice = writeback.splice
 
-def announced(original, sheets, target):
-    splice(original, sheets, target)
+def announced(original, sheets, target, *rest):
+    splice(original, sheets, target, *rest)
     print("TEMP", target, flush=True)
     sys.stdin.read()
 

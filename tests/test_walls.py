@@ -20,12 +20,12 @@ PACKAGE = "kpi_reports"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # layer, top to bottom   its areas: modules and folders of kpi_reports/ ("" is the package's __init__.py)
     ("faces",                ("cli", "__main__", "web", "gsheets")),
-    ("front door",           ("", "api", "pipeline", "frames", "apply")),
+    ("front door",           ("", "api", "pipeline", "frames", "apply", "closing")),
     ("render",               ("render",)),
     ("layout",               ("layout", "explain")),
     ("engine",               ("engine",)),
     ("reader",               ("workbook",)),
-    ("model",                ("model", "formula")),
+    ("model",                ("model", "formula", "ledger")),
     ("foundations",          ("problems", "messages", "i18n", "names", "enums", "countries", "files", "collector")),
 )
 """A module imports from its own layer and the layers below it, never from one above."""

@@ -91,8 +91,8 @@ def test_a_read_only_file_is_refused(book):
 def test_a_file_changed_while_the_tool_ran_is_not_overwritten(book, monkeypatch):
     splice = writeback.splice
 
-    def meanwhile(original, sheets, target):
-        splice(original, sheets, target)
+    def meanwhile(original, sheets, target, *rest):
+        splice(original, sheets, target, *rest)
         os.utime(book, ns=(time.time_ns(), time.time_ns() + 10**9))  # someone saves the workbook
     monkeypatch.setattr(writeback, "splice", meanwhile)
     before = book.read_bytes()
@@ -104,8 +104,8 @@ def test_a_file_changed_while_the_tool_ran_is_not_overwritten(book, monkeypatch)
 def test_a_file_removed_while_the_tool_ran_is_not_written_again(book, monkeypatch):
     splice = writeback.splice
 
-    def meanwhile(original, sheets, target):
-        splice(original, sheets, target)
+    def meanwhile(original, sheets, target, *rest):
+        splice(original, sheets, target, *rest)
         book.unlink()  # someone moves the workbook away
     monkeypatch.setattr(writeback, "splice", meanwhile)
     result = run(book)
@@ -271,8 +271,8 @@ def test_review_keeps_every_part_of_the_users_file(book):
 def test_a_review_of_a_file_changed_meanwhile_is_not_written(book, monkeypatch):
     splice = writeback.splice
 
-    def meanwhile(original, sheets, target):
-        splice(original, sheets, target)
+    def meanwhile(original, sheets, target, *rest):
+        splice(original, sheets, target, *rest)
         os.utime(book, ns=(time.time_ns(), time.time_ns() + 10**9))
     monkeypatch.setattr(writeback, "splice", meanwhile)
     before = book.read_bytes()

@@ -56,16 +56,16 @@ def compute(wb: Workbook, period: str, views: bool = True, test_mode: bool | Non
         period=period,
         currency=wb.settings.currency,
         employees=people,
-        teams=[TeamResult(t, Totals.of(members), run.view(t, members) if views else [], _test(members))
+        teams=[TeamResult(t, Totals.of(members), run.view(t, members) if views else [], test_totals(members))
                for t, members in teams.items()],
         totals=Totals.of(people),
         warnings=wb.warnings + run.report.warnings,
         company=run.view(None, people) if views else [],
-        test=_test(people),
+        test=test_totals(people),
     )
 
 
-def _test(people: list[EmployeeResult]) -> Totals:
+def test_totals(people: list[EmployeeResult]) -> Totals:
     return Totals.of([p for p in people if p.test_mode]) if any(p.test_mode for p in people) else NO_PAY
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from kpi_reports.engine.compute import completions, compute
 from kpi_reports.engine.forecast import Forecast, forecast
 from kpi_reports.engine.weak import StageCount, WeakSpots, weak_spots, weakest_stage
+from kpi_reports.ledger import months_before
 from kpi_reports.model import PeriodResult, Workbook
 from kpi_reports.problems import Problem
 
@@ -24,13 +25,6 @@ class PeriodReport:
     test_mode: bool
     """Everyone computed in test mode (the whole month marked); a pilot marks its people (EmployeeResult)."""
     warnings: list[Problem]
-
-
-def months_before(period: str, n: int) -> list[str]:
-    """The n months before `period`, oldest first: months_before("2026-01", 2) == ["2025-11", "2025-12"]."""
-    year, month = int(period[:4]), int(period[5:])
-    index = year * 12 + month - 1
-    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - n, index)]
 
 
 def period_report(wb: Workbook, period: str, as_of: dt.date | None = None,

@@ -14,6 +14,7 @@ from babel.numbers import format_currency, format_decimal
 
 from kpi_reports import enums, explain, i18n
 from kpi_reports.engine.report import PeriodReport
+from kpi_reports.layout import corrections
 from kpi_reports.layout.model import STYLES
 from kpi_reports.messages import text
 from kpi_reports.model import EmployeeResult, KpiResult
@@ -115,7 +116,9 @@ class PayLine:
     amount: Figure
     note: str = ""
     """How the amount is made, when the page says so beside it: a prorated salary's "60,000.00 × 15 / 22
-    working days"."""
+    working days"; a correction's reasons ("revenue fact 3,300,000 → 3,350,000")."""
+    period: str = ""
+    """A correction's closed month (key "correction"); "" for the month's own lines."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,8 @@ class PayslipView:
     kpis: tuple[KpiLine, ...]
     commission: CommissionView
     pay: tuple[PayLine, ...]
-    """Salary, KPI bonus, commission, total."""
+    """Salary, KPI bonus, commission, a line per correction of a closed month (key "correction": what this
+    month pays for it, its reasons as the note), total (the corrections paid included)."""
     weak_spots: tuple[str, ...]
     banner: str
     """The test-mode banner, or ""."""
@@ -179,15 +183,23 @@ def payslip_view(r: EmployeeResult, report: PeriodReport, lang: str, company: st
         bonus_target=money(r.bonus_target),
         kpis=tuple(kpi_line(k, lang, currency, weights) for k in r.kpis),
         commission=commission_view(r, lang, currency),
-        pay=tuple(PayLine(key, text(key, lang), money(value), salary_note if key == "salary" else "")
-                  for key, value in (("salary", r.salary), ("kpi_bonus", r.bonus),
-                                     ("commission", r.commission.amount), ("total", r.total))),
+        pay=pay_lines(r, lang, currency, salary_note),
         weak_spots=tuple(explain.main(report.weak_spots.get(e.employee_id), lang, explain.TOP)),
         banner=text("test_banner", lang) if r.test_mode else "",
         banner_colour=STYLES["banner"]["font_color"],
         labels=labels(lang),
         proration=proration,
     )
+
+
+def pay_lines(r: EmployeeResult, lang: str, currency: str, salary_note: str = "") -> tuple[PayLine, ...]:
+    """The month's own pay, then each correction (its amount what this month pays: 0.00 for an overpayment
+    not deducted, which its note says), then the total."""
+    own = [PayLine(key, text(key, lang), _money(value, lang, currency), salary_note if key == "salary" else "")
+           for key, value in (("salary", r.salary), ("kpi_bonus", r.bonus), ("commission", r.commission.amount))]
+    fixes = [PayLine("correction", corrections.label(c, lang), _money(c.paid, lang, currency),
+                     corrections.note(c, lang), c.period) for c in r.corrections]
+    return (*own, *fixes, PayLine("total", text("total", lang), _money(r.total, lang, currency)))
 
 
 def proration_view(r: EmployeeResult, lang: str, currency: str) -> ProrationView | None:

@@ -181,12 +181,21 @@ def _pay(sheet: Sheet, row: int, v: PayslipView, payouts: str | None, lang: str,
     if v.proration:
         proration = _proration(sheet, row, v, lang)
         row += 1
-    refs.update({key: a1(row + i, 7) for i, key in enumerate(("salary", "bonus", "commission", "total"))})
+    fixes = [line for line in v.pay if line.key == "correction"]
+    refs.update({key: a1(row + i, 7) for i, key in enumerate(("salary", "bonus", "commission"))})
+    refs["total"] = a1(row + 3 + len(fixes), 7)
+    if fixes:
+        refs["corrections"] = f"{a1(row + 3, 7)}:{a1(row + 2 + len(fixes), 7)}"
+    total = f"={refs['salary']}+{refs['bonus']}+{refs['commission']}" + \
+        (f"+SUM({refs['corrections']})" if fixes else "")
     formulas = [PRORATED.format(full=proration["full_salary"], **proration) if proration else None,
-                f"=SUM({payouts})" if payouts else None, f"={commission}",
-                f"={refs['salary']}+{refs['bonus']}+{refs['commission']}"]
+                f"=SUM({payouts})" if payouts else None, f"={commission}", *[None] * len(fixes), total]
     for i, (line, formula) in enumerate(zip(v.pay, formulas, strict=True)):
         last = i == len(v.pay) - 1
+        if line.key == "correction":  # the label and its reasons across the row, the amount in its column
+            _note(sheet, row + i, 0, 6, f"{line.label}: {line.note}")
+            sheet.put(row + i, 7, line.amount.value, None, "money_bold")
+            continue
         sheet.put(row + i, 6, line.label, style="total_label" if last else "label")
         sheet.put(row + i, 7, line.amount.value, formula, "total" if last else "money_bold")
     return row + len(v.pay), proration
@@ -260,7 +269,7 @@ def _widths(people: list[EmployeeResult], lang: str) -> dict[int, float]:
     """Each column as wide as its labels in `lang` and its largest number need, and never narrower than
     WIDTHS: so no label is cut by the next cell and no number shows as ###."""
     widths = dict(_label_widths(lang))
-    amounts = max((abs(v) for r in people for v in _amounts(r)), default=0)
+    amounts = max((abs(v) for r in people for v in (*_amounts(r), *(c.paid for c in r.corrections))), default=0)
     money = STYLES["money"]
     amounts = max(amounts, max((r.proration.salary for r in people if r.proration), default=0))
     for col, need in ((2, number_width(amounts, 2, money)), (3, number_width(amounts, 2, money)),

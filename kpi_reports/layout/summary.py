@@ -33,6 +33,9 @@ from kpi_reports.model import EmployeeResult, Totals
 from kpi_reports.names import a1
 
 MONEY = ("salary", "bonus", "commission", "total")
+CORRECTED = ("salary", "bonus", "commission", "corrections", "total")
+"""The pay columns of a month that carries corrections of closed months: theirs before the total, which
+includes them. A month without keeps MONEY (no empty column)."""
 KPI_WIDTH, KPI_MAX_WIDTH, MONEY_WIDTH, SPOT_WIDTH = 13.5, 20, 14, 60
 MODE_WIDTH = (16, 32)
 """A pilot's mode column: wide enough for the test-mode mark on two lines, within these."""
@@ -57,19 +60,20 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         sheet.put(row, 0, text("test_banner", lang), style="banner")
         row += 1
     mark = pilot_mark(report, lang)
-    heads = ["ID", text("employee", lang), *(title for _, title in kpis), *(text(k, lang) for k in MONEY),
+    money = money_columns(report)
+    heads = ["ID", text("employee", lang), *(title for _, title in kpis), *(_head(k, lang) for k in money),
              *([text("shown_mode", lang)] if mark else []), text("main_weak_spot", lang)]
     header, money_col = row, 2 + len(kpis)
-    mode_col = money_col + len(MONEY) if mark else None
-    spot_col = money_col + len(MONEY) + (1 if mark else 0)
-    sheet.widths = _widths(heads, len(kpis), result.totals.total, mark)
+    mode_col = money_col + len(money) if mark else None
+    spot_col = money_col + len(money) + (1 if mark else 0)
+    sheet.widths = _widths(heads, len(kpis), result.totals.total, mark, len(money))
     for col, head in enumerate(heads):
         sheet.put(row, col, head, style="header")
         sheet.fit(row, col, col, head, "header")
     where = {e: ("'" + slips.name.replace("'", "''") + "'!", refs) for slips in payslips
              for e, refs in slips.anchors.items()}
     subtotals, names, seated, members, tested = [], [], [], {}, []
-    money_cols = range(money_col, money_col + len(MONEY))
+    money_cols = range(money_col, money_col + len(money))
     for r in result.employees:
         members.setdefault(r.employee.team, []).append(r)
     for team in result.teams:
@@ -79,12 +83,12 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         for r in members.get(team.team, ()):
             row += 1
             e = r.employee.employee_id
-            _person(sheet, row, r, where[e], kpis, _main_spot(report, e, lang), mark)
+            _person(sheet, row, r, where[e], kpis, _main_spot(report, e, lang), mark, money)
             names.append(row)
             seated.append(r)
         row += 1
         sheet.put(row, 1, text("team_subtotal", lang, team=team.team), style="total_label")
-        for i, key in enumerate(MONEY):
+        for i, key in enumerate(money):
             col = money_col + i
             sheet.put(row, col, getattr(team.totals, key), f"=SUM({a1(first, col)}:{a1(row - 1, col)})", "total")
         _stage(sheet, row, spot_col, report.team_stages.get(team.team), lang)
@@ -92,19 +96,20 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         if mark:
             tested.append(_live_and_test(sheet, row, money_col, team.live, team.test,
                                          [f"SUMIF({a1(first, mode_col)}:{a1(row - 1, mode_col)},{_quoted(mark)},"
-                                          f"{a1(first, col)}:{a1(row - 1, col)})" for col in money_cols], lang))
+                                          f"{a1(first, col)}:{a1(row - 1, col)})" for col in money_cols], lang,
+                                         money))
             row += 2
     row += 1
     company = row
     sheet.put(row, 1, text("company_total", lang), style="total_label")
-    for i, key in enumerate(MONEY):
+    for i, key in enumerate(money):
         col = money_col + i
         sheet.put(row, col, getattr(result.totals, key), "=" + "+".join(a1(s, col) for s in subtotals) if subtotals
                   else None, "total")
     _stage(sheet, row, spot_col, report.company_stage, lang)
     if mark:
         _live_and_test(sheet, row, money_col, result.live, result.test,
-                       ["+".join(a1(t, col) for t in tested) for col in money_cols], lang)
+                       ["+".join(a1(t, col) for t in tested) for col in money_cols], lang, money)
         row += 2
     sheet.freeze = (header + 1, 2)
     sheet.autofilter = (header, 0, company - 1, spot_col)
@@ -119,10 +124,20 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
     return sheet
 
 
-def columns(kpis: int) -> int:
-    """How many columns the sheet takes with `kpis` KPIs: ID, name, a completion per KPI, the pay, the
-    main weak spot (the chart's data lies in the first four)."""
-    return 2 + kpis + len(MONEY) + 1
+def columns(kpis: int, corrections: bool = False) -> int:
+    """How many columns the sheet takes with `kpis` KPIs: ID, name, a completion per KPI, the pay (with
+    `corrections`, a Corrections column: a month that carries corrections of closed months), the main weak
+    spot (the chart's data lies in the first four)."""
+    return 2 + kpis + len(CORRECTED if corrections else MONEY) + 1
+
+
+def money_columns(report: PeriodReport) -> tuple[str, ...]:
+    """The pay columns: with a Corrections column when anyone's pay carries a correction (CORRECTED)."""
+    return CORRECTED if any(r.corrections for r in report.result.employees) else MONEY
+
+
+def _head(key: str, lang: str) -> str:
+    return text("correction_corrections", lang) if key == "corrections" else text(key, lang)
 
 
 def _colours(people: list[EmployeeResult], rows: list[int], kpis: list[tuple[str, str]]) -> list[Colour]:
@@ -140,7 +155,8 @@ def _colours(people: list[EmployeeResult], rows: list[int], kpis: list[tuple[str
     return found
 
 
-def _widths(heads: list[str], kpis: int, largest: Decimal, mark: str | None = None) -> dict[int, float]:
+def _widths(heads: list[str], kpis: int, largest: Decimal, mark: str | None = None,
+            pay: int = len(MONEY)) -> dict[int, float]:
     """Column widths: each KPI's title on at most three lines and broken only between words, as far as
     KPI_MAX_WIDTH allows; money holds the company total; a pilot's mode column beside it, its `mark` on two
     lines (MODE_WIDTH)."""
@@ -149,7 +165,7 @@ def _widths(heads: list[str], kpis: int, largest: Decimal, mark: str | None = No
     kpi = [min(KPI_MAX_WIDTH, max(KPI_WIDTH, word_width(head, header), text_width(head, header) / 3 + 2))
            for head in heads[2:2 + kpis]]
     mode = [min(MODE_WIDTH[1], max(MODE_WIDTH[0], text_width(mark, STYLES["test_mark"]) / 2 + 2))] if mark else []
-    return dict(enumerate([8, 30, *kpi, *[money] * len(MONEY), *mode, SPOT_WIDTH]))
+    return dict(enumerate([8, 30, *kpi, *[money] * pay, *mode, SPOT_WIDTH]))
 
 
 def pilot_mark(report: PeriodReport, lang: str) -> str | None:
@@ -159,12 +175,12 @@ def pilot_mark(report: PeriodReport, lang: str) -> str | None:
 
 
 def _live_and_test(sheet: Sheet, row: int, money_col: int, live: Totals, test: Totals, tests: list[str],
-                   lang: str) -> int:
+                   lang: str, money: tuple[str, ...] = MONEY) -> int:
     """Below a total on `row`: what is to be paid (the total less the test-mode pay) and the test-mode pay
     (`tests`: its formula per money column, without the "="). Returns the test-mode row."""
     for at, key, totals in ((row + 1, "shown_live", live), (row + 2, "shown_test", test)):
         sheet.put(at, 1, text(key, lang), style="label")
-        for i, name in enumerate(MONEY):
+        for i, name in enumerate(money):
             col = money_col + i
             formula = f"={a1(row, col)}-{a1(row + 2, col)}" if key == "shown_live" else "=" + tests[i]
             sheet.put(at, col, getattr(totals, name), formula, "money_bold" if key == "shown_live" else "money")
@@ -178,7 +194,7 @@ def _quoted(value: str) -> str:
 
 
 def _person(sheet: Sheet, row: int, r: EmployeeResult, where: tuple[str, dict], kpis: list[tuple[str, str]],
-            spot: str, mark: str | None = None) -> None:
+            spot: str, mark: str | None = None, money: tuple[str, ...] = MONEY) -> None:
     """An employee's row: completions and pay referring to the payslip (`where`: its sheet and cells); in a
     pilot, the test-mode mark (`mark`) in the mode column beside the pay when the person is in test mode."""
     source, refs = where
@@ -191,10 +207,15 @@ def _person(sheet: Sheet, row: int, r: EmployeeResult, where: tuple[str, dict], 
         if k is not None:
             value = k.completion if k.completion is not None else ""
             sheet.put(row, 2 + i, value, f"={source}{refs['kpi:' + kpi]}", "percent")
-    for i, key in enumerate(MONEY):
+    for i, key in enumerate(money):
+        if key == "corrections":  # the sum of the payslip's correction lines; none: an empty cell
+            cells = refs.get("corrections")
+            sheet.put(row, money_col + i, r.corrected if cells else None, f"=SUM({source}{cells})" if cells else None,
+                      "money")
+            continue
         value = {"salary": r.salary, "bonus": r.bonus, "commission": r.commission.amount, "total": r.total}[key]
         sheet.put(row, money_col + i, value, f"={source}{refs[key]}", "money")
-    spot_col = money_col + len(MONEY)
+    spot_col = money_col + len(money)
     if mark is not None:
         sheet.put(row, spot_col, mark if r.test_mode else None, style="test_mark" if r.test_mode else "text")
         if r.test_mode:

@@ -15,7 +15,8 @@ from kpi_reports.engine.pay import EXACT
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.review import DroppedKpi, Flag, KpiReview, QuarterReview, SchemeReview, WeightChange
 from kpi_reports.engine.weak import Stage, StageCount, WeakSpots
-from kpi_reports.model import EmployeeResult, GroupKpi, KpiResult, PeriodResult, Totals
+from kpi_reports.layout import corrections as corrected
+from kpi_reports.model import Correction, EmployeeResult, GroupKpi, KpiResult, PeriodResult, Totals
 
 
 def number(value: Decimal | None) -> str | None:
@@ -39,7 +40,7 @@ def result_dict(result: PeriodResult, lang: str = "en") -> dict:
     return {
         "period": result.period,
         "currency": result.currency,
-        "employees": [_employee(e) for e in result.employees],
+        "employees": [_employee(e, lang) for e in result.employees],
         "teams": [{"team": t.team, **_totals(t.totals), **_paid(t.live, t.test), "kpis": [_group_kpi(k) for k in t.kpis]}
                   for t in result.teams],
         "totals": {**_totals(result.totals), **_paid(result.live, result.test)},
@@ -75,7 +76,7 @@ def dumps(report: PeriodReport | PeriodResult, lang: str = "en") -> str:
 
 def _totals(t: Totals) -> dict:
     return {"salary": money(t.salary), "bonus": money(t.bonus), "commission": money(t.commission),
-            "total": money(t.total)}
+            "corrections": money(t.corrections), "total": money(t.total)}
 
 
 def _paid(live: Totals, test: Totals) -> dict:
@@ -84,7 +85,7 @@ def _paid(live: Totals, test: Totals) -> dict:
     return {"live": _totals(live), "test": _totals(test)}
 
 
-def _employee(r: EmployeeResult) -> dict:
+def _employee(r: EmployeeResult, lang: str = "en") -> dict:
     e, c, p = r.employee, r.commission, r.proration
     return {
         "employee_id": e.employee_id, "name": e.name, "team": e.team, "position": e.position, "scheme": e.scheme,
@@ -96,7 +97,18 @@ def _employee(r: EmployeeResult) -> dict:
                               "base": number(c.base), "margin_share": number(c.margin_share),
                               "margin_source": c.margin_source},
         "kpis": [_kpi(k) for k in r.kpis],
+        "corrections": [correction_dict(c, lang) for c in r.corrections],
     }
+
+
+def correction_dict(c: Correction, lang: str) -> dict:
+    """A closed month recomputed: `amount` recomputed − paid, `paid` what this month pays for it (the amount,
+    or 0.00 for an overpayment not withheld), its reasons in `lang` and the inputs that changed (`sheet` the
+    standard sheet's key, `cell` where the value is now or None, `old`/`new` as plain text)."""
+    return {"period": c.period, "amount": money(c.amount), "paid": money(c.paid),
+            "reasons": corrected.reasons(c, lang),
+            "changes": [{"sheet": x.sheet, "cell": x.cell.ref if x.cell else None, "column": x.column,
+                         "old": x.old, "new": x.new} for x in c.changes]}
 
 
 def _kpi(k: KpiResult) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from kpi_reports import explain, i18n
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.review import Fund, QuarterReview
+from kpi_reports.layout.corrections import correction_line
 from kpi_reports.model import PeriodResult
 from kpi_reports.problems import Problem, Report
 
@@ -62,23 +63,26 @@ def forecast_table(report: PeriodReport, lang: str) -> str:
 def pay_table(result: PeriodResult, lang: str, warnings: bool = True) -> str:
     L = lambda key: i18n.text(key, lang)
     money = lambda v: i18n.amount(v, lang)
-    rows = [["ID", L("employee"), L("bonus"), L("commission"), L("total")]]
+    fixed = any(r.corrections for r in result.employees)  # a Corrections column only when any
+    rows = [["ID", L("employee"), L("bonus"), L("commission"), *[L("correction_corrections")] * fixed, L("total")]]
     members: dict[str, list] = {}
     for r in result.employees:
         members.setdefault(r.employee.team, []).append(r)
     pilot = result.pilot
-    paid = lambda label, t: ["", label, money(t.bonus), money(t.commission), money(t.total)]
+    paid = lambda label, t: ["", label, money(t.bonus), money(t.commission), *[money(t.corrections)] * fixed,
+                             money(t.total)]
     for team in result.teams:
-        rows.append(["", f"[{team.team}]", "", "", ""])
+        rows.append(["", f"[{team.team}]", "", "", *[""] * fixed, ""])
         for r in members[team.team]:
             name = f"{r.employee.name} ({L('shown_test_mark')})" if pilot and r.test_mode else r.employee.name
-            rows.append([r.employee.employee_id, name, money(r.bonus), money(r.commission.amount), money(r.total)])
+            rows.append([r.employee.employee_id, name, money(r.bonus), money(r.commission.amount),
+                         *[money(r.corrected) if r.corrections else ""] * fixed, money(r.total)])
         rows.append(paid(L("team_total"), team.totals))
         rows += [paid(L("shown_live"), team.live), paid(L("shown_test"), team.test)] if pilot else []
     rows.append(paid(L("grand_total"), result.totals))
     rows += [paid(L("shown_live"), result.live), paid(L("shown_test"), result.test)] if pilot else []
     head = f"{L('period')} {result.period}, {result.currency}"
-    text = head + "\n\n" + table(rows, right={2, 3, 4})
+    text = head + "\n\n" + table(rows, right={2, 3, 4, 5})
     short = [i18n.text("shown_prorated_line", lang, id=r.employee.employee_id, name=r.employee.name,
                        salary=money(r.salary), prorated=i18n.text(
                            "shown_prorated", lang, amount=money(r.proration.salary),
@@ -86,6 +90,10 @@ def pay_table(result: PeriodResult, lang: str, warnings: bool = True) -> str:
              for r in result.employees if r.proration]
     if short:
         text += "\n\n" + L("shown_prorated_title") + ":\n" + "\n".join(short)
+    fixes = [i18n.text("correction_person_line", lang, id=r.employee.employee_id, name=r.employee.name,
+                       line=correction_line(c, lang)) for r in result.employees for c in r.corrections]
+    if fixes:
+        text += "\n\n" + L("correction_lines_title") + ":\n" + "\n".join(fixes)
     if warnings and result.warnings:
         text += "\n\n" + problems_table(result.warnings, lang, title=L("warnings"))
     return text

@@ -5,11 +5,16 @@
                                  busy (503: the results not yet looked at fill the memory kept for them)
     GET  /r/<token>              the result: summary, payslips, review, warnings, downloads
     POST /r/<token>              the same upload again with other options (month, language, test mode, review)
+    POST /r/<token>/close        closes the month shown on the page's copy: the workbook with the ledger (a
+                                 download), or the refusal (a month closed already or out of order: 422)
     GET  /r/<token>/payslip/<n>  one payslip's HTML view (shown in the result page's frame)
     GET  /r/<token>/<download>   workbook, pdf, zip, json, review.json
     GET  /template.xlsx          the workbook to fill in (?lang=ru|en)
 
-A token is looked up in memory, never used as a path; no name from the client is ever a path.
+A token is looked up in memory, never used as a path; no name from the client is ever a path. The token is
+what guards the forms posted to /r/<token>: a page elsewhere cannot know it (no Referer is ever sent), and
+the Host check keeps such a page from reading this one; closing a month also refuses a request a browser
+marks as sent from another site (Sec-Fetch-Site).
 """
 from __future__ import annotations
 
@@ -49,6 +54,8 @@ DOWNLOADS = {
     "review.json": ("application/json", job.review_json),
 }
 _MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
+CLOSER_CHARS = 100
+"""The most characters of the "closed by" field the ledger records."""
 
 
 class _InMemoryRequest(Request):
@@ -119,6 +126,26 @@ def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bo
         lang = _lang()
         return _compute(entry.upload, entry.outcome.name, _options(lang), lang, replaces=token)
 
+    @app.post("/r/<token>/close")
+    def close(token: str):
+        if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+            abort(403)
+        entry = _entry(token)
+        outcome = entry.outcome
+        lang, name = outcome.lang, outcome.name
+        try:
+            with store.workspace() as folder:
+                data, _ = job.close(entry.upload, name, outcome.period, lang, _closer(request.form.get("by", "")),
+                                    folder)
+        except KpiError as e:
+            return _refusal(e, name, lang, "web_close_refused", url_for("result", token=token))
+        try:  # the page's copy is the closed workbook now: the result, looked at again, shows the month closed
+            with store.workspace() as folder:
+                store.replace(token, job.process(data, name, outcome.options, folder), data)
+        except KpiError:
+            log.exception("the closed workbook could not be shown again")
+        return _workbook_file(data, outcome)
+
     @app.get("/r/<token>/payslip/<int:number>")
     def payslip(token: str, number: int):
         outcome = _entry(token).outcome
@@ -134,9 +161,13 @@ def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bo
         if kind == "review.json" and outcome.review is None:
             abort(404)
         mimetype, make = DOWNLOADS[kind]
-        data = outcome.workbook if make is None else entry.download(kind, lambda: make(outcome))
-        if kind == "workbook" and outcome.suffix == ".xlsm":
-            mimetype = _MACRO_TYPE
+        if kind == "workbook":
+            if outcome.closed is not None:  # its sheets are kept as they were paid: no run writes them again
+                closed = outcome.closed
+                return _error_page(outcome.lang, text("closed_kept", outcome.lang, period=closed.period,
+                                                      closed_at=closed.closed_at, by=closed.closed_by), 409)
+            return _workbook_file(outcome.workbook, outcome)
+        data = entry.download(kind, lambda: make(outcome))
         return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
                          download_name=_download_name(outcome, kind))
 
@@ -174,13 +205,8 @@ def create_app(store: Store | None = None, max_upload_mb: int = 50, loopback: bo
         try:
             with store.workspace() as folder:
                 outcome = job.process(data, name, options, folder)
-        except InvalidWorkbook as e:
-            return render_template("problems.html.j2", lang=lang, name=name, message="", heading="web_errors_title",
-                                   grid=html_sheet.grid(problems("", e.report.problems, lang), lang)), 422
         except KpiError as e:
-            heading = "web_file_title" if isinstance(e, FileProblem) else "web_usage_title"
-            return render_template("problems.html.j2", lang=lang, name=name, grid=None, heading=heading,
-                                   message=f"{name}: {e.message.text(lang)}"), 422
+            return _refusal(e, name, lang)
         try:
             token = store.put(outcome, data, replaces)
         except Busy:
@@ -246,6 +272,29 @@ def _download_name(outcome: job.Outcome, kind: str) -> str:
     return {"workbook": f"{stem}{outcome.suffix}", "pdf": f"payslips-{period}.pdf",
             "zip": f"payslips-{period}.zip", "json": f"kpi-{period}.json",
             "review.json": f"review-{outcome.options.quarter}.json"}[kind]
+
+
+def _refusal(e: KpiError, name: str, lang: str, heading: str = "web_usage_title", back: str = ""):
+    """A workbook the library refuses: every problem by sheet and cell, or the one line that says why
+    (`heading`: what was not done); `back`: the result page it was asked from."""
+    if isinstance(e, InvalidWorkbook):
+        return render_template("problems.html.j2", lang=lang, name=name, message="", heading="web_errors_title",
+                               grid=html_sheet.grid(problems("", e.report.problems, lang), lang), back=back), 422
+    heading = "web_file_title" if isinstance(e, FileProblem) else heading
+    return render_template("problems.html.j2", lang=lang, name=name, grid=None, heading=heading,
+                           message=f"{name}: {e.message.text(lang)}", back=back), 422
+
+
+def _workbook_file(data: bytes, outcome: job.Outcome):
+    mimetype = _MACRO_TYPE if outcome.suffix == ".xlsm" else DOWNLOADS["workbook"][0]
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=_download_name(outcome, "workbook"))
+
+
+def _closer(typed: str) -> str:
+    """Who closes the month, as the form names them: printable characters, spaces collapsed, at most
+    CLOSER_CHARS; empty when nothing is left (the ledger then says `job.CLOSER`)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in typed).split())[:CLOSER_CHARS]
 
 
 def _error_page(lang: str, message: str, status: int):

@@ -118,6 +118,17 @@ class Store:
                 self._entries.move_to_end(token)
             return entry
 
+    def replace(self, token: str, outcome, upload: bytes) -> None:
+        """The result under `token` made again from `upload` (the page's copy, its month now closed): its
+        downloads are made again when asked for. Nothing happens to a result no longer kept."""
+        with self._lock:
+            entry = self._entries.get(token)
+        if entry is None:
+            return
+        with entry.lock:  # not under the store's lock: a download being made holds the entry's a while
+            entry.outcome, entry.upload, entry.downloads = outcome, upload, {}
+            entry.size = footprint(outcome, upload)
+
     def used(self) -> int:
         with self._lock:
             return sum(e.size for e in self._entries.values())

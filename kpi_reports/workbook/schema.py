@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from kpi_reports import ledger
 from kpi_reports.enums import ENUMS
 from kpi_reports.names import norm
 
@@ -100,7 +101,17 @@ SETTINGS = Sheet("Settings", "Настройки", (
     Column("value", "значение"),
 ), required=False)
 
-SHEETS = (EMPLOYEES, KPIS, SCHEMES, PLANS, TEAM_PLANS, FACTS, SETTINGS)
+_LEDGER_KINDS: dict[str, Kind] = {"no": "amount", "period": "period", "employee_id": "id", "corrects": "period",
+                                  **{key: "amount" for key in ledger.MONEY}}
+LEDGER = Sheet(ledger.NAME["en"], ledger.NAME["ru"], tuple(
+    Column(key, ledger.RU[key], _LEDGER_KINDS.get(key, "text"),
+           required=key not in {"salary", "bonus", "commission", "corrections", "corrects", "inputs",
+                                  "month_fingerprint"},
+           aliases=("№",) if key == "no" else ())
+    for key in ledger.COLUMNS), required=False)
+"""What the closed months paid (`kpi_reports.ledger`): written by `close` alone, read by every command."""
+
+SHEETS = (EMPLOYEES, KPIS, SCHEMES, PLANS, TEAM_PLANS, FACTS, SETTINGS, LEDGER)
 
 # Settings keys, canonical first, with their Russian names.
 SETTING_KEYS: dict[str, str] = {
@@ -121,6 +132,8 @@ SETTING_KEYS: dict[str, str] = {
     "review_min_points": "пересмотр_минимум_точек",
     "payslip_template": "шаблон_листка",
     "prorate_bonus": "пропорционально_премия",
+    "corrections_months": "месяцев_перерасчёта",
+    "withhold_overpayment": "удерживать_переплату",
 }
 
 

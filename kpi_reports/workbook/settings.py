@@ -58,6 +58,8 @@ def read_settings(table: Table | None, report: Report) -> Settings:
         review_min_points=value("review_min_points", _count, Settings.review_min_points),
         payslip_template=text.get("payslip_template", ""),
         prorate_bonus=value("prorate_bonus", lambda v: _enum("switch", v) == "yes", False),
+        corrections_months=value("corrections_months", _count, Settings.corrections_months),
+        withhold_overpayment=value("withhold_overpayment", lambda v: _enum("switch", v) == "yes", True),
         cells={k: table.cell(r, table.columns["value"]) for k, (r, _) in found.items() if "value" in table.columns},
     )
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from kpi_reports import formula as formulas
+from kpi_reports.ledger import corrected_months
 from kpi_reports.messages import msg
 from kpi_reports.model import MAX_KPIS, TEAM_SHARE, Cell, Employee, Kpi, SchemeLine, Settings, Workbook
 from kpi_reports.names import MAX_COLUMNS, norm
@@ -18,6 +19,7 @@ from kpi_reports.workbook import schema
 from kpi_reports.workbook import terms as terms_of
 from kpi_reports.workbook.cells import CellError, is_empty, period, shown, text_id
 from kpi_reports.workbook.fields import MISSING, Fields, did_you_mean, duplicate, kpi_names
+from kpi_reports.workbook.ledger import read_ledger
 from kpi_reports.workbook.reader import Table
 from kpi_reports.workbook.rows import Rows
 from kpi_reports.workbook.settings import read_settings
@@ -32,6 +34,9 @@ def validate(tables: dict[str, Table], report: Report, source: str = "",
     """
     seen: set[str] = set()
     settings = read_settings(tables.get("Settings"), report)
+    ledger = read_ledger(tables.get("Ledger"), report)
+    if periods is not None and ledger is not None:
+        periods = [*periods, *corrected_months(ledger, periods, settings.corrections_months)]
     kpis = _kpis(tables["KPIs"], report) if "KPIs" in tables else {}
     found = _schemes(tables["Schemes"], kpis, report) if {"Schemes", "KPIs"} <= tables.keys() else None
     people = _employees(tables["Employees"], found, report) if "Employees" in tables else {}
@@ -47,7 +52,7 @@ def validate(tables: dict[str, Table], report: Report, source: str = "",
     facts = rows.read(tables.get("Facts"), "employee_id", employees.keys(), None, "unknown_employee")
     wb = Workbook(employees, kpis, schemes, plans, team_plans, facts, fact_columns, settings, source,
                   periods=sorted(seen), loaded=None if periods is None else frozenset(periods), terms=terms,
-                  versions=versions)
+                  versions=versions, ledger=ledger, locations=_locations(tables))
     terms_of.check_months(wb, tables, report)
     if "Facts" in tables:
         wb.settings = _funnel(settings, fact_columns, report)
@@ -58,9 +63,16 @@ def validate(tables: dict[str, Table], report: Report, source: str = "",
     return wb
 
 
-SUMMARY_COLUMNS = 7
-"""The Summary sheet's columns besides one per KPI: ID, name, salary, bonus, commission, total, the main
-weak spot (`layout.summary.columns`, which a test holds to this)."""
+def _locations(tables: dict[str, Table]) -> dict[str, tuple[str, dict[str, tuple[int, str]]]]:
+    """Where Employees' and Schemes' columns are, to name a cell of a person's terms."""
+    return {key: (t.sheet, {k: (col, t.headers[col]) for k, col in t.columns.items()})
+            for key in ("Employees", "Schemes") if (t := tables.get(key)) is not None}
+
+
+SUMMARY_COLUMNS = 8
+"""The Summary sheet's columns besides one per KPI, at the widest: ID, name, salary, bonus, commission,
+corrections (in a month that carries corrections of closed months), total, the main weak spot
+(`layout.summary.columns`, which a test holds to this)."""
 
 _KPI_ENUMS = {"group": None, "direction": "higher", "unit": "count"}
 _KPI_FALLBACK = {"group": "result", "direction": "higher", "unit": "count"}  # behind a reported error

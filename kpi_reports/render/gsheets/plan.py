@@ -6,8 +6,9 @@ one batchUpdate body, which Google applies atomically: the generated tabs of the
 the new ones added after the user's tabs with a grid large enough for every cell, then their cells,
 formats, merges, column widths and row heights, frozen panes, filters, conditional colours, input
 validations and charts. Each new tab carries developer metadata `kpi_reports_sheet` = its family (`run`,
-`review 2026-Q4`), as `splice.py` marks the .xlsx sheets, so a re-run replaces exactly the tabs of the
-families it writes; a user's tab (no marker) with a generated tab's name, compared ignoring case, is never
+`review 2026-Q4`, `closed 2026-10`, `ledger`), as `splice.py` marks the .xlsx sheets, so a re-run replaces
+exactly the tabs of the families it writes — a refresh (`run`, `review …`) never the Ledger tab nor a closed
+month's; a user's tab (no marker) with a generated tab's name, compared ignoring case, is never
 touched: the plan is refused (`TabTaken`).
 
 When the one body would pass `limit` (8 MB by default; Google refuses a body over 10 MB), the refresh is
@@ -124,13 +125,15 @@ def body_size(body: object) -> int:
 # --- the plan -----------------------------------------------------------------------------------------------
 
 def plan(sheets: list[Sheet], existing: Iterable[TabInfo], *, limit: int = LIMIT,
-         max_cells: int = MAX_CELLS) -> Plan:
+         max_cells: int = MAX_CELLS, replace: Iterable[str] = ()) -> Plan:
     """The batchUpdate bodies that put `sheets` into a spreadsheet whose tabs are `existing`: one body
-    when it is at most `limit` bytes, else the staged calls (see the module's docstring). Raises
-    TabTaken when a tab that stays has the name of a new one, and KpiError when the spreadsheet would
-    hold more than `max_cells` cells."""
+    when it is at most `limit` bytes, else the staged calls (see the module's docstring). The generated
+    tabs of the sheets' families go, and those of the families `replace` (closing a month replaces the
+    open month's `run` tabs by its `closed YYYY-MM` ones); the other families' stay. Raises TabTaken when
+    a tab that stays has the name of a new one, and KpiError when the spreadsheet would hold more than
+    `max_cells` cells."""
     existing = sorted(existing, key=lambda t: t.index)
-    families = {s.family for s in sheets}
+    families = {s.family for s in sheets} | set(replace)
     doomed = [t for t in existing if t.family in families or t.staging]
     kept = [t for t in existing if t not in doomed]
     names = {t.title.casefold(): t for t in kept}

@@ -22,7 +22,7 @@ import re
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
@@ -47,15 +47,15 @@ CT = {
 }
 
 
-def splice(original: Path, sheets: list[Sheet], target: Path) -> None:
+def splice(original: Path, sheets: list[Sheet], target: Path, replace: Collection[str] = ()) -> None:
     """Writes to `target` the user's workbook `original` with `sheets` added after the user's own
-    (replacing those a previous run added). Raises FileProblem when a user's sheet has the name of a
-    generated one."""
+    (replacing those of their families a previous run added, and those of the families `replace`). Raises
+    FileProblem when a user's sheet has the name of a generated one."""
     with tempfile.TemporaryDirectory(prefix="kpi-reports-") as folder:
         frame = draw(Path(folder) / "frame.xlsx", sheets)
         with open_zip(original) as src, zipfile.ZipFile(frame.path) as gen, _damaged(original):
             book = _Book(src, original)
-            book.remove_generated({sheet.family for sheet in sheets})
+            book.remove_generated({sheet.family for sheet in sheets} | set(replace))
             new = _Generated(gen)
             book.check_names(new.names, original)
             maps = book.merge_styles(new.styles)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from kpi_reports import files
@@ -22,9 +22,10 @@ def fingerprint(path: str | os.PathLike) -> tuple[int, int]:
 
 
 def write_back(path: str | os.PathLike, sheets: list[Sheet], read_as: tuple[int, int] | None = None,
-               backup: bool = False) -> Path | None:
-    """Adds `sheets` to the workbook at `path` (replacing those of an earlier run); returns the backup."""
-    return replace_checked(path, lambda target, tmp: splice(target, sheets, tmp), read_as, backup)
+               backup: bool = False, replace: Collection[str] = ()) -> Path | None:
+    """Adds `sheets` to the workbook at `path` (replacing those of an earlier run, and the generated sheets of
+    the families `replace`); returns the backup."""
+    return replace_checked(path, lambda target, tmp: splice(target, sheets, tmp, replace), read_as, backup)
 
 
 def replace_checked(path: str | os.PathLike, make: Callable[[Path, Path], None],

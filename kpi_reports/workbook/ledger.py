@@ -1,0 +1,125 @@
+"""Reading the Ledger sheet, and checking its chain: a row edited, deleted or inserted by hand is an error at
+its cell, so that nothing is closed or corrected on a ledger that is not the one `close` wrote."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from kpi_reports.enums import label
+from kpi_reports.ledger import COLUMNS, MONEY, Ledger, LedgerRow, fingerprint, row_hash
+from kpi_reports.messages import msg
+from kpi_reports.names import a1
+from kpi_reports.problems import Report
+from kpi_reports.workbook.cells import CellError, number, period
+from kpi_reports.workbook.fields import MISSING, Fields
+from kpi_reports.workbook.reader import Table
+
+_TEXT = ("employee_id", "name", "team", "closed_at", "closed_by", "version", "inputs", "fingerprint", "hash")
+
+
+def read_ledger(table: Table | None, report: Report) -> Ledger | None:
+    """The ledger's rows as written; every row that is not is reported (and left out of the ledger)."""
+    if table is None:
+        return None
+    cells, rows, fast = Fields(table, report), [], _Fast(table)
+    for r, values in table.rows:
+        row = fast.row(r, values) or _row(cells, r, values)
+        if row is not None:
+            rows.append(row)
+    ledger = Ledger(tuple(rows), table.sheet)
+    _check_chain(ledger, table, report)
+    return ledger
+
+
+def _row(cells: Fields, r: int, values: list) -> LedgerRow | None:
+    got: dict[str, object] = {key: cells.text(r, values, key, required=key != "inputs") for key in _TEXT}
+    got["no"] = cells.parse(r, values, "no", _whole)
+    got["period"] = cells.parse(r, values, "period", period)
+    got["corrects"] = cells.parse(r, values, "corrects", period, required=False) or ""
+    got["mode"] = cells.enum(r, values, "mode", "mode")
+    for key in MONEY:
+        got[key] = cells.parse(r, values, key, _money, required=key == "total")
+    if any(v is MISSING for v in got.values()):
+        return None
+    got["corrections"] = got["corrections"] or Decimal("0.00")
+    return LedgerRow(**got, row=r)
+
+
+class _Fast:
+    """A row as `close` writes it, read without a check per cell: None for anything else (`_row` then reads
+    it cell by cell and reports what does not fit)."""
+
+    def __init__(self, table: Table):
+        self.columns = [(key, table.columns.get(key)) for key in COLUMNS]
+        self.mode = {"live": "live", "test": "test", **{label("mode", m, "ru"): m for m in ("live", "test")}}
+
+    def row(self, r: int, values: list) -> LedgerRow | None:
+        n, got = len(values), {}
+        for key, col in self.columns:
+            value = values[col] if col is not None and col < n else ""
+            if key in MONEY:
+                if type(value) is not float:
+                    if value != "" or key == "total":
+                        return None
+                    value = None
+                else:
+                    value = Decimal(repr(value)).quantize(CENT)
+            elif key == "no":
+                if type(value) is not float or not value.is_integer() or value < 1:
+                    return None
+                value = int(value)
+            elif type(value) is not str:
+                return None
+            got[key] = value
+        got["mode"] = self.mode.get(got["mode"])
+        if got["mode"] is None or not _PERIOD.fullmatch(got["period"]) or not _PERIOD.fullmatch(got["corrects"] or
+                                                                                                "0000-01"):
+            return None
+        got["corrections"] = got["corrections"] or Decimal("0.00")
+        return LedgerRow(**got, row=r)
+
+
+_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+CENT = Decimal("0.01")
+
+
+def _whole(value: object) -> int:
+    n = number(value)
+    if n != n.to_integral_value() or n < 1:
+        raise CellError(msg("positive_count"))
+    return int(n)
+
+
+def _money(value: object) -> Decimal:
+    return number(value).quantize(Decimal("0.01"))
+
+
+def _check_chain(ledger: Ledger, table: Table, report: Report) -> None:
+    """Walks the rows in order: each must be numbered on from the one before and hash to its `hash` from the
+    previous row's; the first that is not is named, and the walk goes on from it, so each change is told once."""
+    previous, expected = "", 1
+    for row in ledger.rows:
+        where = {"sheet": table.sheet, "column": table.headers.get(table.columns["no"], "no")}
+        if row.no < expected:
+            report.add(msg("ledger_inserted", row=row.row + 1, period=row.period), **where,
+                       cell=a1(row.row, table.columns["no"]), found=str(row.no),
+                       expected=msg("ledger_number", no=expected), hint=msg("ledger_restore"))
+            continue
+        if row.no > expected:
+            report.add(msg("ledger_deleted", first=expected, last=row.no - 1), **where,
+                       cell=a1(row.row, table.columns["no"]), found=str(row.no),
+                       expected=msg("ledger_number", no=expected), hint=msg("ledger_restore"))
+        elif row.fingerprint != fingerprint(row.inputs) and "inputs" in table.columns:
+            _changed(report, table, row, table.columns["inputs"])
+        elif row_hash(previous, row) != row.hash:
+            _changed(report, table, row, None)
+        previous, expected = row.hash, row.no + 1
+
+
+def _changed(report: Report, table: Table, row: LedgerRow, col: int | None) -> None:
+    first, end = min(table.columns.values()), max(table.columns.values())
+    cell = a1(row.row, col) if col is not None else f"{a1(row.row, first)}:{a1(row.row, end)}"
+    header = table.headers.get(col, "") if col is not None else ""
+    report.add(msg("ledger_changed", cell=f"{table.sheet}!{cell}", period=row.period, id=row.employee_id),
+               sheet=table.sheet, cell=cell, column=header, found=msg("ledger_found_changed"),
+               expected=msg("ledger_as_closed", period=row.period), hint=msg("ledger_restore"))
