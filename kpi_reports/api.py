@@ -22,7 +22,7 @@ from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.report import period_report as _period_report
 from kpi_reports.engine.review import QuarterReview, previous_quarter, quarter_months
 from kpi_reports.engine.review import review as _review
-from kpi_reports.ledger import Ledger, months_before, tool_version
+from kpi_reports.ledger import Ledger, months_before
 from kpi_reports.messages import default_language, msg
 from kpi_reports.model import Correction, PeriodResult, Workbook
 from kpi_reports.problems import InvalidWorkbook, Problem, Report, UsageError
@@ -93,13 +93,13 @@ def corrections(wb: Workbook, period: str) -> dict[str, tuple[Correction, ...]]:
     corrections_months before it whose figures changed since they were closed; none for a closed month."""
     if wb.ledger is None or period in wb.ledger.closed:
         return {}
-    return closed_months.corrections(wb, period, tool_version())
+    return closed_months.corrections(wb, period)
 
 
 def closed_month(wb: Workbook, period: str) -> closed_months.ClosedMonth | None:
     """A closed month recomputed: when it was closed, and the people whose figures are no longer what the
     ledger says it paid; None for an open month."""
-    return closed_months.closed_month(wb, _known_period(wb, period), tool_version())
+    return closed_months.closed_month(wb, _known_period(wb, period))
 
 
 def trend_months(period: str) -> list[str]:

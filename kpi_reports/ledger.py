@@ -88,7 +88,12 @@ RU = {"no": "номер", "period": "период", "employee_id": "табель
 
 
 def row_hash(previous: str, row: LedgerRow) -> str:
-    return hashlib.sha256("\x1f".join([previous, *row.values()]).encode()).hexdigest()
+    return chain_hash(previous, row.values())
+
+
+def chain_hash(previous: str, values: list[str]) -> str:
+    """SHA-256 of the previous row's hash and a row's values in their canonical text."""
+    return hashlib.sha256("\x1f".join([previous, *values]).encode()).hexdigest()
 
 
 def fingerprint(inputs: str) -> str:
@@ -175,9 +180,20 @@ def inputs_text(items: Iterable[tuple[str, str | None]]) -> str:
     return "; ".join(f"{key}={_escape(value)}" for key, value in items)
 
 
+LINE = ("weight", "cutoff", "accelerator", "cap", "scope")
+"""A scheme line's fields, kept in one pair (`Schemes.revenue=0.4|0.8|1.2||individual`) to keep the text short."""
+
+
 def parse_inputs(text: str) -> dict[str, str | None]:
-    """The pairs of `inputs_text` back."""
-    return dict(_pairs(text))
+    """The pairs of `inputs_text` back; a scheme line's pair as one per field (`Schemes.revenue.weight`)."""
+    found: dict[str, str | None] = {}
+    for key, value in _pairs(text):
+        if key.startswith("Schemes.") and key.count(".") == 1:
+            found.update((f"{key}.{name}", part or None) for name, part in zip(LINE, (value or "").split("|"),
+                                                                                 strict=False))
+        else:
+            found[key] = value
+    return found
 
 
 def changed(old: str, new: str) -> list[tuple[str, str, str | None, str | None]]:

@@ -194,6 +194,9 @@ class Workbook:
     """The month whose terms these are (`in_force`); None: every month's."""
     ledger: Ledger | None = None
     """The Ledger sheet: what the closed months paid; None: no month has been closed."""
+    month_fingerprints: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Of the months read and the closed ones a run would recompute (`workbook.ledger.month_fingerprints`): of
+    the cells as the source gives them, so one spreadsheet read from another source has others."""
     locations: dict[str, tuple[str, Mapping[str, tuple[int, str]]]] = field(default_factory=dict)
     """Employees and Schemes: the sheet's name and where each column is (key → (index, header)), to name a cell."""
     _months: dict[str, Workbook] = field(default_factory=dict, init=False, repr=False, compare=False)

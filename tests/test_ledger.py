@@ -303,3 +303,18 @@ def test_close_killed_at_any_moment_leaves_the_workbook_as_it_was_or_fully_close
         outcomes.append("closed")
     assert outcomes[0] == "old" and outcomes[-1] == "closed"
     assert len(closed) > len(original)
+
+
+def test_a_closed_month_whose_inputs_are_unchanged_is_not_recomputed_and_a_changed_one_is(book, monkeypatch):
+    from kpi_reports.engine import ledger as closed_months
+    close(book, "2026-09")
+    close(book, "2026-10")
+    computed = []
+    real = closed_months.compute
+    monkeypatch.setattr(closed_months, "compute", lambda wb, period, **kw: computed.append(period) or real(
+        wb, period, **kw))
+    assert not pay(book, "2026-11")["E001"].corrections and computed == []  # both fingerprints as recorded
+    wb = kpi_reports.load(book, periods=["2026-12"])
+    assert "2026-09" not in wb.loaded and "2026-10" not in wb.loaded  # settled: their rows are not even read
+    edit(book, "Facts", "calls", 1, period="2026-09", employee_id="E002")
+    assert pay(book, "2026-11")["E002"].corrections[0].period == "2026-09" and computed == ["2026-09"]

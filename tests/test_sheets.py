@@ -64,6 +64,12 @@ def test_libreoffice_recalculates_every_formula_to_the_engines_figure(example, w
     ours = tmp_path / "ours.xlsx"
     write_workbook(ours, sheets)
     recalculated = values(soffice(poisoned(ours, tmp_path / "poisoned.xlsx"), "xlsx"))
+    assert recalculated_as_cached(sheets, recalculated) > 250  # every formula of nine payslips and the summary
+
+
+def recalculated_as_cached(sheets, recalculated: dict[str, list[list]]) -> int:
+    """Asserts that every formula of `sheets` recalculated (`values` of the recalculated file) to the value the
+    layout cached; returns how many formulas were checked."""
     checked = 0
     for sheet in sheets:
         got = recalculated[sheet.name]
@@ -74,7 +80,7 @@ def test_libreoffice_recalculates_every_formula_to_the_engines_figure(example, w
             else:
                 assert abs(D(str(theirs)) - cell.value) < D("0.000000001"), (sheet.name, cell, theirs)
             checked += 1
-    assert checked > 250  # every formula of nine payslips and the summary
+    return checked
 
 
 def test_a_large_team_gets_payslips_sheets_within_excels_page_break_limit(soffice, tmp_path, monkeypatch):

@@ -13,9 +13,7 @@ page's own (`kpi_reports.messages.text`).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -277,31 +275,12 @@ def test_the_private_folder_is_left_empty_after_closing(site):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory, site):
-    """Headless Chromium, as test_web_browser.py starts it (Debian's, nothing downloaded); it asks for the
-    server so that it quits before the server stops."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from test_web_browser import CHROMIUM_FLAGS, HEIGHT, WIDTH, viewport
+    """Headless Chromium, as test_web_browser.py starts it; it asks for the server so that it quits before the
+    server stops."""
+    from test_web_browser import chrome
 
-    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and chromedriver):
-        reason = "chromium or chromedriver not found on PATH: apt-get install chromium chromium-driver"
-        if os.environ.get("CI"):
-            pytest.fail(f"the browser tests need a browser: {reason}")
-        pytest.skip(reason)
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-                 f"--window-size={WIDTH},{HEIGHT}"):
-        options.add_argument(flag)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SE_OFFLINE", "true")
-        driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-    try:
-        viewport(driver, WIDTH, HEIGHT)
+    with chrome(tmp_path_factory) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def test_in_a_browser_the_close_button_downloads_the_closed_workbook_and_the_page_then_shows_it_closed(

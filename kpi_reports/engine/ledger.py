@@ -7,13 +7,12 @@ correction, with the inputs that changed (`Change`) as its reasons.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from kpi_reports.engine.compute import compute, test_totals
-from kpi_reports.ledger import Ledger, LedgerRow, changed, fingerprint, inputs_text, months_before
+from kpi_reports.ledger import LINE, Ledger, LedgerRow, changed, fingerprint, inputs_text, months_before
 from kpi_reports.model import (
     Cell,
     Change,
@@ -28,7 +27,6 @@ from kpi_reports.names import a1
 
 ZERO = Decimal("0.00")
 _EMPLOYEE = ("team", "scheme", "salary", "bonus_target", "commission_rate", "margin_rate", "manages", "mode")
-_LINE = ("weight", "cutoff", "accelerator", "cap", "scope")
 _SETTINGS = ("commission_kpi", "margin_rate", "prorate_bonus", "test_mode")
 
 
@@ -38,7 +36,7 @@ def inputs(wb: Workbook, r: EmployeeResult, period: str) -> str:
     """Every input the person's figures of `period` used, as `ledger.inputs_text`: their Employees row in
     force, their scheme version's lines, their Plans, Facts and TeamPlans rows, the team facts their team
     KPIs were measured on, and the Settings that matter."""
-    return inputs_text(_inputs(wb.in_force(period), r, period))
+    return inputs_text((key, value) for key, value in _inputs(wb.in_force(period), r, period) if value is not None)
 
 
 def _inputs(wb: Workbook, r: EmployeeResult, period: str) -> Iterator[tuple[str, str | None]]:
@@ -46,8 +44,7 @@ def _inputs(wb: Workbook, r: EmployeeResult, period: str) -> Iterator[tuple[str,
     for name in _EMPLOYEE:
         yield f"Employees.{name}", _text(getattr(e, name))
     for line in wb.schemes.get(e.scheme, []):
-        for name in _LINE:
-            yield f"Schemes.{line.kpi}.{name}", _text(getattr(line, name))
+        yield f"Schemes.{line.kpi}", "|".join(_text(getattr(line, name)) or "" for name in LINE)
         kpi = wb.kpis.get(line.kpi)
         if kpi is not None and kpi.formula is not None:
             yield f"KPIs.{line.kpi}.formula", kpi.formula.text
@@ -112,26 +109,6 @@ def _located(wb: Workbook, sheet: str, row: int, column: str) -> Cell | None:
     return Cell(name, a1(row, col), header)
 
 
-def month_fingerprint(wb: Workbook, period: str, version: str) -> str:
-    """SHA-256 of everything the month's computation uses — the people and schemes in force, the KPIs, the
-    month's Plans, TeamPlans and Facts rows, the Settings — and the tool's `version`: the same fingerprint
-    computes the same figures, so a closed month that has it need not be computed again."""
-    month = wb.in_force(period)
-    digest = hashlib.sha256(version.encode())
-    settings = replace(month.settings, cells={}, holidays=sorted(month.settings.holidays),
-                       workdays=sorted(month.settings.workdays))
-    parts = [repr(settings), *(repr(e) for e in sorted(month.employees.values(), key=lambda e: e.employee_id)),
-             repr(sorted(month.schemes.items())),
-             *(repr((k.kpi, k.title, k.group, k.formula and k.formula.text, k.direction, k.unit))
-               for _, k in sorted(month.kpis.items()))]
-    for rows in (month.plans, month.team_plans, month.facts):
-        parts += [repr((key, sorted(r.values.items()))) for (p, key), r in sorted(rows.items()) if p == period]
-    for part in parts:
-        digest.update(part.encode())
-        digest.update(b"\x1f")
-    return digest.hexdigest()
-
-
 # --- closing a month ------------------------------------------------------------------------------
 
 def closing_rows(wb: Workbook, result: PeriodResult, closed_at: str, closed_by: str,
@@ -139,21 +116,20 @@ def closing_rows(wb: Workbook, result: PeriodResult, closed_at: str, closed_by: 
     """The ledger rows that record `result` as paid: a pay row per person, then a row per correction it paid
     (unnumbered and unchained: `Ledger.appended` does that)."""
     stamp = {"closed_at": closed_at, "closed_by": closed_by, "version": version}
-    months = {m: month_fingerprint(wb, m, version)
-              for m in {result.period, *(c.period for r in result.employees for c in r.corrections)}}
+    months = wb.whole.month_fingerprints if wb.whole else wb.month_fingerprints
     rows = []
     for r in result.employees:
         e, text = r.employee, inputs(wb, r, result.period)
         rows.append(LedgerRow(0, result.period, e.employee_id, e.name, e.team, "test" if r.test_mode else "live",
                               r.salary, r.bonus, r.commission.amount, r.corrected, r.total, "", inputs=text,
-                              fingerprint=fingerprint(text), month_fingerprint=months[result.period], **stamp))
+                              fingerprint=fingerprint(text), month_fingerprint=months.get(result.period, ""), **stamp))
     for r in result.employees:
         e = r.employee
         for c in r.corrections:
             rows.append(LedgerRow(0, result.period, e.employee_id, e.name, e.team,
                                   "test" if r.test_mode else "live", None, None, None, c.amount, c.paid, c.period,
                                   inputs=c.inputs, fingerprint=fingerprint(c.inputs),
-                                  month_fingerprint=months[c.period], **stamp))
+                                  month_fingerprint=months.get(c.period, ""), **stamp))
     return rows
 
 
@@ -183,19 +159,22 @@ class ClosedMonth:
     differences: tuple[Difference, ...]
 
 
-def closed_month(wb: Workbook, period: str, version: str) -> ClosedMonth | None:
+def closed_month(wb: Workbook, period: str) -> ClosedMonth | None:
     """`period` as the ledger closed it, recomputed; None: it is open."""
     row = (wb.ledger.closed if wb.ledger else {}).get(period)
     if row is None:
         return None
-    return ClosedMonth(period, row.closed_at, row.closed_by, tuple(differences(wb, period, version)))
+    return ClosedMonth(period, row.closed_at, row.closed_by, tuple(differences(wb, period)))
 
 
-def differences(wb: Workbook, period: str, version: str) -> list[Difference]:
+def differences(wb: Workbook, period: str) -> list[Difference]:
     """The people of closed `period` whose figures now differ from the ledger's (empty: it stands). A month
-    whose fingerprint is the one it was last computed with (and by this `version`) is not computed again."""
+    whose fingerprint (`Workbook.month_fingerprints`) is the one it was last computed with, or that was not
+    read for that reason, is not computed again."""
     ledger = wb.ledger or Ledger()
-    if ledger.month_fingerprint(period) == month_fingerprint(wb, period, version):
+    recorded = ledger.month_fingerprint(period)
+    if (recorded and recorded == wb.month_fingerprints.get(period)) or (wb.loaded is not None and
+                                                                         period not in wb.loaded):
         return []
     settled = ledger.settled(period)
     result = compute(wb, period, views=False)
@@ -211,7 +190,7 @@ def differences(wb: Workbook, period: str, version: str) -> list[Difference]:
     return found
 
 
-def corrections(wb: Workbook, period: str, version: str) -> dict[str, tuple[Correction, ...]]:
+def corrections(wb: Workbook, period: str) -> dict[str, tuple[Correction, ...]]:
     """Per person, the corrections `period` (an open month) carries: every closed month of the
     Settings corrections_months before it, recomputed, less what it stands at in the ledger."""
     if wb.ledger is None:
@@ -220,7 +199,7 @@ def corrections(wb: Workbook, period: str, version: str) -> dict[str, tuple[Corr
     window = [m for m in months_before(period, wb.settings.corrections_months) if m in closed]
     found: dict[str, list[Correction]] = {}
     for month in window:
-        for d in differences(wb, month, version):
+        for d in differences(wb, month):
             amount = d.new - d.old
             paid = amount if amount > 0 or wb.settings.withhold_overpayment else ZERO
             found.setdefault(d.employee_id, []).append(Correction(month, amount, paid, d.changes, d.inputs))

@@ -2,12 +2,16 @@
 its cell, so that nothing is closed or corrected on a ledger that is not the one `close` wrote."""
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable, Collection
+from dataclasses import replace
 from decimal import Decimal
 
 from kpi_reports.enums import label
-from kpi_reports.ledger import COLUMNS, MONEY, Ledger, LedgerRow, fingerprint, row_hash
+from kpi_reports.ledger import COLUMNS, MONEY, Ledger, LedgerRow, chain_hash, fingerprint, tool_version
 from kpi_reports.messages import msg
+from kpi_reports.model import Workbook
 from kpi_reports.names import a1
 from kpi_reports.problems import Report
 from kpi_reports.workbook.cells import CellError, number, period
@@ -27,7 +31,7 @@ def read_ledger(table: Table | None, report: Report) -> Ledger | None:
         if row is not None:
             rows.append(row)
     ledger = Ledger(tuple(rows), table.sheet)
-    _check_chain(ledger, table, report)
+    _check_chain(ledger, table, report, fast.texts)
     return ledger
 
 
@@ -52,35 +56,83 @@ class _Fast:
     def __init__(self, table: Table):
         self.columns = [(key, table.columns.get(key)) for key in COLUMNS]
         self.mode = {"live": "live", "test": "test", **{label("mode", m, "ru"): m for m in ("live", "test")}}
+        self.texts: dict[int, list[str]] = {}
+        """Each row's values in their canonical text (`LedgerRow.values`), made as they are read."""
 
     def row(self, r: int, values: list) -> LedgerRow | None:
-        n, got = len(values), {}
+        n, got, texts = len(values), {}, []
         for key, col in self.columns:
             value = values[col] if col is not None and col < n else ""
             if key in MONEY:
                 if type(value) is not float:
                     if value != "" or key == "total":
                         return None
-                    value = None
+                    value, shown = None, ""
                 else:
-                    value = Decimal(repr(value)).quantize(CENT)
+                    value, shown = Decimal(repr(value)).quantize(CENT), f"{value:.2f}"
             elif key == "no":
                 if type(value) is not float or not value.is_integer() or value < 1:
                     return None
                 value = int(value)
+                shown = str(value)
             elif type(value) is not str:
                 return None
+            else:
+                shown = value = value.strip()
             got[key] = value
-        got["mode"] = self.mode.get(got["mode"])
+            texts.append(shown)
+        got["mode"] = texts[COLUMNS.index("mode")] = self.mode.get(got["mode"])
         if got["mode"] is None or not _PERIOD.fullmatch(got["period"]) or not _PERIOD.fullmatch(got["corrects"] or
                                                                                                 "0000-01"):
             return None
         got["corrections"] = got["corrections"] or Decimal("0.00")
+        self.texts[r] = texts[:-1]  # all but the hash
         return LedgerRow(**got, row=r)
 
 
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 CENT = Decimal("0.01")
+
+
+# --- a month's fingerprint ------------------------------------------------------------------------
+
+def month_fingerprints(tables: dict[str, Table], months: Collection[str] | None,
+                       in_force: Callable[[str], Workbook]) -> dict[str, str]:
+    """Per month of `months` (None: every month) that has rows, SHA-256 of everything its computation uses:
+    its Plans, TeamPlans and Facts rows as they are in the sheets, the people, schemes and KPIs in force
+    (`in_force(month)`), the Settings, and the tool's version. A closed month whose fingerprint is the one it
+    was last computed with computes as it did then, so its rows need not even be read again."""
+    raw: dict[str, hashlib._Hash] = {}
+    for key in ("Plans", "TeamPlans", "Facts"):
+        table = tables.get(key)
+        if table is None:
+            continue
+        col, months_of = table.columns.get("period"), {}
+        for _, values in table.rows:
+            value = values[col] if col is not None and col < len(values) else None
+            month = months_of.get(value) if value.__hash__ else None
+            if month is None:
+                try:
+                    month = period(value)
+                except CellError:
+                    continue  # reported where the row is read
+                if value.__hash__:
+                    months_of[value] = month
+            if months is None or month in months:
+                raw.setdefault(month, hashlib.sha256(repr((key, table.headers)).encode())).update(
+                    repr(values).encode())
+    version = tool_version()
+    return {month: _fingerprint(version, in_force(month), digest.hexdigest()) for month, digest in raw.items()}
+
+
+def _fingerprint(version: str, month: Workbook, rows: str) -> str:
+    s = month.settings
+    settings = replace(s, cells={}, holidays=sorted(s.holidays), workdays=sorted(s.workdays))
+    kpis = [(k.kpi, k.title, k.group, k.formula and k.formula.text, k.direction, k.unit)
+            for _, k in sorted(month.kpis.items())]
+    people = sorted(month.employees.values(), key=lambda e: e.employee_id)
+    text = repr((version, rows, settings, kpis, people, sorted(month.schemes.items())))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _whole(value: object) -> int:
@@ -94,7 +146,7 @@ def _money(value: object) -> Decimal:
     return number(value).quantize(Decimal("0.01"))
 
 
-def _check_chain(ledger: Ledger, table: Table, report: Report) -> None:
+def _check_chain(ledger: Ledger, table: Table, report: Report, texts: dict[int, list[str]]) -> None:
     """Walks the rows in order: each must be numbered on from the one before and hash to its `hash` from the
     previous row's; the first that is not is named, and the walk goes on from it, so each change is told once."""
     previous, expected = "", 1
@@ -111,7 +163,7 @@ def _check_chain(ledger: Ledger, table: Table, report: Report) -> None:
                        expected=msg("ledger_number", no=expected), hint=msg("ledger_restore"))
         elif row.fingerprint != fingerprint(row.inputs) and "inputs" in table.columns:
             _changed(report, table, row, table.columns["inputs"])
-        elif row_hash(previous, row) != row.hash:
+        elif chain_hash(previous, texts[row.row] if row.row in texts else row.values()) != row.hash:
             _changed(report, table, row, None)
         previous, expected = row.hash, row.no + 1
 
