@@ -12,6 +12,7 @@ refresh call `run` and only choose where the outcome goes.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import os
@@ -137,6 +138,14 @@ class Outcome:
         """The generated sheets laid out: payslips, summary, problems; the review's. Made when first asked for."""
         month = layout.sheets(self.report, self.lang, self.company, self.views) if self.report else []
         return (*month, *(layout.review_sheets(self.review, self.lang, self.company) if self.review else ()))
+
+    def without_workbook(self) -> Outcome:
+        """This outcome without the workbook it read (every input row: what a face that keeps outcomes, the
+        page, need not keep), with its payslips and sheets as laid out already (`cached_property` keeps them
+        in the instance's `__dict__`)."""
+        kept = dataclasses.replace(self, workbook=None)
+        kept.__dict__.update({k: v for k, v in self.__dict__.items() if k in ("views", "sheets")})
+        return kept
 
     def payslip_template(self) -> Path | None:
         """The template to print with (None: the bundled one); raises why the one Settings names cannot be."""

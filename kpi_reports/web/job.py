@@ -5,7 +5,6 @@ ledger has closed is shown, never written again; `close` closes an open one on s
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import io
 import zipfile
@@ -135,22 +134,10 @@ def process(upload: bytes, name: str, options: Options, folder: Path) -> Outcome
     ledger = outcome.workbook.ledger if outcome.workbook is not None else None
     closed = tuple(sorted((ledger.closed if ledger else {}).values(), key=lambda r: r.period, reverse=True))
     if outcome.closed is not None:  # its sheets stay as they were paid: nothing to write, nothing to download
-        return Outcome(name, path.suffix, _shown(outcome), _quarters(outcome.months), b"", closed)
+        return Outcome(name, path.suffix, outcome.without_workbook(), _quarters(outcome.months), b"", closed)
     with _sheet_taken():
         pipeline.write(outcome)
-    return Outcome(name, path.suffix, _shown(outcome), _quarters(outcome.months), path.read_bytes(), closed)
-
-
-def _shown(outcome: pipeline.Outcome) -> pipeline.Outcome:
-    """The run as the page keeps it: without the workbook model it read (every input row, which the page
-    never shows and `store.footprint` does not count: another month or a close reads the upload again),
-    with its payslips and sheets as they were laid out (`functools.cached_property` keeps them in the
-    instance's `__dict__`)."""
-    kept = dataclasses.replace(outcome, workbook=None)
-    for made in ("views", "sheets"):
-        if made in outcome.__dict__:
-            kept.__dict__[made] = outcome.__dict__[made]
-    return kept
+    return Outcome(name, path.suffix, outcome.without_workbook(), _quarters(outcome.months), path.read_bytes(), closed)
 
 
 def close(upload: bytes, name: str, period: str, lang: str, by: str, folder: Path) -> tuple[bytes, closing.Closing]:
