@@ -85,7 +85,15 @@ def period_report(wb: Workbook, period: str, as_of: dt.date | None = None,
         raise UsageError(msg("as_of_outside", as_of=as_of.isoformat(), period=period))
     report = _period_report(wb, period, as_of, test_mode)
     found = corrections(wb, period)
-    return replace(report, result=closed_months.with_corrections(report.result, found)) if found else report
+    if not found:
+        return report
+    here = {r.employee.employee_id for r in report.result.employees}
+    unpaid = [Problem(msg("correction_not_paid", id=who, month=c.period, amount=c.amount, period=period),
+                      sheet=wb.ledger.sheet, severity="warning") for who, cs in found.items() if who not in here
+              for c in cs]
+    result = closed_months.with_corrections(report.result, found)
+    return replace(report, result=replace(result, warnings=[*result.warnings, *unpaid]),
+                   warnings=[*report.warnings, *unpaid])
 
 
 def corrections(wb: Workbook, period: str) -> dict[str, tuple[Correction, ...]]:

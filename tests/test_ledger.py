@@ -318,3 +318,19 @@ def test_a_closed_month_whose_inputs_are_unchanged_is_not_recomputed_and_a_chang
     assert "2026-09" not in wb.loaded and "2026-10" not in wb.loaded  # settled: their rows are not even read
     edit(book, "Facts", "calls", 1, period="2026-09", employee_id="E002")
     assert pay(book, "2026-11")["E002"].corrections[0].period == "2026-09" and computed == ["2026-09"]
+
+
+def test_a_correction_for_someone_who_no_longer_works_is_a_warning_not_a_lost_amount(book):
+    close(book, "2026-10")
+    edit(book, "Facts", "revenue", 3_350_000, period="2026-10", employee_id="E001")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Employees"]
+    head = next(r for r in range(1, HEADER_ROW + 2) if ws.cell(r, 1).value == "employee_id")
+    col = ws.max_column + 1
+    ws.cell(head, col, "until")
+    ws.cell(next(r for r in range(head + 1, ws.max_row + 1) if ws.cell(r, 1).value == "E001"), col, "2026-10")
+    wb.save(book)
+    report = kpi_reports.period_report(kpi_reports.load(book), "2026-11")
+    assert "E001" not in {r.employee.employee_id for r in report.result.employees}
+    (warning,) = [w for w in report.warnings if w.sheet == "Ledger"]
+    assert "E001 has a correction for 2026-10 of 668.66" in warning.text("en")
