@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
+from functools import cached_property
 from importlib import metadata
 from typing import Literal
 
@@ -67,6 +68,14 @@ class LedgerRow:
     def values(self) -> list[str]:
         """The canonical text of every value the hash covers, in column order."""
         return [_canonical(getattr(self, name)) for name in HASHED]
+
+    @classmethod
+    def made(cls, values: dict[str, object], row: int) -> LedgerRow:
+        """The row of `values` (a value per field but `row`), made as `__init__` makes it, which only sets
+        fields, without its cost per field: the Ledger is read a row per person and month."""
+        made = object.__new__(cls)
+        made.__dict__.update(values, row=row)
+        return made
 
     def chained(self, previous: str) -> LedgerRow:
         """This row with its hash, chained to `previous` (the hash of the row before it; "" for the first)."""
@@ -124,7 +133,7 @@ class Ledger:
     sheet: str = "Ledger"
     """The sheet's name in the workbook."""
 
-    @property
+    @cached_property
     def closed(self) -> dict[str, LedgerRow]:
         """Each closed month's first pay row (when and by whom it was closed), by month."""
         found: dict[str, LedgerRow] = {}
@@ -135,7 +144,11 @@ class Ledger:
 
     def month_fingerprint(self, period: str) -> str:
         """The fingerprint a closed month was last computed with: that of the last row about it."""
-        return next((r.month_fingerprint for r in reversed(self.rows) if (r.corrects or r.period) == period), "")
+        return self._month_fingerprints.get(period, "")
+
+    @cached_property
+    def _month_fingerprints(self) -> dict[str, str]:
+        return {(r.corrects or r.period): r.month_fingerprint for r in self.rows}
 
     def pay(self, period: str) -> dict[str, LedgerRow]:
         """A closed month's pay rows, by employee id."""

@@ -26,8 +26,8 @@ def read_ledger(table: Table | None, report: Report) -> Ledger | None:
     if table is None:
         return None
     cells, rows, fast = Fields(table, report), [], _Fast(table)
-    for r, values in table.rows:
-        row = fast.row(r, values) or _row(cells, r, values)
+    for (r, values), got in zip(table.rows, fast.rows(), strict=True):
+        row = got or _row(cells, r, values)
         if row is not None:
             rows.append(row)
     ledger = Ledger(tuple(rows), table.sheet)
@@ -50,48 +50,59 @@ def _row(cells: Fields, r: int, values: list) -> LedgerRow | None:
 
 
 class _Fast:
-    """A row as `close` writes it, read without a check per cell: None for anything else (`_row` then reads
-    it cell by cell and reports what does not fit)."""
+    """The rows as `close` writes them, read a column at a time without a check per cell: a row with a value
+    that is not as `close` writes it is None (`_row` then reads it cell by cell and reports what does not fit)."""
 
     def __init__(self, table: Table):
-        self.columns = [(key, table.columns.get(key)) for key in COLUMNS]
+        self.table = table
         self.mode = {"live": "live", "test": "test", **{label("mode", m, "ru"): m for m in ("live", "test")}}
-        self.texts: dict[int, list[str]] = {}
+        self.texts: dict[int, tuple[str, ...]] = {}
         """Each row's values in their canonical text (`LedgerRow.values`), made as they are read."""
 
-    def row(self, r: int, values: list) -> LedgerRow | None:
-        n, got, texts = len(values), {}, []
-        for key, col in self.columns:
-            value = values[col] if col is not None and col < n else ""
-            if key in MONEY:
-                if type(value) is not float:
-                    if value != "" or key == "total":
-                        return None
-                    value, shown = None, ""
-                else:
-                    value, shown = Decimal(repr(value)).quantize(CENT), f"{value:.2f}"
-            elif key == "no":
-                if type(value) is not float or not value.is_integer() or value < 1:
-                    return None
-                value = int(value)
-                shown = str(value)
-            elif type(value) is not str:
-                return None
-            else:
-                shown = value = value.strip()
-            got[key] = value
-            texts.append(shown)
-        got["mode"] = texts[COLUMNS.index("mode")] = self.mode.get(got["mode"])
-        if got["mode"] is None or not _PERIOD.fullmatch(got["period"]) or not _PERIOD.fullmatch(got["corrects"] or
-                                                                                                "0000-01"):
-            return None
-        got["corrections"] = got["corrections"] or Decimal("0.00")
-        self.texts[r] = texts[:-1]  # all but the hash
-        return LedgerRow(**got, row=r)
+    def rows(self) -> list[LedgerRow | None]:
+        table, out = self.table, []
+        cells = [v for _, v in table.rows]
+        width = min(map(len, cells), default=0)
+        texts = [self._column(key, [v[col] for v in cells] if col is not None and col < width else
+                              [v[col] if col is not None and col < len(v) else "" for v in cells])
+                 for key, col in ((key, table.columns.get(key)) for key in COLUMNS)]
+        values = [_values(key, column) for key, column in zip(COLUMNS, texts, strict=True)]
+        for (r, _), shown, got in zip(table.rows, zip(*texts, strict=True), zip(*values, strict=True), strict=True):
+            if None in shown:
+                out.append(None)
+                continue
+            self.texts[r] = shown[:-1]  # all but the hash
+            out.append(LedgerRow.made(dict(zip(COLUMNS, got, strict=True)), r))
+        return out
+
+    def _column(self, key: str, values: list) -> list[str | None]:
+        """The column's values in their canonical text; None where a value is not as `close` writes it."""
+        if key in MONEY:
+            empty = None if key == "total" else ""
+            return [f"{x:.2f}" if type(x) is float else empty if x == "" else None for x in values]
+        if key == "no":
+            return [str(int(x)) if type(x) is float and x.is_integer() and x >= 1 else None for x in values]
+        texts = [x.strip() if type(x) is str else None for x in values]
+        if key == "mode":
+            return [self.mode.get(x) for x in texts]
+        if key in ("period", "corrects"):
+            return [x if x is not None and (_PERIOD.fullmatch(x) or x == "" and key == "corrects") else None
+                    for x in texts]
+        return texts
+
+
+def _values(key: str, texts: list[str | None]) -> list[object]:
+    """A column's field values from their canonical text (None stays None: such a row is read by `_row`)."""
+    if key == "no":
+        return [t and int(t) for t in texts]
+    if key in MONEY:
+        empty = ZERO if key == "corrections" else None
+        return [Decimal(t) if t else empty for t in texts]
+    return texts
 
 
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 
 # --- a month's fingerprint ------------------------------------------------------------------------
@@ -107,7 +118,7 @@ def month_fingerprints(tables: dict[str, Table], months: Collection[str] | None,
         table = tables.get(key)
         if table is None:
             continue
-        col, months_of = table.columns.get("period"), {}
+        col, months_of, head = table.columns.get("period"), {}, repr((key, table.headers)).encode()
         for _, values in table.rows:
             value = values[col] if col is not None and col < len(values) else None
             month = months_of.get(value) if value.__hash__ else None
@@ -119,20 +130,35 @@ def month_fingerprints(tables: dict[str, Table], months: Collection[str] | None,
                 if value.__hash__:
                     months_of[value] = month
             if months is None or month in months:
-                raw.setdefault(month, hashlib.sha256(repr((key, table.headers)).encode())).update(
-                    repr(values).encode())
-    version = tool_version()
-    return {month: _fingerprint(version, in_force(month), digest.hexdigest()) for month, digest in raw.items()}
+                digest = raw.get(month)
+                if digest is None:
+                    digest = raw[month] = hashlib.sha256(head)
+                digest.update(repr(values).encode())
+    version, shown = tool_version(), _Shown()
+    return {month: shown.fingerprint(version, in_force(month), digest.hexdigest()) for month, digest in raw.items()}
 
 
-def _fingerprint(version: str, month: Workbook, rows: str) -> str:
-    s = month.settings
-    settings = replace(s, cells={}, holidays=sorted(s.holidays), workdays=sorted(s.workdays))
-    kpis = [(k.kpi, k.title, k.group, k.formula and k.formula.text, k.direction, k.unit)
-            for _, k in sorted(month.kpis.items())]
-    people = sorted(month.employees.values(), key=lambda e: e.employee_id)
-    text = repr((version, rows, settings, kpis, people, sorted(month.schemes.items())))
-    return hashlib.sha256(text.encode()).hexdigest()
+class _Shown:
+    """The text of what a month's computation uses besides its rows; a person's terms are the same objects
+    from month to month, so each is put into text once."""
+
+    def __init__(self):
+        self.people: dict[int, tuple[object, str]] = {}
+
+    def person(self, e: object) -> str:
+        got = self.people.get(id(e))
+        if got is None:
+            got = self.people[id(e)] = (e, repr(e))  # e kept, so that its id is not reused
+        return got[1]
+
+    def fingerprint(self, version: str, month: Workbook, rows: str) -> str:
+        s = month.settings
+        settings = replace(s, cells={}, holidays=sorted(s.holidays), workdays=sorted(s.workdays))
+        kpis = [(k.kpi, k.title, k.group, k.formula and k.formula.text, k.direction, k.unit)
+                for _, k in sorted(month.kpis.items())]
+        people = [self.person(e) for _, e in sorted(month.employees.items())]
+        text = repr((version, rows, settings, kpis, people, sorted(month.schemes.items())))
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _whole(value: object) -> int:

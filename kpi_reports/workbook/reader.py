@@ -73,7 +73,8 @@ HINTS = {"file": "sheets_in_file", "spreadsheet": "tabs_in_spreadsheet"}
 def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
     """The standard sheets present in the workbook, by canonical key, and the problems met finding them.
 
-    Each sheet read is looked at in its XML first (`sheetxml.scan`), while calamine reads the one before it.
+    Each sheet read is looked at in its XML first (`sheetxml.scan`), while calamine reads the one before it;
+    the largest go first, so that the others are read while calamine reads them.
     """
     package = check_file(path)
     p = package.path
@@ -81,10 +82,9 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
         book = python_calamine.CalamineWorkbook.from_path(str(p))
     except _UNREADABLE as e:
         raise FileProblem(msg("not_a_workbook", reason=e), p) from None
-    wanted = sorted(input_sheets(book.sheet_names), key=lambda n: norm(n) not in _LARGE)
     with ThreadPoolExecutor(max_workers=2) as pool, open_zip(p) as zf:  # calamine reads without the interpreter
         scans, sheets = {}, {}
-        for name in wanted:
+        for name in sorted(input_sheets(book.sheet_names), key=lambda n: -zf.getinfo(package.sheets[n]).file_size):
             scans[name] = _scan(package, zf, name)
             sheets[name] = pool.submit(_sheet_rows, p, name)
         tables, report = tables_from_rows(book.sheet_names, lambda name: sheets[name].result())
@@ -163,10 +163,6 @@ def input_sheets(names: list[str]) -> list[str]:
         if spec:
             firsts.setdefault(spec.key, name)
     return [name for name in names if name in firsts.values()]
-
-
-_LARGE = {norm(name) for spec in schema.SHEETS if spec.open for name in spec.names()}
-"""Plans, TeamPlans and Facts: the sheets with a row per month and person, read first."""
 
 
 def _sheet_rows(path: Path, name: str) -> list[list]:
