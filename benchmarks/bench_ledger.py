@@ -5,20 +5,22 @@ closed months (whose recomputation for corrections is the cost), as the user wai
 
 The workbook has 13 months (2025-12..2026-12) of Plans and Facts; the closed copy has 2025-12..2026-11
 closed with `kpi_reports.closing.close` (built once into benchmarks/out/, before any timing). Timed, as fresh
-processes, best of `repeats`, interleaved so that machine noise hits all of them:
+processes, `repeats` times, interleaved so that machine noise hits all of them:
 
   floor      pandas.read_excel(closed copy, engine="calamine", sheet_name=[the input sheets and the Ledger]):
              what any implementation reads (not the closed months' own payslips and summaries)
   today      kpi-reports run WORKBOOK --period 2026-12 --json FILE      (no ledger)
   closed 12  kpi-reports run CLOSED --period 2026-12 --json FILE        (recomputes the 12 closed months)
 
-each with --dry-run (the figures) and writing the sheets into a copy (what `run` does by default).
---check exits 1 when "closed 12" exceeds 1.5× "today" (the issue's bound).
+each with --dry-run (the figures) and writing the sheets into a copy (what `run` does by default); the best
+and the median of the repeats are shown (this machine's noise is ±20%). --check exits 1 when "closed 12"
+exceeds 1.5× "today" (the issue's bound) by either.
 """
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -73,11 +75,11 @@ def measure(size: int, repeats: int) -> dict[str, float]:
     }
     shutil.copyfile(plain, copies["today"])
     shutil.copyfile(closed, copies["closed"])
-    best = dict.fromkeys(jobs, float("inf"))
+    times: dict[str, list[float]] = {name: [] for name in jobs}
     for _ in range(repeats):
         for name, args in jobs.items():
-            best[name] = min(best[name], timed(args))
-    return best
+            times[name].append(timed(args))
+    return times
 
 
 def main() -> None:
@@ -87,17 +89,21 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help=f"exit 1 above {BOUND}× today's run")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
-    best = measure(args.size, args.repeats)
-    print(f"| {args.size:,} people, run {PERIOD} | seconds | × today |")
-    print("|---|---:|---:|")
-    for name, seconds in best.items():
-        base = best["today --dry-run" if "dry" in name or name == "floor" else "today"]
-        print(f"| {name} | {seconds:.3f} | {seconds / base:.2f}× |")
+    times = measure(args.size, args.repeats)
+    best = {name: min(t) for name, t in times.items()}
+    middle = {name: statistics.median(t) for name, t in times.items()}
+    print(f"| {args.size:,} people, run {PERIOD} | best, s | × today | median, s | × today |")
+    print("|---|---:|---:|---:|---:|")
+    for name in times:
+        base = "today --dry-run" if "dry" in name or name == "floor" else "today"
+        print(f"| {name} | {best[name]:.3f} | {best[name] / best[base]:.2f}× | {middle[name]:.3f} | "
+              f"{middle[name] / middle[base]:.2f}× |")
     print(f"\nMachine: {machine('')}")
-    ratios = [best["closed 12 --dry-run"] / best["today --dry-run"], best["closed 12"] / best["today"]]
+    ratios = [of["closed 12" + dry] / of["today" + dry] for of in (best, middle) for dry in ("", " --dry-run")]
     if args.check:
         verdict = "ok" if max(ratios) <= BOUND else "FAIL"
-        print(f"\nCheck: {max(ratios):.2f}× today's run with 12 closed months (bound ≤ {BOUND}×): {verdict}")
+        print(f"\nCheck: at most {max(ratios):.2f}× today's run with 12 closed months, best or median "
+              f"(bound ≤ {BOUND}×): {verdict}")
         sys.exit(0 if verdict == "ok" else 1)
 
 

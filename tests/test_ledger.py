@@ -197,6 +197,19 @@ def test_an_intact_ledger_passes_check(book):
     assert errors(book) == []
 
 
+def test_ledger_rows_retyped_with_the_same_values_still_pass_check(book):
+    """Every row, a correction row among them, is then read cell by cell rather than as `close` wrote it."""
+    close(book, "2026-10")
+    edit(book, "Facts", "revenue", 3_350_000, period="2026-10", employee_id="E001")
+    close(book, "2026-11")
+    wb = openpyxl.load_workbook(book)
+    for no, _, _, name, *_ in wb["Ledger"].iter_rows(min_row=2):  # the number as text, the name with spaces
+        no.value, name.value = str(no.value), f" {name.value} "
+    wb.save(book)
+    assert errors(book) == []
+    assert [r.corrections for r in pay(book, "2026-12").values() if r.corrections] == []
+
+
 def test_a_ledger_figure_edited_by_hand_is_reported_with_its_row(book):
     closed_twice(book)
     edit(book, "Ledger", "bonus", 60000, no=3)

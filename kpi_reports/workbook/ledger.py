@@ -3,6 +3,7 @@ its cell, so that nothing is closed or corrected on a ledger that is not the one
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from collections.abc import Callable, Collection
 from dataclasses import replace
@@ -18,7 +19,9 @@ from kpi_reports.workbook.cells import CellError, number, period
 from kpi_reports.workbook.fields import MISSING, Fields
 from kpi_reports.workbook.reader import Table
 
-_TEXT = ("employee_id", "name", "team", "closed_at", "closed_by", "version", "inputs", "fingerprint", "hash")
+_TEXT = ("employee_id", "name", "team", "closed_at", "closed_by", "version", "inputs", "fingerprint",
+         "month_fingerprint", "hash")
+_OPTIONAL = ("inputs", "month_fingerprint")
 
 
 def read_ledger(table: Table | None, report: Report) -> Ledger | None:
@@ -31,12 +34,12 @@ def read_ledger(table: Table | None, report: Report) -> Ledger | None:
         if row is not None:
             rows.append(row)
     ledger = Ledger(tuple(rows), table.sheet)
-    _check_chain(ledger, table, report, fast.texts)
+    _check_chain(ledger, table, report, fast.chained)
     return ledger
 
 
 def _row(cells: Fields, r: int, values: list) -> LedgerRow | None:
-    got: dict[str, object] = {key: cells.text(r, values, key, required=key != "inputs") for key in _TEXT}
+    got: dict[str, object] = {key: cells.text(r, values, key, required=key not in _OPTIONAL) for key in _TEXT}
     got["no"] = cells.parse(r, values, "no", _whole)
     got["period"] = cells.parse(r, values, "period", period)
     got["corrects"] = cells.parse(r, values, "corrects", period, required=False) or ""
@@ -50,59 +53,55 @@ def _row(cells: Fields, r: int, values: list) -> LedgerRow | None:
 
 
 class _Fast:
-    """The rows as `close` writes them, read a column at a time without a check per cell: a row with a value
-    that is not as `close` writes it is None (`_row` then reads it cell by cell and reports what does not fit)."""
+    """The rows as `close` writes them, each checked in one step: its values put into their canonical text
+    by one format (`_FORMAT`) and hashed on from the row above; a row that hashes to its `hash` is as closed,
+    with nothing more to check. Any other row is None: `_row` then reads it cell by cell and reports what
+    does not fit, and `_check_chain` names what was changed."""
 
     def __init__(self, table: Table):
         self.table = table
         self.mode = {"live": "live", "test": "test", **{label("mode", m, "ru"): m for m in ("live", "test")}}
-        self.texts: dict[int, tuple[str, ...]] = {}
-        """Each row's values in their canonical text (`LedgerRow.values`), made as they are read."""
+        self.chained: dict[int, str] = {}
+        """The rows that hash as closed, each with the hash it was chained to (the row above's)."""
 
     def rows(self) -> list[LedgerRow | None]:
-        table, out = self.table, []
-        cells = [v for _, v in table.rows]
-        width = min(map(len, cells), default=0)
-        texts = [self._column(key, [v[col] for v in cells] if col is not None and col < width else
-                              [v[col] if col is not None and col < len(v) else "" for v in cells])
-                 for key, col in ((key, table.columns.get(key)) for key in COLUMNS)]
-        values = [_values(key, column) for key, column in zip(COLUMNS, texts, strict=True)]
-        for (r, _), shown, got in zip(table.rows, zip(*texts, strict=True), zip(*values, strict=True), strict=True):
-            if None in shown:
-                out.append(None)
-                continue
-            self.texts[r] = shown[:-1]  # all but the hash
-            out.append(LedgerRow.made(dict(zip(COLUMNS, got, strict=True)), r))
+        table = self.table
+        cols = [table.columns.get(key) for key in COLUMNS]
+        if None in cols or any(len(v) <= max(cols) for _, v in table.rows):
+            return [None] * len(table.rows)
+        get, out, previous = operator.itemgetter(*cols), [], ""
+        for r, values in table.rows:
+            got = get(values)
+            out.append(self._row(r, got, previous))
+            previous = got[-1] if type(got[-1]) is str else ""
         return out
 
-    def _column(self, key: str, values: list) -> list[str | None]:
-        """The column's values in their canonical text; None where a value is not as `close` writes it."""
-        if key in MONEY:
-            empty = None if key == "total" else ""
-            return [f"{x:.2f}" if type(x) is float else empty if x == "" else None for x in values]
-        if key == "no":
-            return [str(int(x)) if type(x) is float and x.is_integer() and x >= 1 else None for x in values]
-        texts = [x.strip() if type(x) is str else None for x in values]
-        if key == "mode":
-            return [self.mode.get(x) for x in texts]
-        if key in ("period", "corrects"):
-            return [x if x is not None and (_PERIOD.fullmatch(x) or x == "" and key == "corrects") else None
-                    for x in texts]
-        return texts
+    def _row(self, r: int, got: tuple, previous: str) -> LedgerRow | None:
+        no, mode, hashed = got[0], self.mode.get(got[_MODE]), got[-1]
+        if type(no) is not float or not no.is_integer() or mode is None:
+            return None
+        try:
+            text = _FORMAT % (int(no), *got[1:_MODE], mode, *got[_MODE + 1:-1])
+        except TypeError:  # a money cell that is not a number, or an empty one: read cell by cell
+            return None
+        if hashlib.sha256(f"{previous}\x1f{text}".encode()).hexdigest() != hashed:
+            return None
+        values = text.split("\x1f")
+        if len(values) != len(COLUMNS) - 1 or not _PERIOD.fullmatch(values[1]):
+            return None
+        fields = dict(zip(COLUMNS, values, strict=False))
+        fields.update(no=int(no), hash=hashed, **{key: Decimal(fields[key]) for key in MONEY})
+        self.chained[r] = previous
+        return LedgerRow.made(fields, r)
 
 
-def _values(key: str, texts: list[str | None]) -> list[object]:
-    """A column's field values from their canonical text (None stays None: such a row is read by `_row`)."""
-    if key == "no":
-        return [t and int(t) for t in texts]
-    if key in MONEY:
-        empty = ZERO if key == "corrections" else None
-        return [Decimal(t) if t else empty for t in texts]
-    return texts
+_MODE = COLUMNS.index("mode")
+_FORMAT = "\x1f".join("%s" if key not in MONEY else "%.2f" for key in COLUMNS[:-1])
+"""A row's values (all but its hash) in their canonical text (`LedgerRow.values`), when every money cell holds
+a number and every text cell text as `close` writes it: stripped, so that `%s` is the value itself."""
 
 
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-ZERO = Decimal("0.00")
 
 
 # --- a month's fingerprint ------------------------------------------------------------------------
@@ -172,7 +171,7 @@ def _money(value: object) -> Decimal:
     return number(value).quantize(Decimal("0.01"))
 
 
-def _check_chain(ledger: Ledger, table: Table, report: Report, texts: dict[int, list[str]]) -> None:
+def _check_chain(ledger: Ledger, table: Table, report: Report, chained: dict[int, str]) -> None:
     """Walks the rows in order: each must be numbered on from the one before and hash to its `hash` from the
     previous row's; the first that is not is named, and the walk goes on from it, so each change is told once."""
     previous, expected = "", 1
@@ -187,9 +186,11 @@ def _check_chain(ledger: Ledger, table: Table, report: Report, texts: dict[int, 
             report.add(msg("ledger_deleted", first=expected, last=row.no - 1), **where,
                        cell=a1(row.row, table.columns["no"]), found=str(row.no),
                        expected=msg("ledger_number", no=expected), hint=msg("ledger_restore"))
+        elif chained.get(row.row) == previous and row.row in chained:
+            pass  # as closed
         elif row.fingerprint != fingerprint(row.inputs) and "inputs" in table.columns:
             _changed(report, table, row, table.columns["inputs"])
-        elif chain_hash(previous, texts[row.row] if row.row in texts else row.values()) != row.hash:
+        elif chain_hash(previous, row.values()) != row.hash:
             _changed(report, table, row, None)
         previous, expected = row.hash, row.no + 1
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,8 +73,8 @@ HINTS = {"file": "sheets_in_file", "spreadsheet": "tabs_in_spreadsheet"}
 def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
     """The standard sheets present in the workbook, by canonical key, and the problems met finding them.
 
-    Each sheet read is looked at in its XML first (`sheetxml.scan`), while calamine reads the one before it;
-    the largest go first, so that the others are read while calamine reads them.
+    Each sheet read is looked at in its XML first (`sheetxml.scan`), while calamine reads the one before it,
+    the largest first: the Ledger (a `LATER` table) is then read while the others are validated.
     """
     package = check_file(path)
     p = package.path
@@ -82,18 +82,56 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
         book = python_calamine.CalamineWorkbook.from_path(str(p))
     except _UNREADABLE as e:
         raise FileProblem(msg("not_a_workbook", reason=e), p) from None
-    with ThreadPoolExecutor(max_workers=2) as pool, open_zip(p) as zf:  # calamine reads without the interpreter
-        scans, sheets = {}, {}
-        for name in sorted(input_sheets(book.sheet_names), key=lambda n: -zf.getinfo(package.sheets[n]).file_size):
-            scans[name] = _scan(package, zf, name)
-            sheets[name] = pool.submit(_sheet_rows, p, name)
-        tables, report = tables_from_rows(book.sheet_names, lambda name: sheets[name].result())
-        unwritable = package_problem(zf.namelist(), read_part(p, zf, "xl/workbook.xml", 2000))
+    pool = ThreadPoolExecutor(max_workers=3)  # calamine reads without the interpreter
+    try:
+        with open_zip(p) as zf:
+            scans, sheets = {}, {}
+            for name in sorted(input_sheets(book.sheet_names), key=lambda n: -zf.getinfo(package.sheets[n]).file_size):
+                scans[name] = _scan(package, zf, name)
+                sheets[name] = pool.submit(_sheet_rows, p, name)
+            unwritable = package_problem(zf.namelist(), read_part(p, zf, "xl/workbook.xml", 2000))
+        tables, report = tables_from_rows(book.sheet_names, lambda name: sheets[name].result(), later=LATER)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=False)  # a later table's sheet is still being read
     if unwritable is not None:
         report.add(unwritable)
     for name, found in scans.items():
-        _report_scan(report, name, found, next((t for t in tables.values() if t.sheet == name), None))
+        table = next((t for t in tables.values() if t.sheet == name), None)
+        if isinstance(table, Later):
+            table.then(functools.partial(_report_scan, report, name, found))
+        else:
+            _report_scan(report, name, found, table)
     return tables, report
+
+
+LATER = frozenset({schema.LEDGER.key})
+"""The tables made only when first asked for: the Ledger, which holds a row per person and closed month,
+is read while the others are validated."""
+
+
+class Later:
+    """A table still being read: `table` waits for it (and reports what `tables_from_rows` reports about a
+    sheet); `then` adds what is to be done with it once made."""
+
+    def __init__(self, sheet: str, make: Callable[[], Table | None]):
+        self.sheet, self._make, self._after = sheet, make, []
+
+    def then(self, after: Callable[[Table | None], None]) -> None:
+        self._after.append(after)
+
+    @functools.cached_property
+    def table(self) -> Table | None:
+        made = self._make()
+        for after in self._after:
+            after(made)
+        return made
+
+
+def made(table: Table | Later | None) -> Table | None:
+    """The table itself, waited for when it is still being read."""
+    return table.table if isinstance(table, Later) else table
 
 
 def _scan(package: Package, zf, sheet: str) -> sheetxml.Scan:
@@ -129,7 +167,7 @@ def _report_scan(report: Report, sheet: str, found: sheetxml.Scan, table: Table 
 
 
 def tables_from_rows(names: list[str], rows_of: RowsOf, report: Report | None = None,
-                     source_label: str = "file") -> tuple[dict[str, Table], Report]:
+                     source_label: str = "file", later: Collection[str] = ()) -> tuple[dict[str, Table], Report]:
     """The standard sheets among `names` (a workbook's sheets, a spreadsheet's tabs), by canonical key.
 
     Each sheet is matched to the standard ones through its English or Russian name; `rows_of` is asked
@@ -137,6 +175,7 @@ def tables_from_rows(names: list[str], rows_of: RowsOf, report: Report | None = 
     Problems (a missing sheet, two sheets for one table, no header row, a missing or repeated column) go
     into `report` (a new one by default), naming the sheet as it is called in the source and the cell.
     `source_label` ("file" or "spreadsheet") says how a missing sheet's hint calls the names listed.
+    A table of `later` is a `Later`: its rows are asked for, and its problems reported, when it is first used.
     """
     report = Report() if report is None else report
     tables: dict[str, Table] = {}
@@ -148,6 +187,9 @@ def tables_from_rows(names: list[str], rows_of: RowsOf, report: Report | None = 
                 report.add(msg("missing_sheet"), sheet=spec.key,
                            expected=msg("sheet_named", en=spec.key, ru=spec.ru),
                            hint=msg(HINTS[source_label], names=", ".join(names)))
+            continue
+        if spec.key in later:
+            tables[spec.key] = Later(found[0], functools.partial(_made_table, found[0], spec, rows_of, report))
             continue
         table = _table(found[0], spec, rows_of(found[0]), report)
         if table:
@@ -190,6 +232,10 @@ def _match_sheets(sheet_names: list[str], report: Report) -> dict[str, list[str]
             report.add(msg("two_sheets"), sheet=names[1], found=", ".join(names),
                        expected=msg("one_sheet", name=key), hint=msg("rename_one"))
     return found
+
+
+def _made_table(sheet: str, spec: schema.Sheet, rows_of: RowsOf, report: Report) -> Table | None:
+    return _table(sheet, spec, rows_of(sheet), report)
 
 
 def _table(sheet: str, spec: schema.Sheet, rows: list[list], report: Report) -> Table | None:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from kpi_reports import formula as formulas
-from kpi_reports.ledger import Ledger, corrected_months
+from kpi_reports.ledger import Ledger, corrected_months, months_before
 from kpi_reports.messages import msg
 from kpi_reports.model import MAX_KPIS, TEAM_SHARE, Cell, Employee, Kpi, SchemeLine, Settings, Workbook
 from kpi_reports.names import MAX_COLUMNS, norm
@@ -20,7 +20,7 @@ from kpi_reports.workbook import terms as terms_of
 from kpi_reports.workbook.cells import CellError, is_empty, period, shown, text_id
 from kpi_reports.workbook.fields import MISSING, Fields, did_you_mean, duplicate, kpi_names
 from kpi_reports.workbook.ledger import month_fingerprints, read_ledger
-from kpi_reports.workbook.reader import Table
+from kpi_reports.workbook.reader import Table, made
 from kpi_reports.workbook.rows import Rows
 from kpi_reports.workbook.settings import read_settings
 
@@ -34,7 +34,6 @@ def validate(tables: dict[str, Table], report: Report, source: str = "",
     """
     seen: set[str] = set()
     settings = read_settings(tables.get("Settings"), report)
-    ledger = read_ledger(tables.get("Ledger"), report)
     kpis = _kpis(tables["KPIs"], report) if "KPIs" in tables else {}
     found = _schemes(tables["Schemes"], kpis, report) if {"Schemes", "KPIs"} <= tables.keys() else None
     people = _employees(tables["Employees"], found, report) if "Employees" in tables else {}
@@ -44,7 +43,7 @@ def validate(tables: dict[str, Table], report: Report, source: str = "",
         _check_width(tables["Schemes"], found, people, report)
     teams = {e.team for e in employees.values()}
     fact_columns = _fact_columns(tables.get("Facts"))
-    fingerprints, periods = _closed_months(tables, ledger, periods, Workbook(
+    fingerprints, ledger, periods = _closed_months(tables, report, periods, Workbook(
         employees, kpis, schemes, {}, {}, {}, {}, settings, terms=terms, versions=versions))
     rows = Rows(report, periods, seen)
     plans = rows.read(tables.get("Plans"), "employee_id", employees.keys(), kpis, "unknown_employee")
@@ -63,16 +62,22 @@ def validate(tables: dict[str, Table], report: Report, source: str = "",
     return wb
 
 
-def _closed_months(tables: dict[str, Table], ledger: Ledger | None, periods: Collection[str] | None,
-                   terms: Workbook) -> tuple[dict[str, str], Collection[str] | None]:
-    """The fingerprint of each month read and of each closed month a run of `periods` recomputes, and the
-    months to read: `periods` and those closed months whose fingerprint is not the one they were last
-    computed with (the others compute as they did, and are left unread)."""
-    closed = (corrected_months(ledger, periods, terms.settings.corrections_months)
-              if periods is not None and ledger is not None else [])
-    fingerprints = month_fingerprints(tables, None if periods is None else {*periods, *closed}, terms.in_force)
+def _closed_months(tables: dict[str, Table], report: Report, periods: Collection[str] | None, terms: Workbook
+                   ) -> tuple[dict[str, str], Ledger | None, Collection[str] | None]:
+    """The fingerprint of each month read and of each closed month a run of `periods` recomputes, the ledger,
+    and the months to read: `periods` and those closed months whose fingerprint is not the one they were last
+    computed with (the others compute as they did, and are left unread). The fingerprints are made while the
+    Ledger sheet is still being read (`reader.Later`): of every month a run of `periods` may recompute."""
+    n = terms.settings.corrections_months
+    window = ({m for p in periods for m in months_before(p, n)} if periods is not None and "Ledger" in tables
+              else set())
+    fingerprints = month_fingerprints(tables, None if periods is None else {*periods, *window}, terms.in_force)
+    ledger = read_ledger(made(tables.get("Ledger")), report)
+    if periods is None:
+        return fingerprints, ledger, None
+    closed = corrected_months(ledger, periods, n) if ledger is not None else []
     changed = [m for m in closed if fingerprints.get(m) != ledger.month_fingerprint(m)]  # closed: a ledger
-    return fingerprints, None if periods is None else [*periods, *changed]
+    return {m: f for m, f in fingerprints.items() if m in periods or m in closed}, ledger, [*periods, *changed]
 
 
 def _locations(tables: dict[str, Table]) -> dict[str, tuple[str, dict[str, tuple[int, str]]]]:
