@@ -87,6 +87,9 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
         with open_zip(p) as zf:
             scans, sheets = {}, {}
             for name in sorted(input_sheets(book.sheet_names), key=lambda n: -zf.getinfo(package.sheets[n]).file_size):
+                if _spec_of(name).key in LATER:  # looked at too while the others are
+                    sheets[name] = pool.submit(_scanned_rows, package, name, scans)
+                    continue
                 scans[name] = _scan(package, zf, name)
                 sheets[name] = pool.submit(_sheet_rows, p, name)
             unwritable = package_problem(zf.namelist(), read_part(p, zf, "xl/workbook.xml", 2000))
@@ -98,11 +101,10 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
     if unwritable is not None:
         report.add(unwritable)
     for name, found in scans.items():
-        table = next((t for t in tables.values() if t.sheet == name), None)
+        _report_scan(report, name, found, next((t for t in tables.values() if t.sheet == name), None))
+    for table in tables.values():
         if isinstance(table, Later):
-            table.then(functools.partial(_report_scan, report, name, found))
-        else:
-            _report_scan(report, name, found, table)
+            table.then(lambda made, sheet=table.sheet: _report_scan(report, sheet, scans[sheet], made))
     return tables, report
 
 
@@ -132,6 +134,13 @@ class Later:
 def made(table: Table | Later | None) -> Table | None:
     """The table itself, waited for when it is still being read."""
     return table.table if isinstance(table, Later) else table
+
+
+def _scanned_rows(package: Package, sheet: str, scans: dict[str, sheetxml.Scan]) -> list[list]:
+    """`_sheet_rows` after `_scan`, in a thread of their own: its zlib and calamine run without the interpreter."""
+    with open_zip(package.path) as zf:
+        scans[sheet] = _scan(package, zf, sheet)
+    return _sheet_rows(package.path, sheet)
 
 
 def _scan(package: Package, zf, sheet: str) -> sheetxml.Scan:
