@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import operator
-import re
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from decimal import Decimal
@@ -86,11 +85,8 @@ class _Fast:
             return None
         if hashlib.sha256(f"{previous}\x1f{text}".encode()).hexdigest() != hashed:
             return None
-        values = text.split("\x1f")
-        if len(values) != len(COLUMNS) - 1 or not _PERIOD.fullmatch(values[1]):
-            return None
-        fields = dict(zip(COLUMNS, values, strict=False))
-        fields.update(no=int(no), hash=hashed, **{key: Decimal(fields[key]) for key in MONEY})
+        fields = dict(zip(COLUMNS, got, strict=True))
+        fields.update(no=int(no), mode=mode, **{key: Decimal(f"{fields[key]:.2f}") for key in MONEY})
         self.chained[r] = previous
         return LedgerRow.made(fields, r)
 
@@ -99,9 +95,6 @@ _MODE = COLUMNS.index("mode")
 _FORMAT = "\x1f".join("%s" if key not in MONEY else "%.2f" for key in COLUMNS[:-1])
 """A row's values (all but its hash) in their canonical text (`LedgerRow.values`), when every money cell holds
 a number and every text cell text as `close` writes it: stripped, so that `%s` is the value itself."""
-
-
-_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 # --- a month's fingerprint ------------------------------------------------------------------------
