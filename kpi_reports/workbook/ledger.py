@@ -62,6 +62,7 @@ class _Fast:
         self.mode = {"live": "live", "test": "test", **{label("mode", m, "ru"): m for m in ("live", "test")}}
         self.chained: dict[int, str] = {}
         """The rows that hash as closed, each with the hash it was chained to (the row above's)."""
+        self.money = _Money()
 
     def rows(self) -> list[LedgerRow | None]:
         table = self.table
@@ -86,9 +87,19 @@ class _Fast:
         if hashlib.sha256(f"{previous}\x1f{text}".encode()).hexdigest() != hashed:
             return None
         fields = dict(zip(COLUMNS, got, strict=True))
-        fields.update(no=int(no), mode=mode, **{key: Decimal(f"{fields[key]:.2f}") for key in MONEY})
+        fields["no"], fields["mode"] = int(no), mode
+        for key in MONEY:
+            fields[key] = self.money[fields[key]]
         self.chained[r] = previous
         return LedgerRow.made(fields, r)
+
+
+class _Money(dict):
+    """A money cell's number as Decimal, each made once: salaries, zeros and the like repeat down the ledger."""
+
+    def __missing__(self, value: float) -> Decimal:
+        self[value] = made = Decimal(f"{value:.2f}")
+        return made
 
 
 _MODE = COLUMNS.index("mode")
