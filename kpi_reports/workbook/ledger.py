@@ -67,7 +67,7 @@ class _Fast:
     def rows(self) -> list[LedgerRow | None]:
         table = self.table
         cols = [table.columns.get(key) for key in COLUMNS]
-        if None in cols or any(len(v) <= max(cols) for _, v in table.rows):
+        if None in cols or min((len(v) for _, v in table.rows), default=0) <= max(cols):
             return [None] * len(table.rows)
         get, out, previous = operator.itemgetter(*cols), [], ""
         for r, values in table.rows:
@@ -190,7 +190,7 @@ def _check_chain(ledger: Ledger, table: Table, report: Report, chained: dict[int
             report.add(msg("ledger_deleted", first=expected, last=row.no - 1), **where,
                        cell=a1(row.row, table.columns["no"]), found=str(row.no),
                        expected=msg("ledger_number", no=expected), hint=msg("ledger_restore"))
-        elif chained.get(row.row) == previous and row.row in chained:
+        elif row.row in chained and chained[row.row] == previous:
             pass  # as closed
         elif row.fingerprint != fingerprint(row.inputs) and "inputs" in table.columns:
             _changed(report, table, row, table.columns["inputs"])
