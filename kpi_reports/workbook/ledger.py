@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import operator
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from decimal import Decimal
 
@@ -111,10 +111,12 @@ a number and every text cell text as `close` writes it: stripped, so that `%s` i
 # --- a month's fingerprint ------------------------------------------------------------------------
 
 def month_fingerprints(tables: dict[str, Table], months: Collection[str] | None,
-                       in_force: Callable[[str], Workbook]) -> dict[str, str]:
+                       in_force: Callable[[str], Workbook],
+                       credited: Mapping[tuple[str, str], Mapping[str, object]] | None = None) -> dict[str, str]:
     """Per month of `months` (None: every month) that has rows, SHA-256 of everything its computation uses:
     its Plans, TeamPlans and Facts rows as they are in the sheets, the people, schemes and KPIs in force
-    (`in_force(month)`), the Settings, and the tool's version. A closed month whose fingerprint is the one it
+    (`in_force(month)`), the Settings, the metrics the lists credit (`credited`, by (month, person)), and the
+    tool's version. A closed month whose fingerprint is the one it
     was last computed with computes as it did then, so its rows need not even be read again."""
     raw: dict[str, hashlib._Hash] = {}
     for key in ("Plans", "TeamPlans", "Facts"):
@@ -137,6 +139,10 @@ def month_fingerprints(tables: dict[str, Table], months: Collection[str] | None,
                 if digest is None:
                     digest = raw[month] = hashlib.sha256(head)
                 digest.update(repr(values).encode())
+    for (month, emp_id), values in sorted((credited or {}).items()):
+        if months is None or month in months:
+            digest = raw.get(month) or raw.setdefault(month, hashlib.sha256(b"lists"))
+            digest.update(repr((emp_id, sorted(values.items()))).encode())
     version, shown = tool_version(), _Shown()
     return {month: shown.fingerprint(version, in_force(month), digest.hexdigest()) for month, digest in raw.items()}
 

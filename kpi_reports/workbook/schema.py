@@ -12,7 +12,7 @@ from kpi_reports import ledger
 from kpi_reports.enums import ENUMS
 from kpi_reports.names import norm
 
-Kind = Literal["text", "id", "amount", "rate", "period", "enum"]
+Kind = Literal["text", "id", "amount", "rate", "period", "enum", "date", "duration"]
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,51 @@ LEDGER = Sheet(ledger.NAME["en"], ledger.NAME["ru"], tuple(
     for key in ledger.COLUMNS), required=False)
 """What the closed months paid (`kpi_reports.ledger`): written by `close` alone, read by every command."""
 
-SHEETS = (EMPLOYEES, KPIS, SCHEMES, PLANS, TEAM_PLANS, FACTS, SETTINGS, LEDGER)
+_WHO = ("ответственный", "менеджер", "responsible", "responsible_user", "responsible_person", "assigned_to",
+        "manager", "owner", "оператор", "operator", "agent", "пользователь", "user", "кто_ответил")
+_WHEN = ("дата_и_время", "дата_время", "datetime", "date_time", "время")
+DEALS = Sheet("Deals", "Сделки", (
+    Column("employee", "сотрудник", aliases=_WHO),
+    Column("amount", "сумма", "amount", aliases=("бюджет", "budget", "сумма_сделки", "opportunity", "deal_amount",
+                                                 "price", "выручка", "revenue", "стоимость", "income")),
+    Column("stage", "этап", aliases=("стадия", "этап_сделки", "стадия_сделки", "статус", "статус_сделки", "status",
+                                     "stage_name", "deal_stage", "lead_status")),
+    Column("paid_on", "дата_оплаты", "date", required=False,
+           aliases=("payment_date", "paid_at", "paid_date", "дата_платежа", "оплачено", "дата_поступления_оплаты")),
+    Column("closed_on", "дата_закрытия", "date", required=False,
+           aliases=("closed_at", "close_date", "closing_date", "date_closed", "closedate", "дата_закрытия_сделки",
+                    "предполагаемая_дата_закрытия", "expected_close_date", "assumed_close_date")),
+    Column("margin", "маржа", "amount", required=False, aliases=("gross_margin", "маржинальный_доход", "прибыль",
+                                                                  "profit")),
+    Column("deal_id", "id_сделки", "id", required=False,
+           aliases=("id", "ид", "номер_сделки", "deal", "lead_id", "номер", "№", "id_лида")),
+), required=False)
+"""A row per deal, as a CRM exports it (amoCRM, Bitrix24): credited as deals, revenue and margin (`workbook.lists`)."""
+CALLS = Sheet("Calls", "Звонки", (
+    Column("employee", "сотрудник", aliases=_WHO),
+    Column("date", "дата", "date", aliases=(*_WHEN, "дата_звонка", "время_звонка", "время_начала", "начало",
+                                           "начало_звонка", "время_начала_звонка", "calldate", "call_date", "start", "start_time",
+                                           "started_at")),
+    Column("duration", "длительность", "duration",
+           aliases=("длительность_разговора", "время_разговора", "продолжительность", "длительность_звонка",
+                    "talk_time", "billsec", "call_duration", "duration_sec", "conversation_time", "разговор",
+                    "длительность(сек)", "длительность,сек", "время_разговора(сек)", "длительность_разговора,сек")),
+    Column("direction", "направление", required=False, aliases=("тип_звонка", "call_type", "направление_звонка", "тип")),
+    Column("status", "статус", required=False, aliases=("результат", "статус_звонка", "call_status", "disposition",
+                                                      "result")),
+), required=False)
+"""A row per call, as a telephony service logs it: calls long enough and answered are credited as calls."""
+ACTIVITIES = Sheet("Activities", "Активности", (
+    Column("employee", "сотрудник", aliases=_WHO),
+    Column("date", "дата", "date", aliases=(*_WHEN, "дата_выполнения", "дата_завершения", "completed_at",
+                                           "date_completed", "дата_события")),
+    Column("type", "тип", aliases=("тип_задачи", "тип_активности", "тип_события", "вид", "activity",
+                                   "activity_type", "task_type", "event_type", "событие")),
+), required=False)
+"""A row per event or task the CRM logs (a meeting, a proposal…): counted into the metric its type names."""
+LISTS = (DEALS, CALLS, ACTIVITIES)
+
+SHEETS = (EMPLOYEES, KPIS, SCHEMES, PLANS, TEAM_PLANS, FACTS, SETTINGS, LEDGER, *LISTS)
 
 # Settings keys, canonical first, with their Russian names.
 SETTING_KEYS: dict[str, str] = {
@@ -134,6 +178,8 @@ SETTING_KEYS: dict[str, str] = {
     "prorate_bonus": "пропорционально_премия",
     "corrections_months": "месяцев_перерасчёта",
     "withhold_overpayment": "удерживать_переплату",
+    "paid_stages": "этапы_оплаты",
+    "min_call_seconds": "мин_длительность_звонка",
 }
 
 

@@ -60,6 +60,8 @@ def read_settings(table: Table | None, report: Report) -> Settings:
         prorate_bonus=value("prorate_bonus", lambda v: _enum("switch", v) == "yes", False),
         corrections_months=value("corrections_months", _count, Settings.corrections_months),
         withhold_overpayment=value("withhold_overpayment", lambda v: _enum("switch", v) == "yes", True),
+        paid_stages=tuple(s.strip() for s in _LIST.split(text.get("paid_stages", "")) if s.strip()),
+        min_call_seconds=value("min_call_seconds", _seconds, 0),
         cells={k: table.cell(r, table.columns["value"]) for k, (r, _) in found.items() if "value" in table.columns},
     )
 
@@ -86,6 +88,17 @@ def _count(value: object) -> int:
         count = None
     if count is None or count != count.to_integral_value() or count < 1:
         raise CellError(msg("positive_count"))
+    return int(count)
+
+
+def _seconds(value: object) -> int:
+    """A whole number of seconds, 0 or more."""
+    try:
+        count = number(value)
+    except CellError:
+        count = None
+    if count is None or count != count.to_integral_value() or count < 0:
+        raise CellError(msg("seconds_count"))
     return int(count)
 
 

@@ -41,6 +41,7 @@ _COLUMN_FORMATS: dict[str, Format] = {
 }
 _NUM_FORMATS = {"money": "#,##0.00", "rate": "0.0%", "count": "#,##0", "percent": "0.0%", "number": "0.00",
                 "text": "@"}
+_LISTS = {s.key for s in schema.LISTS}
 _ENUM_COLUMNS = {("KPIs", "group"): "group", ("KPIs", "direction"): "direction", ("KPIs", "unit"): "unit",
                  ("Schemes", "scope"): "scope", ("Employees", "mode"): "mode"}
 
@@ -61,6 +62,12 @@ EXPLAIN = {
                  "A filled column named after a KPI overrides its formula. Optional worked_days: a short month's salary "
                  "is prorated by the month's working days.",
         "Settings": "key / value. language: ru or en; commission_kpi: the KPI commission is paid on (revenue).",
+        "Deals": "Optional: the CRM's deal export, pasted in as it is. A deal of a paid stage (Settings paid_stages) is "
+                 "credited to its person and the month it was paid (or closed): deals, revenue, margin.",
+        "Calls": "Optional: the telephony log, pasted in as it is. A call of at least Settings min_call_seconds "
+                 "(and answered, with a status column) counts in calls.",
+        "Activities": "Optional: the CRM's meetings, proposals and other events: each counts in the Facts metric "
+                      "its type names.",
     },
     "ru": {
         "Employees": "Строка на сотрудника. Премия — выплата при 100% по всем показателям; процент с продаж и "
@@ -80,6 +87,12 @@ EXPLAIN = {
                  "Заполненный столбец с кодом показателя заменяет его формулу. Необязательно: отработано_дней — "
                  "оклад неполного месяца пропорционально рабочим дням.",
         "Settings": "Ключ / значение. Язык: ru или en; показатель_комиссии — на чём считается процент (выручка).",
+        "Deals": "Необязательно: выгрузка сделок из CRM как есть. Сделка на этапе оплаты (Настройки этапы_оплаты) "
+                 "засчитывается сотруднику в месяц оплаты (или закрытия): сделки, выручка, маржа.",
+        "Calls": "Необязательно: журнал звонков телефонии как есть. Звонок не короче мин_длительность_звонка "
+                 "(и отвеченный, если есть столбец статуса) засчитывается в звонки.",
+        "Activities": "Необязательно: встречи, КП и другие события CRM: каждое засчитывается в метрику Фактов, "
+                      "названную его типом.",
     },
 }
 
@@ -92,6 +105,8 @@ def write_workbook(path: str | os.PathLike, data: WorkbookData, lang: str = "en"
                                               "strings_to_numbers": False})
         formats = {k: book.add_format({"num_format": v}) for k, v in _NUM_FORMATS.items()}
         formats["month"] = book.add_format({"num_format": "yyyy-mm"})
+        formats["day"] = book.add_format({"num_format": "dd.mm.yyyy"})
+        formats["moment"] = book.add_format({"num_format": "dd.mm.yyyy hh:mm:ss"})
         formats["title"] = book.add_format({"bold": True, "font_size": 14})
         formats["explain"] = book.add_format({"italic": True, "font_color": "#595959"})
         formats["header"] = book.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1})
@@ -134,8 +149,12 @@ def _write_cell(ws, r: int, c: int, sheet_key: str, key: str, value, sheet: Shee
     if isinstance(value, str):
         ws.write_string(r, c, value)
         return
+    if isinstance(value, dt.datetime):
+        ws.write_datetime(r, c, value, formats["moment"])
+        return
     if isinstance(value, dt.date):
-        ws.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), formats["month"])
+        day = sheet_key in _LISTS
+        ws.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), formats["day" if day else "month"])
         return
     kind = sheet.formats.get(key) or _COLUMN_FORMATS.get(key, "count")
     ws.write_number(r, c, float(value), formats[kind])

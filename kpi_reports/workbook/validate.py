@@ -12,10 +12,21 @@ from decimal import Decimal
 from kpi_reports import formula as formulas
 from kpi_reports.ledger import Ledger, corrected_months, months_before
 from kpi_reports.messages import msg
-from kpi_reports.model import MAX_KPIS, TEAM_SHARE, Cell, Employee, Kpi, SchemeLine, Settings, Workbook
+from kpi_reports.model import (
+    MAX_KPIS,
+    TEAM_SHARE,
+    Cell,
+    Credited,
+    Employee,
+    Kpi,
+    SchemeLine,
+    Settings,
+    Workbook,
+    terms_in_force,
+)
 from kpi_reports.names import MAX_COLUMNS, norm
 from kpi_reports.problems import Report
-from kpi_reports.workbook import schema
+from kpi_reports.workbook import lists, schema
 from kpi_reports.workbook import terms as terms_of
 from kpi_reports.workbook.cells import CellError, is_empty, period, shown, text_id
 from kpi_reports.workbook.fields import MISSING, Fields, did_you_mean, duplicate, kpi_names
@@ -43,15 +54,22 @@ def validate(tables: dict[str, Table], report: Report, source: str = "",
         _check_width(tables["Schemes"], found, people, report)
     teams = {e.team for e in employees.values()}
     fact_columns = _fact_columns(tables.get("Facts"))
+    found = _lists(tables, people, terms, kpis, fact_columns, settings)
+    credited = found and lists.credit(found, report, None if periods is None or "Ledger" in tables else periods)
     fingerprints, ledger, periods = _closed_months(tables, report, periods, Workbook(
-        employees, kpis, schemes, {}, {}, {}, {}, settings, terms=terms, versions=versions))
+        employees, kpis, schemes, {}, {}, {}, {}, settings, terms=terms, versions=versions), credited)
     rows = Rows(report, periods, seen)
     plans = rows.read(tables.get("Plans"), "employee_id", employees.keys(), kpis, "unknown_employee")
     team_plans = rows.read(tables.get("TeamPlans"), "team", teams, kpis, "unknown_team")
     facts = rows.read(tables.get("Facts"), "employee_id", employees.keys(), None, "unknown_employee")
+    if credited:
+        facts = lists.merge(facts, credited, report, periods)
+        seen.update(p for p, _ in credited.values if periods is None or p in periods)
+        fact_columns = {**lists.list_columns(found, credited), **fact_columns}
     wb = Workbook(employees, kpis, schemes, plans, team_plans, facts, fact_columns, settings, source,
                   periods=sorted(seen), loaded=None if periods is None else frozenset(periods), terms=terms,
-                  versions=versions, ledger=ledger, locations=_locations(tables), month_fingerprints=fingerprints)
+                  versions=versions, ledger=ledger, locations=_locations(tables), month_fingerprints=fingerprints,
+                  credited=credited)
     terms_of.check_months(wb, tables, report)
     if "Facts" in tables:
         wb.settings = _funnel(settings, fact_columns, report)
@@ -62,8 +80,19 @@ def validate(tables: dict[str, Table], report: Report, source: str = "",
     return wb
 
 
-def _closed_months(tables: dict[str, Table], report: Report, periods: Collection[str] | None, terms: Workbook
-                   ) -> tuple[dict[str, str], Ledger | None, Collection[str] | None]:
+def _lists(tables: dict[str, Table], people: dict[str, list[Employee]], terms: dict, kpis: dict[str, Kpi],
+           fact_columns: dict[str, Cell], settings: Settings) -> lists.Lists | None:
+    """The Deals, Calls and Activities sheets, with what their rows are credited as in this workbook."""
+    def works(emp_id: str, period: str) -> bool:
+        return not terms or terms_in_force(terms[emp_id], period) is not None
+
+    known = {*fact_columns, *kpis, *(m for k in kpis.values() if k.formula for m in k.formula.metrics)}
+    return lists.read_lists(tables, people, works, known, settings.language, settings.paid_stages,
+                            settings.min_call_seconds)
+
+
+def _closed_months(tables: dict[str, Table], report: Report, periods: Collection[str] | None, terms: Workbook,
+                   credited: Credited | None) -> tuple[dict[str, str], Ledger | None, Collection[str] | None]:
     """The fingerprint of each month read and of each closed month a run of `periods` recomputes, the ledger,
     and the months to read: `periods` and those closed months whose fingerprint is not the one they were last
     computed with (the others compute as they did, and are left unread). The fingerprints are made while the
@@ -71,7 +100,8 @@ def _closed_months(tables: dict[str, Table], report: Report, periods: Collection
     n = terms.settings.corrections_months
     window = ({m for p in periods for m in months_before(p, n)} if periods is not None and "Ledger" in tables
               else set())
-    fingerprints = month_fingerprints(tables, None if periods is None else {*periods, *window}, terms.in_force)
+    fingerprints = month_fingerprints(tables, None if periods is None else {*periods, *window}, terms.in_force,
+                                      credited and credited.values)
     ledger = read_ledger(made(tables.get("Ledger")), report)
     if periods is None:
         return fingerprints, ledger, None
