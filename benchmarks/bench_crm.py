@@ -10,12 +10,12 @@ stay), and three sheets hold the lists instead, a header in row 1 and a row per 
 
   Deals       deal_id, employee, amount, stage, closed_on     (about 70% "Closed - won")
   Calls       employee, date, duration, direction, status     (a date-time; 5–600 s; 60% answered)
-  Activities  employee, date, type                            (two per deal: meetings, then proposals)
+  Activities  employee, date, type                            (two per deal: 55% meetings, 45% proposals)
 
 spread unevenly over the managers (the head gets none), dated on October's weekdays and a few % in late
-September. It is written once with XlsxWriter in constant_memory mode into benchmarks/out/ (random.Random(
-seed): the same arguments give the same file), before any timing. Timed, as fresh processes, `repeats`
-times, interleaved so that machine noise hits both:
+September. It is written once, before any timing, with XlsxWriter in constant_memory mode into
+benchmarks/out/ (from random.Random(seed): the same arguments give the same file). Timed, as fresh
+processes, `repeats` times, interleaved so that machine noise hits both:
 
   floor  python-calamine: CalamineWorkbook.from_path(W), get_sheet_by_name(…).to_python() for Deals, Calls
          and Activities: what any implementation must read of the lists

@@ -28,14 +28,15 @@ from kpi_reports.model import Correction, PeriodResult, Workbook
 from kpi_reports.problems import InvalidWorkbook, Problem, Report, UsageError
 from kpi_reports.workbook.cells import CellError
 from kpi_reports.workbook.cells import period as parse_period
-from kpi_reports.workbook.reader import read_tables
+from kpi_reports.workbook.reader import few_collections, read_tables
 from kpi_reports.workbook.validate import validate
 
 
 def read(path: str | os.PathLike, periods: Collection[str] | None = None) -> tuple[Workbook, Report]:
     """The validated workbook (with only `periods`, or every month) and every problem found, unraised."""
-    tables, report = read_tables(path)
-    wb = validate(tables, report, source=str(path), periods=periods)
+    with few_collections():
+        tables, report = read_tables(path)
+        wb = validate(tables, report, source=str(path), periods=periods)
     wb.warnings = report.warnings
     report.language = wb.settings.language
     return wb, report

@@ -75,6 +75,30 @@ class Formula:
         return {n.id: norm(n.id) for n in ast.walk(self.tree) if isinstance(n, ast.Name)}
 
 
+def spreadsheet(formula: Formula, refs: Mapping[str, str]) -> str:
+    """The formula as a spreadsheet writes it, each metric (normalised key) replaced by `refs`' expression
+    for it (a cell, a COUNTIFS…): `meetings / calls` → `(B7)/(COUNTIFS(…))`."""
+    return _sheet(formula.tree, refs, formula.keys)
+
+
+def _sheet(node: ast.expr, refs: Mapping[str, str], keys: dict[str, str]) -> str:
+    if isinstance(node, ast.BinOp):
+        return f"({_sheet(node.left, refs, keys)}{_symbol_of(node.op)}{_sheet(node.right, refs, keys)})"
+    if isinstance(node, ast.UnaryOp):
+        return f"({'-' if isinstance(node.op, ast.USub) else '+'}{_sheet(node.operand, refs, keys)})"
+    if isinstance(node, ast.Constant):
+        return format(Decimal(str(node.value)), "f")
+    if isinstance(node, ast.Name):
+        return f"({refs[keys[node.id]]})"
+    if isinstance(node, ast.Call):
+        return f"{node.func.id.upper()}({','.join(_sheet(a, refs, keys) for a in node.args)})"
+    raise AssertionError(f"unchecked node {node!r}")
+
+
+def _symbol_of(op: ast.operator) -> str:
+    return {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(op)]
+
+
 def parse(text: str) -> Formula:
     if len(text) > MAX_LENGTH:
         raise FormulaError(msg("f_too_long", length=len(text), limit=MAX_LENGTH))

@@ -278,6 +278,9 @@ class KpiResult:
     factor: Decimal
     payout: Decimal
     rule: Rule
+    made_of: Formula | str | None = field(default=None, compare=False)
+    """How a person's own fact was made: the metric it is (a Facts column named like the KPI, or credited by a
+    list), or the formula over metrics; None for a team KPI's aggregate or a person without facts."""
 
 
 @dataclass(frozen=True)

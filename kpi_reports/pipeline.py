@@ -88,6 +88,8 @@ class Options:
     """en or ru; None: the workbook's Settings language, else the system's."""
     pay: bool = True
     """False: the quarter's review alone (`kpi-reports review`), no month's pay; only its months are read."""
+    credited: bool = False
+    """Also the Credited sheet: every Deals, Calls and Activities row, and what became of it."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,8 @@ class Outcome:
     @functools.cached_property
     def sheets(self) -> tuple[Sheet, ...]:
         """The generated sheets laid out: payslips, summary, problems; the review's. Made when first asked for."""
-        month = layout.sheets(self.report, self.lang, self.company, self.views) if self.report else []
+        month = layout.sheets(self.report, self.lang, self.company, self.views,
+                              self.options.credited) if self.report else []
         return (*month, *(layout.review_sheets(self.review, self.lang, self.company) if self.review else ()))
 
     def without_workbook(self) -> Outcome:

@@ -156,8 +156,11 @@ class _Period:
                             **self.blame(e, kpi, line, plan, fact, plans, facts), expected=msg("money_limit"),
                             hint=msg("figure_typo"))
             f = amount = ZERO
+        own = line.scope != "team" and facts is not None
+        made_of = (kpi.key if kpi.formula is None or facts.values.get(kpi.key) is not None else kpi.formula) if own \
+            else None
         return KpiResult(kpi.kpi, kpi.title, kpi.group, line.scope, kpi.unit, kpi.direction, line.weight,
-                         line.cutoff, line.accelerator, line.cap, plan, fact, c, f, pay.money(amount), rule)
+                         line.cutoff, line.accelerator, line.cap, plan, fact, c, f, pay.money(amount), rule, made_of)
 
     def blame(self, e: Employee, kpi: Kpi, line: SchemeLine, plan: Decimal | None, fact: Decimal | None,
               plans: Record | None, facts: Record | None) -> dict:

@@ -9,7 +9,7 @@ from kpi_reports.engine.compute import completions, compute
 from kpi_reports.engine.forecast import Forecast, forecast
 from kpi_reports.engine.weak import StageCount, WeakSpots, weak_spots, weakest_stage
 from kpi_reports.ledger import months_before
-from kpi_reports.model import PeriodResult, Workbook
+from kpi_reports.model import Credited, PeriodResult, Workbook
 from kpi_reports.problems import Problem
 
 
@@ -25,6 +25,8 @@ class PeriodReport:
     test_mode: bool
     """Everyone computed in test mode (the whole month marked); a pilot marks its people (EmployeeResult)."""
     warnings: list[Problem]
+    credited: Credited | None = None
+    """What the Deals, Calls and Activities lists credited (the payslips' live Facts formulas over them)."""
 
 
 def period_report(wb: Workbook, period: str, as_of: dt.date | None = None,
@@ -44,6 +46,7 @@ def period_report(wb: Workbook, period: str, as_of: dt.date | None = None,
         test_mode=all(r.test_mode for r in result.employees) if result.employees else bool(
             wb.settings.test_mode if test_mode is None else test_mode),
         warnings=result.warnings,
+        credited=wb.credited,
     )
 
 

@@ -128,7 +128,7 @@ class Sheet:
     colours: list[Colour] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     page: Page = field(default_factory=Page)
-    kind: Literal["payslips", "summary", "problems", "review", "ledger"] = "payslips"
+    kind: Literal["payslips", "summary", "problems", "review", "ledger", "credited"] = "payslips"
     family: str = "run"
     """Which command's sheets this one is among: a command's re-run replaces the generated sheets of its
     family and keeps the others' (`run`: payslips, summary, problems; `review 2026-Q4`: that review)."""

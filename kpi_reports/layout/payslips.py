@@ -7,12 +7,13 @@ another fact sees the pay change (the method: pay you can estimate in 30 seconds
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from kpi_reports import enums
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.layout import payslip_view as view
+from kpi_reports.layout.credited import fact_formula
 from kpi_reports.layout.model import LINE, STYLES, Page, Sheet, number_width, text_width, word_width
 from kpi_reports.layout.payslip_view import KpiLine, PayslipView
 from kpi_reports.messages import text
@@ -56,16 +57,17 @@ def payslips(report: PeriodReport, lang: str, company: str = "",
         rows += span
     parts.append(part)
     name = text("sheet_payslips", lang, period=report.result.period)
-    return [_sheet(name if n == 1 else f"{name} ({n})", part, lang) for n, part in enumerate(parts, 1)]
+    facts = functools.partial(fact_formula, report.credited, report.result.period)
+    return [_sheet(name if n == 1 else f"{name} ({n})", part, lang, facts) for n, part in enumerate(parts, 1)]
 
 
-def _sheet(name: str, people: list[tuple[EmployeeResult, PayslipView]], lang: str) -> Sheet:
+def _sheet(name: str, people: list[tuple[EmployeeResult, PayslipView]], lang: str, facts) -> Sheet:
     sheet = Sheet(name, widths=_widths([r for r, _ in people], lang), kind="payslips")
     row, breaks = 0, []
     for r, v in people:
         if row:
             breaks.append(row)
-        row = _block(sheet, row, r, v, lang) + 1
+        row = _block(sheet, row, r, v, lang, functools.partial(facts, r.employee.employee_id)) + 1
     sheet.page = Page(fit_width=True, row_breaks=tuple(breaks), print_area=(0, 0, max(row - 2, 0), COLUMNS - 1),
                       footer=text("page_footer", lang))
     return sheet
@@ -81,9 +83,11 @@ def _span(v: PayslipView) -> int:
         weak + 2 + 1
 
 
-def _block(sheet: Sheet, row: int, r: EmployeeResult, v: PayslipView, lang: str) -> int:
+def _block(sheet: Sheet, row: int, r: EmployeeResult, v: PayslipView, lang: str,
+           facts: Callable[[KpiResult], str | None] = lambda k: None) -> int:
     """Writes one employee's block from `row`; returns the row after it. Its words and figures are the
-    payslip view's `v` (layout/payslip_view.py), the ones the printed PDF shows."""
+    payslip view's `v` (layout/payslip_view.py), the ones the printed PDF shows; `facts` gives a KPI's live
+    Fact formula over the lists that credited it (`layout.credited.fact_formula`), if any."""
     e, labels = r.employee, v.labels
     if v.banner:
         sheet.merge(row, 0, COLUMNS - 1, v.banner, "banner")
@@ -102,7 +106,7 @@ def _block(sheet: Sheet, row: int, r: EmployeeResult, v: PayslipView, lang: str)
     first, refs = row + 1, {}
     for k, line in zip(r.kpis, v.kpis, strict=True):
         row += 1
-        _kpi_row(sheet, row, k, line, target, lang, refs)
+        _kpi_row(sheet, row, k, line, target, lang, refs, facts(k))
     payouts = f"{a1(first, 7)}:{a1(row, 7)}" if r.kpis else None
     row += 2
     row, proration = _pay(sheet, row, v, payouts, lang, refs)
@@ -118,14 +122,14 @@ def _block(sheet: Sheet, row: int, r: EmployeeResult, v: PayslipView, lang: str)
 
 
 def _kpi_row(sheet: Sheet, row: int, k: KpiResult, line: KpiLine, target: str, lang: str,
-             refs: dict[str, str]) -> None:
+             refs: dict[str, str], fact: str | None) -> None:
     n = row + 1
     c = f"E{n}"
     sheet.put(row, 0, line.title, style="text")
     sheet.fit(row, 0, 0, line.title, "text")
     sheet.put(row, 1, line.group, style="text")
     sheet.put(row, 2, line.plan.value, style=line.plan.style)
-    sheet.put(row, 3, line.fact.value, style=line.fact.style)
+    sheet.put(row, 3, line.fact.value, fact, line.fact.style)
     completion, rule, payout = _formulas(k.direction, k.cap, k.cutoff, k.accelerator, k.plan is None, lang)
     shown = line.completion.value
     sheet.put(row, 4, shown if shown is not None else "", completion.replace(R, str(n)), line.completion.style)

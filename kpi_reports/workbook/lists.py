@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
+import operator
 import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 from kpi_reports.messages import msg
-from kpi_reports.model import Cell, Credited, Employee, ListSource, Record
+from kpi_reports.model import Cell, Credited, Employee, ListRow, ListSource, Record
 from kpi_reports.names import norm
 from kpi_reports.problems import Report
 from kpi_reports.workbook.cells import CellError, is_empty, number, shown, text_id
-from kpi_reports.workbook.reader import Table
+from kpi_reports.workbook.reader import Later, Table, made
 
 PAID_STAGES = ("Успешно реализовано", "Closed - won", "Closed – won", "Closed — won", "Closed won", "Successfully realized", "Сделка успешна",
                "Успешная сделка", "Deal won", "Won", "Выиграна", "Оплачено", "Оплачена", "Paid", "Успешно")
@@ -177,6 +179,7 @@ class _Reader:
         self.table, self.report, self.people, self.works, self.periods = table, report, people, works, periods
         self.col = table.columns
         self._months: dict[object, str] = {}
+        self.paid: dict[object, bool] = {}
 
     def get(self, values: list, key: str) -> object:
         col = self.col.get(key)
@@ -226,6 +229,12 @@ class _Reader:
             return self.bad(r, key, value, "negative_amount", msg("zero_or_more"))
         return amount
 
+    def quietly(self, report: Report) -> _Reader:
+        """This reader reporting into `report` (a tally's first row, judged for all of them)."""
+        other = _Reader(self.table, report, self.people, self.works, self.periods)
+        other._months = self._months
+        return other
+
     def unread(self, month: str | None) -> bool:
         """A row of a month not read (`periods`): its other cells are left for `check`."""
         return self.periods is not None and month is not None and month not in self.periods
@@ -243,7 +252,11 @@ def judge_deal(rd: _Reader, r: int, values: list, paid: frozenset[str], names: d
     month = rd.month(r, values, key)
     if rd.unread(month):
         return None
-    is_paid = norm(stage) in paid
+    is_paid = rd.paid.get(stage) if stage.__hash__ else None
+    if is_paid is None:
+        is_paid = norm(stage) in paid
+        if stage.__hash__:
+            rd.paid[stage] = is_paid
     if is_paid and month is None and is_empty(rd.get(values, key)):
         where = next((k for k in ("paid_on", "closed_on") if k in rd.col), None)
         if where:
@@ -262,7 +275,7 @@ def judge_deal(rd: _Reader, r: int, values: list, paid: frozenset[str], names: d
     return Verdict(emp_id, month, names["deals"], amount=amount, margin=margin, ref=ref, plain=plain)
 
 
-def judge_call(rd: _Reader, r: int, values: list, least: int, status: Callable[[object], bool | None],
+def judge_call(rd: _Reader, r: int, values: list, *, least: int, status: Callable[[object], bool | None],
                names: dict[str, str]) -> Verdict | None:
     """A call: counted in its month when at least `least` seconds long and, with a status column, answered."""
     emp_id = rd.person(r, values)
@@ -289,7 +302,8 @@ def judge_call(rd: _Reader, r: int, values: list, least: int, status: Callable[[
     return Verdict(emp_id, month, names["calls"], plain=plain)
 
 
-def judge_activity(rd: _Reader, r: int, values: list, metric_of: Callable[[object], str | None]) -> Verdict | None:
+def judge_activity(rd: _Reader, r: int, values: list, *, metric_of: Callable[[object], str | None]
+                   ) -> Verdict | None:
     """An activity: counted in its month into the metric its type names."""
     emp_id = rd.person(r, values)
     month = rd.month(r, values, "date")
@@ -312,36 +326,52 @@ def judge_activity(rd: _Reader, r: int, values: list, metric_of: Callable[[objec
 
 @dataclass
 class Lists:
-    """The list sheets of a workbook and how their rows are judged: `credit` adds them up, `rows` (for the
-    Credited sheet) tells each row's verdict."""
+    """The list sheets of a workbook and how their rows are judged: `credit` adds them up, `verdicts` (for
+    the Credited sheet too) tells each row's. A sheet still being read (`reader.Later`) is waited for when
+    its rows are first needed."""
 
-    tables: dict[str, Table]
+    found: dict[str, Table | Later]
     people: People
     works: Callable[[str, str], bool]
     paid: frozenset[str]
     least: int
     names: dict[str, str]
     """Canonical metric (deals, revenue, margin, calls, meetings, proposals) → its name in this workbook."""
-    known: frozenset[str]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The lists present, smallest first as they are likely to be read (Calls last)."""
+        return tuple(k for k in ("Deals", "Activities", "Calls") if k in self.found)
+
+    @functools.cached_property
+    def tables(self) -> dict[str, Table]:
+        """The lists whose header was found (each waited for while being read), in `keys` order."""
+        return {k: t for k in self.keys if (t := self.table(k)) is not None}
+
+    def table(self, key: str) -> Table | None:
+        """The list, waited for while being read; None without its header or a required column (reported)."""
+        t = made(self.found[key])
+        return t if t is not None and all(c.key in t.columns for c in t.spec.columns if c.required) else None
 
     def verdicts(self, key: str, report: Report, periods: Collection[str] | None = None
-                 ) -> Iterator[tuple[int, list, Verdict]]:
-        table = self.tables[key]
+                 ) -> Iterator[tuple[int, list, Verdict, int]]:
+        """(row, its cells, verdict, how many rows it stands for): calls and activities whose dates are dates
+        and durations numbers are judged once per distinct (person, month, …) they share."""
+        table = self.table(key)
         rd = _Reader(table, report, self.people, self.works, periods)
         if key == "Deals":
             for r, values in table.rows:
                 if (v := judge_deal(rd, r, values, self.paid, self.names)) is not None:
-                    yield r, values, v
-        elif key == "Calls":
+                    yield r, values, v, 1
+            return
+        if key == "Calls":
             status = _Statuses(rd, report)
-            for r, values in table.rows:
-                if (v := judge_call(rd, r, values, self.least, status, self.names)) is not None:
-                    yield r, values, v
+            judge = functools.partial(judge_call, least=self.least, status=status, names=self.names)
+            shared = ("date", "employee", "status")
         else:
-            metric_of = self.activity_metric()
-            for r, values in table.rows:
-                if (v := judge_activity(rd, r, values, metric_of)) is not None:
-                    yield r, values, v
+            judge = functools.partial(judge_activity, metric_of=self.activity_metric())
+            shared = ("date", "employee", "type")
+        yield from _tallied(rd, table, judge, shared, self.least if key == "Calls" else None)
 
     def activity_metric(self) -> Callable[[object], str | None]:
         words = {norm(w): metric for metric, ws in ACTIVITY_WORDS.items() for w in ws}
@@ -355,6 +385,50 @@ class Lists:
             cache[value] = found
             return found
         return metric_of
+
+
+def _tallied(rd: _Reader, table: Table, judge: Callable, shared: tuple[str, ...], least: int | None
+             ) -> Iterator[tuple[int, list, Verdict, int]]:
+    """Rows whose date is a date (and duration a number) tallied by their (month, person, …) cells, each
+    tally judged once on its first row; the other rows, and a tally whose person is not found (whose every
+    cell is to be named), judged one by one."""
+    date, emp = table.columns[shared[0]], table.columns["employee"]
+    cells = operator.itemgetter(*(c for k in shared[1:] if (c := table.columns.get(k)) is not None))
+    length = table.columns.get("duration") if least is not None else None
+    tally: dict[tuple, list] = {}
+    slow = []
+    for r, values in table.rows:
+        when = values[date]
+        kind = type(when)
+        if kind is dt.datetime or kind is dt.date:
+            if length is None:
+                key = (when.year, when.month, cells(values))
+            elif type(span := values[length]) in (int, float) and 0 <= span < 10**7:
+                key = (when.year, when.month, cells(values), span >= least)
+            else:
+                slow.append((r, values))
+                continue
+            got = tally.get(key)
+            if got is None:
+                tally[key] = [r, values, 1]
+            else:
+                got[2] += 1
+        else:
+            slow.append((r, values))
+    quiet, redo = Report(), set()
+    for key, (r, values, n) in tally.items():
+        v = judge(rd.quietly(quiet), r, values)
+        if v is not None and v.employee_id is None:
+            redo.add(values[emp])
+        elif v is not None:
+            yield r, values, v, n
+    seen = {r for r, _ in slow}
+    for r, values in table.rows if redo else ():
+        if values[emp] in redo and r not in seen:
+            slow.append((r, values))
+    for r, values in slow:
+        if (v := judge(rd, r, values)) is not None:
+            yield r, values, v, 1
 
 
 class _Statuses:
@@ -376,37 +450,69 @@ class _Statuses:
         return got
 
 
-def read_lists(tables: dict[str, Table], employees: dict[str, list[Employee]], works: Callable[[str, str], bool],
-               known: Collection[str], lang: str | None, paid_stages: tuple[str, ...], least: int) -> Lists | None:
+def read_lists(tables: dict[str, Table | Later], employees: dict[str, list[Employee]],
+               works: Callable[[str, str], bool], known: Collection[str], lang: str | None,
+               paid_stages: tuple[str, ...], least: int) -> Lists | None:
     """The list sheets present, with how each row will be judged; None when the workbook has none."""
     found = {k: t for k in ("Deals", "Calls", "Activities") if (t := tables.get(k)) is not None}
     if not found:
         return None
     names = {c: metric_name(c, known, lang) for c in METRIC_NAMES}
     paid = frozenset(norm(s) for s in (paid_stages or PAID_STAGES))
-    return Lists(found, People(employees), works, paid, least, names, frozenset(known))
+    return Lists(found, People(employees), works, paid, least, names)
 
 
 def credit(lists: Lists, report: Report, periods: Collection[str] | None) -> Credited:
     """Every list row of `periods` (None: of every month) added up per (month, person, metric)."""
-    out = Credited()
-    for key in lists.tables:
+    out = Credited(rows=functools.partial(_explain, lists))
+    for key in lists.keys:
+        table = lists.table(key)
+        if table is None:
+            continue
+        if key == "Deals" and not {"paid_on", "closed_on"} & table.columns.keys():
+            report.add(msg("missing_column"), **table.header_cell(0).where(), found=", ".join(table.headers.values()),
+                       expected=msg("list_no_date_column"))
+            continue
         _credit_list(lists, key, report, periods, out)
     return out
 
 
+def _one_by_one(lists: Lists, key: str, report: Report) -> Iterator[tuple[int, list, Verdict, int]]:
+    """Every row's own verdict, in the sheet's order."""
+    table = lists.table(key)
+    rd = _Reader(table, report, lists.people, lists.works, None)
+    if key == "Deals":
+        yield from lists.verdicts(key, report)
+        return
+    judge = (functools.partial(judge_call, least=lists.least, status=_Statuses(rd, report), names=lists.names)
+             if key == "Calls" else functools.partial(judge_activity, metric_of=lists.activity_metric()))
+    for r, values in table.rows:
+        if (v := judge(rd, r, values)) is not None:
+            yield r, values, v, 1
+
+
+def _explain(lists: Lists) -> Iterator[ListRow]:
+    """Every row of every list, of every month, with what became of it (its problems were reported already)."""
+    quiet = Report()
+    for key, table in lists.tables.items():
+        col = table.columns["employee"]
+        for r, values, v, _ in _one_by_one(lists, key, quiet):
+            yield ListRow(table.sheet, r, shown(values[col]) if col < len(values) else "", v.employee_id, v.period,
+                          v.metric, v.reason, v.found, v.amount, v.ref)
+
+
 def _credit_list(lists: Lists, key: str, report: Report, periods, out: Credited) -> None:
-    table, values_of = lists.tables[key], out.values
+    table, values_of = lists.table(key), out.values
     spellings: dict[str, set] = {}
     covered: dict[str, set[str]] = {}  # metric → the months the list has rows in
     paid_texts, answered, kinds = set(), set(), {}
-    emp_col = table.columns["employee"]
-    for _, values, v in lists.verdicts(key, report, periods):
+    emp_col, deals = table.columns["employee"], _metrics(lists, table, key, None)
+    for _, values, v, n in lists.verdicts(key, report, periods):
         if v.employee_id is not None:
             spellings.setdefault(v.employee_id, set()).add(values[emp_col])
         if v.period is None:
             continue
-        metrics = _metrics(lists, key, v)
+        metrics = deals if key == "Deals" else _metrics(lists, table, key, v)
         for m in metrics:
             covered.setdefault(m, set()).add(v.period)
         if v.reason is not None:
@@ -424,7 +530,7 @@ def _credit_list(lists: Lists, key: str, report: Report, periods, out: Credited)
                 answered.add(values[table.columns["status"]])
             if key == "Activities":
                 kinds.setdefault(v.metric, set()).add(values[table.columns["type"]])
-            got[v.metric] = got.get(v.metric, 0) + 1
+            got[v.metric] = got.get(v.metric, 0) + n
         if not v.plain:
             out.value_only.update((v.period, v.employee_id, m) for m in metrics)
     for m, months in covered.items():  # a month the list covers: its people without rows there did none
@@ -439,14 +545,14 @@ def _credit_list(lists: Lists, key: str, report: Report, periods, out: Credited)
     out.covered.update(covered)
 
 
-def _metrics(lists: Lists, key: str, v: Verdict) -> tuple[str, ...]:
+def _metrics(lists: Lists, table: Table, key: str, v: Verdict | None) -> tuple[str, ...]:
+    """What a row of the list counts in: deals, revenue (and margin); calls; its activity's metric."""
+    n = lists.names
     if key == "Deals":
-        n = lists.names
-        return (n["deals"], n["revenue"], n["margin"]) if "margin" in lists.tables["Deals"].columns else (
-            n["deals"], n["revenue"])
+        return (n["deals"], n["revenue"], n["margin"]) if "margin" in table.columns else (n["deals"], n["revenue"])
     if key == "Calls":
-        return (lists.names["calls"],)
-    return (v.metric,) if v.metric else ()
+        return (n["calls"],)
+    return (v.metric,) if v and v.metric else ()
 
 
 def _sources(lists: Lists, key: str, table: Table, out: Credited, paid: set, answered: set,

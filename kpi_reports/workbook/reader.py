@@ -7,8 +7,11 @@ is the .xlsx source (python-calamine), `kpi_reports.gsheets.source` the Google S
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import os
+import threading
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -108,9 +111,35 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
     return tables, report
 
 
-LATER = frozenset({schema.LEDGER.key})
-"""The tables made only when first asked for: the Ledger, which holds a row per person and closed month,
-is read while the others are validated."""
+_HELD, _HOLDING = [0], threading.Lock()
+
+
+@contextlib.contextmanager
+def few_collections():
+    """Reading a workbook makes millions of objects (a list per row, a value per cell) and no cycles among
+    them: the cyclic collector, which would walk them all again and again (as long as the reading itself, for
+    a million calls), waits until every reading under way is done. What they made is then set aside from its
+    walks (`gc.freeze`: it is freed as ever when no longer used), until the next reading puts it back."""
+    with _HOLDING:
+        _HELD[0] += 1
+        if _HELD[0] == 1:
+            _HELD.append(gc.isenabled())
+            gc.disable()
+            gc.unfreeze()
+    try:
+        yield
+    finally:
+        with _HOLDING:
+            _HELD[0] -= 1
+            if _HELD[0] == 0 and _HELD.pop():
+                gc.freeze()
+                gc.enable()
+
+
+LATER = frozenset({schema.LEDGER.key, *(s.key for s in schema.LISTS)})
+"""The tables made only when first asked for: the Ledger, which holds a row per person and closed month, and
+the CRM's lists, a row per deal or call: each is looked at and read in a thread of its own, while the others
+are validated."""
 
 
 class Later:
@@ -275,7 +304,8 @@ def _table(sheet: str, spec: schema.Sheet, rows: list[list], report: Report) -> 
         if spec.open and column.kind == "amount" and column.key in columns:
             table.extra[column.key] = columns.pop(column.key)
     table.rows = [(r, values) for r, values in enumerate(rows[header_row + 1:], header_row + 1)
-                  if not _blank(values)]
+                  if values and type(first := values[0]) is str and first and not first.isspace() or not _blank(values)]
+    # (a row whose first cell holds text is filled: the common case, told without a call)
     return table
 
 
