@@ -91,16 +91,19 @@ def check(path: Path, lang: str | None) -> None:
               help="Also print the payslips to DIR/payslips-YYYY-MM.pdf: an A4 page per person, by team and name.")
 @click.option("--split", is_flag=True, help="With --pdf: also one PDF per person (E001 Name.pdf).")
 @click.option("--html", "with_html", is_flag=True, help="With --pdf: also the HTML view, payslips-YYYY-MM.html.")
+@click.option("--credited", is_flag=True,
+              help="Also a Credited sheet: every Deals, Calls and Activities row, whom and which month it was "
+                   "credited to, or why not.")
 @lang_option()
 @handles_errors
 def run(path: Path, period: str | None, json_path: str | None, out_path: Path | None, dry_run: bool,
         backup: bool, as_of: dt.datetime | None, test_mode: bool | None, pdf_dir: Path | None, split: bool,
-        with_html: bool, lang: str | None) -> None:
+        with_html: bool, credited: bool, lang: str | None) -> None:
     """Compute pay for one month — bonus per KPI, commission, totals, weak spots; with --as-of, the
     forecast — and add payslips, a summary and the problems to the workbook at PATH, replacing the
     sheets an earlier run added. Nothing else in the workbook changes."""
     options = pipeline.Options(period=period, as_of=as_of.date() if as_of else None, test_mode=test_mode or None,
-                               lang=lang)
+                               lang=lang, credited=credited)
     with Progress() as progress:
         outcome = kpi_reports.run(path, options, progress.stage)
         if outcome.closed is not None and out_path is None:

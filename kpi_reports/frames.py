@@ -27,7 +27,7 @@ PERSON = ("employee_id", "name", "team", "position", "scheme")
 """Who a row is about: the Employees columns both frames start with."""
 PAY = ("salary", "bonus", "commission", "total")
 """A person's money lines, rounded to kopecks."""
-KPI = tuple(f.name for f in fields(KpiResult))
+KPI = tuple(f.name for f in fields(KpiResult) if f.name != "made_of")
 """A KPI's fields in the long frame: those of KpiResult, which are the JSON's `kpis[]` names."""
 TERMS = ("mode", "full_salary", "worked_days", "working_days")
 """The month's terms, as the JSON names them: live or test, and a short month's proration (None for a full one)."""

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
+from kpi_reports.in_force import terms_in_force, version_in_force
 from kpi_reports.names import a1, norm
 from kpi_reports.problems import Problem
 
 if TYPE_CHECKING:
+    from kpi_reports.credits import Credited
     from kpi_reports.formula import Formula
     from kpi_reports.ledger import Ledger
 
@@ -227,27 +229,6 @@ class Workbook:
         return whole._months[period]
 
 
-def terms_in_force(rows: tuple[Employee, ...], period: str) -> Employee | None:
-    """A person's terms in `period`: the row with the latest `from` on or before it; None before their first
-    `from` or after their `until`."""
-    found = None
-    for e in rows:
-        if e.since is None or e.since <= period:
-            found = e
-    if found is None or (found.until is not None and period > found.until):
-        return None
-    return found
-
-
-def version_in_force(versions: tuple[tuple[str | None, list[SchemeLine]], ...], period: str) -> list[SchemeLine] | None:
-    """A scheme's lines in `period`: the version with the latest `from` on or before it; None: none yet."""
-    found = None
-    for since, lines in versions:
-        if since is None or since <= period:
-            found = lines
-    return found
-
-
 MAX_KPIS = 7
 """More KPIs than this in a scheme is a design problem (a warning of `check`, a flag of the review)."""
 TEAM_SHARE = (Decimal("0.10"), Decimal("0.20"))
@@ -457,70 +438,3 @@ class PeriodResult:
         modes = {r.test_mode for r in self.employees}
         return len(modes) == 2
 
-
-# --- lists credited (Deals, Calls, Activities) -----------------------------------------------------
-
-@dataclass(frozen=True)
-class ListSource:
-    """The cells of a list sheet behind a credited metric: what a live COUNTIFS / SUMIFS over it needs."""
-
-    sheet: str
-    """As the sheet is called in the source."""
-    employee: int
-    """Zero-based columns: the person's, the date's."""
-    date: int
-    total: int | None = None
-    """The column summed (amount, margin); None: the rows are counted."""
-    match: tuple[tuple[int, tuple[str, ...]], ...] = ()
-    """Columns whose text is one of these (the paid stages, the answered statuses, an activity type's words)."""
-    at_least: tuple[int, int] | None = None
-    """(column, seconds): a call's duration at least this long."""
-
-
-@dataclass(frozen=True)
-class ListRow:
-    """What became of one list row: credited to a person and month (`reason` None), or why not."""
-
-    sheet: str
-    row: int
-    """Zero-based."""
-    written: str
-    """The employee cell as it is."""
-    employee_id: str | None
-    period: str | None
-    metric: str | None
-    reason: str | None = None
-    """A message key: list_stage_not_paid, list_call_short, list_call_status, list_outside, list_bad_cell."""
-    found: str = ""
-    """What the reason is about: the stage, the duration, the status, the month."""
-    amount: Decimal | None = None
-    ref: str = ""
-    """The deal's id (or the row, `Deals!7`)."""
-
-
-@dataclass
-class Credited:
-    """What the lists credit: per (month, person) the raw metrics, and where each came from."""
-
-    values: dict[tuple[str, str], dict[str, Decimal]] = field(default_factory=dict)
-    """(period, employee_id) → metric → the list's count or sum, before a Facts cell typed by hand wins."""
-    sources: dict[str, ListSource] = field(default_factory=dict)
-    """By metric: the list it is credited from."""
-    spellings: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
-    """(list sheet, employee_id) → every text of that list's employee column that named the person."""
-    value_only: set[tuple[str, str, str]] = field(default_factory=set)
-    """(period, employee_id, metric) whose rows a spreadsheet's COUNTIFS would not count as they were
-    credited (a date or a number typed as text): shown as a value, not a live formula."""
-    deals: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    """(period, employee_id) → the ids (or rows, `Deals!7`) of the deals credited."""
-    typed: set[tuple[str, str, str]] = field(default_factory=set)
-    """(period, employee_id, metric) where a Facts cell typed by hand won over the list."""
-    covered: dict[str, set[str]] = field(default_factory=dict)
-    """By metric: the months its list has rows in (a person without any there did none)."""
-    rows: Callable[[], Iterator[ListRow]] | None = field(default=None, repr=False)
-    """Every list row with what became of it, read again (for the Credited sheet)."""
-
-    def credited(self, period: str, employee_id: str, metric: str) -> bool:
-        """The metric of that month and person is the list's (not a Facts cell's)."""
-        key = (period, employee_id)
-        return metric in self.values.get(key, ()) and (period, employee_id, metric) not in self.typed

@@ -25,7 +25,7 @@ from kpi_reports import api, layout
 from kpi_reports.engine.ledger import ClosedMonth
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.review import QuarterReview
-from kpi_reports.layout.model import Sheet
+from kpi_reports.layout.model import Sheet, on_their_own
 from kpi_reports.layout.payslip_view import PayslipView, payslip_views
 from kpi_reports.messages import default_language, msg, text
 from kpi_reports.model import Settings, Workbook
@@ -258,7 +258,7 @@ def write(outcome: Outcome, out: str | os.PathLike | None = None, backup: bool =
         raise UsageError(msg("closed_kept", period=outcome.period, closed_at=outcome.closed.closed_at,
                              by=outcome.closed.closed_by))
     if out is not None:
-        draw.write_workbook(Path(out), list(outcome.sheets))
+        draw.write_workbook(Path(out), on_their_own(list(outcome.sheets)))
         return Written(Path(out), names, None)
     source = outcome.source
     if not isinstance(source, XlsxFile):

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("layout",               ("layout", "explain")),
     ("engine",               ("engine",)),
     ("reader",               ("workbook",)),
-    ("model",                ("model", "formula", "ledger")),
+    ("model",                ("model", "formula", "ledger", "credits", "in_force")),
     ("foundations",          ("problems", "messages", "i18n", "names", "enums", "countries", "files", "collector")),
 )
 """A module imports from its own layer and the layers below it, never from one above."""

@@ -5,11 +5,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from kpi_reports.credits import Credited
 from kpi_reports.engine.compute import completions, compute
 from kpi_reports.engine.forecast import Forecast, forecast
 from kpi_reports.engine.weak import StageCount, WeakSpots, weak_spots, weakest_stage
 from kpi_reports.ledger import months_before
-from kpi_reports.model import Credited, PeriodResult, Workbook
+from kpi_reports.model import PeriodResult, Workbook
 from kpi_reports.problems import Problem
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kpi_reports import formula as formulas
+from kpi_reports.credits import Credited, ListRow, ListSource
 from kpi_reports.layout.model import STYLES, Page, Sheet, word_width
 from kpi_reports.messages import msg, text
-from kpi_reports.model import Credited, KpiResult, ListRow, ListSource
+from kpi_reports.model import KpiResult
 from kpi_reports.names import MAX_ROWS, col_letter
 
 LITERAL = 255

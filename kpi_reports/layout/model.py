@@ -9,7 +9,7 @@ import math
 import operator
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
@@ -160,6 +160,25 @@ class Sheet:
         if n > 1 and self.heights.get(row, LINE) < n * LINE:
             self.heights[row] = min(n * LINE, MAX_HEIGHT)
 
+
+
+_SHEET_REF = re.compile(r"'((?:[^']|'')+)'!")
+
+
+def on_their_own(sheets: list[Sheet]) -> list[Sheet]:
+    """`sheets` as a workbook of their own holds them: a formula over a sheet that is not among them (a payslip's
+    Fact over the Deals list) keeps its value alone."""
+    names = {s.name for s in sheets}
+
+    def outside(formula: str | None) -> bool:
+        return bool(formula) and any(m.replace("''", "'") not in names for m in _SHEET_REF.findall(formula))
+
+    found = []
+    for sheet in sheets:
+        if any(outside(c.formula) for c in sheet.cells):
+            sheet = replace(sheet, cells=[replace(c, formula=None) if outside(c.formula) else c for c in sheet.cells])
+        found.append(sheet)
+    return found
 
 
 def cells_by_row(sheet: Sheet) -> dict[int, list[Cell]]:

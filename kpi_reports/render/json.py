@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 
 from kpi_reports import explain
+from kpi_reports.credits import Credited
 from kpi_reports.engine.forecast import Forecast
 from kpi_reports.engine.pay import EXACT
 from kpi_reports.engine.report import PeriodReport
@@ -62,6 +63,8 @@ def report_dict(report: PeriodReport, lang: str = "en") -> dict:
     })
     for person in data["employees"]:
         _analysis(person, report.weak_spots[person["employee_id"]], f, lang)
+        if report.credited is not None:
+            person["credited"] = _credited(report.credited, report.result.period, person["employee_id"])
     for team in data["teams"]:
         team["weakest_stage"] = _stage_count(report.team_stages.get(team["team"]))
     data["company"]["weakest_stage"] = _stage_count(report.company_stage)
@@ -72,6 +75,16 @@ def dumps(report: PeriodReport | PeriodResult, lang: str = "en") -> str:
     """Compact (one line): Python's fast encoder only works without indentation."""
     data = report_dict(report, lang) if isinstance(report, PeriodReport) else result_dict(report, lang)
     return json.dumps(data, ensure_ascii=False) + "\n"
+
+
+def _credited(c: Credited, period: str, employee_id: str) -> dict:
+    """What the lists credited the person in the month: the deals (their ids, or rows), the calls counted,
+    every metric's count or sum, and those a Facts cell typed by hand replaced."""
+    got = c.values.get((period, employee_id), {})
+    calls = next(iter(c.metrics.get("Calls", ())), None)
+    return {"deals": c.deals.get((period, employee_id), []), "calls": int(got[calls]) if calls in got else None,
+            "metrics": {m: number(v) for m, v in got.items()},
+            "typed": sorted(m for m in got if (period, employee_id, m) in c.typed)}
 
 
 def _totals(t: Totals) -> dict:

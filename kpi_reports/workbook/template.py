@@ -107,6 +107,7 @@ def write_workbook(path: str | os.PathLike, data: WorkbookData, lang: str = "en"
         formats["month"] = book.add_format({"num_format": "yyyy-mm"})
         formats["day"] = book.add_format({"num_format": "dd.mm.yyyy"})
         formats["moment"] = book.add_format({"num_format": "dd.mm.yyyy hh:mm:ss"})
+        formats["clock"] = book.add_format({"num_format": "h:mm:ss"})
         formats["title"] = book.add_format({"bold": True, "font_size": 14})
         formats["explain"] = book.add_format({"italic": True, "font_color": "#595959"})
         formats["header"] = book.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1})
@@ -149,8 +150,8 @@ def _write_cell(ws, r: int, c: int, sheet_key: str, key: str, value, sheet: Shee
     if isinstance(value, str):
         ws.write_string(r, c, value)
         return
-    if isinstance(value, dt.datetime):
-        ws.write_datetime(r, c, value, formats["moment"])
+    if isinstance(value, (dt.datetime, dt.time)):
+        ws.write_datetime(r, c, value, formats["moment" if isinstance(value, dt.datetime) else "clock"])
         return
     if isinstance(value, dt.date):
         day = sheet_key in _LISTS

@@ -10,13 +10,13 @@ from dataclasses import replace
 from decimal import Decimal
 
 from kpi_reports import formula as formulas
+from kpi_reports.credits import Credited
 from kpi_reports.ledger import Ledger, corrected_months, months_before
 from kpi_reports.messages import msg
 from kpi_reports.model import (
     MAX_KPIS,
     TEAM_SHARE,
     Cell,
-    Credited,
     Employee,
     Kpi,
     SchemeLine,
