@@ -85,13 +85,16 @@ def read_tables(path: str | os.PathLike) -> tuple[dict[str, Table], Report]:
         book = python_calamine.CalamineWorkbook.from_path(str(p))
     except _UNREADABLE as e:
         raise FileProblem(msg("not_a_workbook", reason=e), p) from None
-    pool = ThreadPoolExecutor(max_workers=3)  # calamine reads without the interpreter
-    try:
+    names = input_sheets(book.sheet_names)
+    pool = ThreadPoolExecutor(max_workers=2 + sum(_spec_of(n).key in LATER for n in names))  # calamine reads
+    try:  # without the interpreter: a thread per later sheet, and two for the others
         with open_zip(p) as zf:
-            scans, sheets = {}, {}
-            for name in sorted(input_sheets(book.sheet_names), key=lambda n: -zf.getinfo(package.sheets[n]).file_size):
-                if _spec_of(name).key in LATER:  # looked at too while the others are
-                    sheets[name] = pool.submit(_scanned_rows, package, name, scans)
+            scans, sheets, first = {}, {}, None
+            for name in sorted(names, key=lambda n: -zf.getinfo(package.sheets[n]).file_size):
+                if _spec_of(name).key in LATER:  # looked at too while the others are; the largest first, alone
+                    done = threading.Event()
+                    sheets[name] = pool.submit(_scanned_rows, package, name, scans, first, done)
+                    first = first or done
                     continue
                 scans[name] = _scan(package, zf, name)
                 sheets[name] = pool.submit(_sheet_rows, p, name)
@@ -165,10 +168,18 @@ def made(table: Table | Later | None) -> Table | None:
     return table.table if isinstance(table, Later) else table
 
 
-def _scanned_rows(package: Package, sheet: str, scans: dict[str, sheetxml.Scan]) -> list[list]:
-    """`_sheet_rows` after `_scan`, in a thread of their own: its zlib and calamine run without the interpreter."""
-    with open_zip(package.path) as zf:
-        scans[sheet] = _scan(package, zf, sheet)
+def _scanned_rows(package: Package, sheet: str, scans: dict[str, sheetxml.Scan], after: threading.Event | None,
+                  done: threading.Event) -> list[list]:
+    """`_sheet_rows` after `_scan`, in a thread of their own: its zlib and calamine run without the interpreter.
+    The scan starts `after` the largest later sheet's (a scan needs the interpreter, and the largest sheet's
+    reading, the last to end, waits for its own), and sets `done` when it ends."""
+    if after is not None:
+        after.wait()
+    try:
+        with open_zip(package.path) as zf:
+            scans[sheet] = _scan(package, zf, sheet)
+    finally:
+        done.set()
     return _sheet_rows(package.path, sheet)
 
 
