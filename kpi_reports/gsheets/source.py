@@ -15,8 +15,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from kpi_reports.model import Workbook
-from kpi_reports.names import col_index
+from kpi_reports.names import col_index, norm
 from kpi_reports.problems import Report
+from kpi_reports.workbook import schema
 from kpi_reports.workbook.reader import Table, input_sheets, tables_from_rows
 from kpi_reports.workbook.validate import validate
 
@@ -67,8 +68,13 @@ def read_spreadsheet_tables(metadata: Mapping, value_ranges: Mapping | Sequence[
         got = by_tab.get(name)
         if got is None:
             return []
-        return sheet_rows(got.get("values", []), range_start(split_range(got.get("range", ""))[1]), locale)
+        return sheet_rows(got.get("values", []), range_start(split_range(got.get("range", ""))[1]), locale,
+                          dates=norm(name) in _LIST_TABS)
     return tables_from_rows(names, rows_of, report, source_label="spreadsheet")
+
+
+_LIST_TABS = {n for spec in schema.LISTS for n in spec.names()}
+"""The CRM's lists: a date there is a day (or a moment), read as one, as a payslip's live formula counts it."""
 
 
 @dataclass(frozen=True)
@@ -99,17 +105,20 @@ def read_workbook(metadata: Mapping, value_ranges: Mapping | Sequence[Mapping], 
     return wb, report
 
 
-def sheet_rows(values: Sequence[Sequence], start: tuple[int, int] = (0, 0), locale: str = "") -> list[list]:
+def sheet_rows(values: Sequence[Sequence], start: tuple[int, int] = (0, 0), locale: str = "",
+               dates: bool = False) -> list[list]:
     """A ValueRange's rows (trailing empty cells and rows left out, so ragged) as python-calamine gives
     a sheet's: from A1 (`start` is the range's first cell, zero-based row and column), every row as wide
-    as the widest, '' for an empty cell, numbers as floats, a slashed date text as a date (by `locale`)."""
+    as the widest, '' for an empty cell, numbers as floats, a slashed date text as a date (by `locale`);
+    with `dates` (a list tab), a dotted or ISO date too, with its time (`15.10.2026 14:30:00`) a date-time.
+    The batchGet gives a date cell as the text it shows: one so written is taken for the date it shows."""
     row0, col0 = start
     width = col0 + max((len(row) for row in values), default=0)
     month_first = locale.replace("-", "_") in MONTH_FIRST
     rows: list[list] = [[""] * width for _ in range(row0)]
     lead = [""] * col0
     for row in values:
-        cells = lead + [_value(v, month_first) for v in row]
+        cells = lead + [_day(v, month_first) if dates and type(v) is str else _value(v, month_first) for v in row]
         cells.extend([""] * (width - len(cells)))
         rows.append(cells)
     return rows
@@ -126,6 +135,25 @@ def _value(value: object, month_first: bool) -> object:
     if kind is int:
         return float(value)  # what calamine gives for a number cell
     return "" if value is None else value
+
+
+_DAY = re.compile(r"(?:(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{2})-(\d{2}))"
+                  r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?", re.ASCII)
+
+
+def _day(text: str, month_first: bool) -> object:
+    """`15.10.2026` or `2026-10-15` as a date, with a time as a date-time; any other text as `_value` reads it."""
+    m = _DAY.fullmatch(text.strip())
+    if not m:
+        return _value(text, month_first)
+    d, mo, y = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(6), m.group(5), m.group(4))
+    try:
+        day = dt.date(int(y), int(mo), int(d))
+        if m.group(7) is None:
+            return day
+        return dt.datetime(day.year, day.month, day.day, int(m.group(7)), int(m.group(8)), int(m.group(9) or 0))
+    except ValueError:
+        return text
 
 
 def _slashed(text: str, month_first: bool) -> object:
