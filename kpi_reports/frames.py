@@ -28,7 +28,8 @@ PERSON = ("employee_id", "name", "team", "position", "scheme")
 PAY = ("salary", "bonus", "commission", "total")
 """A person's money lines, rounded to kopecks."""
 KPI = tuple(f.name for f in fields(KpiResult) if f.name != "made_of")
-"""A KPI's fields in the long frame: those of KpiResult, which are the JSON's `kpis[]` names."""
+"""A KPI's fields in the long frame: those of KpiResult, which are the JSON's `kpis[]` names (not `made_of`,
+how the payslip's live Fact is written)."""
 TERMS = ("mode", "full_salary", "worked_days", "working_days")
 """The month's terms, as the JSON names them: live or test, and a short month's proration (None for a full one)."""
 CORRECTIONS = ("corrections",)
