@@ -211,6 +211,14 @@ def test_every_bad_cell_is_one_problem_all_at_once_and_nothing_is_written(tmp_pa
     assert digest(path) == before
 
 
+def test_a_deal_credited_twice_is_an_error_naming_both_rows(tmp_path):
+    path = book(tmp_path, deals=[("D1", "E001", 100000, "Won", OCT), ("D2", "E001", 5, "Won", OCT),
+                                 ("D1", "E001", 100000, "Won", OCT)])
+    _, report = kpi_reports.api.read(path)
+    error = next(e for e in report.errors if e.sheet == "Deals")
+    assert error.cell == "A6" and "row 4" in error.text("en")
+
+
 def test_a_deals_list_without_a_date_column_says_which_columns_it_has(tmp_path):
     data = example_data("en", months=("2026-10",))
     data.sheets["Deals"] = SheetData(["employee", "amount", "stage"], [["E001", 100, "Won"]])

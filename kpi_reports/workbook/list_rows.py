@@ -155,6 +155,13 @@ class Reader:
         other._months = self._months
         return other
 
+    def dated(self, r: int, values: list) -> tuple[str | None, str | None]:
+        """The row's person and the month of its `date`, each bad or empty cell reported."""
+        month = self.month(r, values, "date")
+        if month is None and is_empty(self.get(values, "date")):
+            self.bad(r, "date", None, "empty_cell", msg("date_expected"))
+        return self.person(r, values), month
+
     def unread(self, month: str | None) -> bool:
         """A row of a month not read (`periods`): its other cells are left for `check`."""
         return self.periods is not None and month is not None and month not in self.periods
@@ -198,10 +205,7 @@ def judge_deal(rd: Reader, r: int, values: list, paid: frozenset[str], names: di
 def judge_call(rd: Reader, r: int, values: list, *, least: int, status: Callable[[object], bool | None],
                names: dict[str, str]) -> Verdict | None:
     """A call: counted in its month when at least `least` seconds long and, with a status column, answered."""
-    emp_id = rd.person(r, values)
-    month = rd.month(r, values, "date")
-    if month is None and is_empty(rd.get(values, "date")):
-        rd.bad(r, "date", None, "empty_cell", msg("date_expected"))
+    emp_id, month = rd.dated(r, values)
     if rd.unread(month):
         return None
     duration = rd.get(values, "duration")
@@ -225,10 +229,7 @@ def judge_call(rd: Reader, r: int, values: list, *, least: int, status: Callable
 def judge_activity(rd: Reader, r: int, values: list, *, metric_of: Callable[[object], str | None]
                    ) -> Verdict | None:
     """An activity: counted in its month into the metric its type names."""
-    emp_id = rd.person(r, values)
-    month = rd.month(r, values, "date")
-    if month is None and is_empty(rd.get(values, "date")):
-        rd.bad(r, "date", None, "empty_cell", msg("date_expected"))
+    emp_id, month = rd.dated(r, values)
     if rd.unread(month):
         return None
     kind = rd.get(values, "type")

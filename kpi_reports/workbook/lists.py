@@ -22,6 +22,7 @@ from kpi_reports.model import Cell, Employee, Record
 from kpi_reports.names import norm
 from kpi_reports.problems import Report
 from kpi_reports.workbook.cells import is_empty, shown, text_id
+from kpi_reports.workbook.fields import duplicate
 from kpi_reports.workbook.list_rows import (
     PAID_STAGES,
     Reader,
@@ -213,9 +214,13 @@ def _credit_list(lists: Lists, key: str, report: Report, periods, out: Credited)
     paid_texts, answered, kinds = set(), set(), {}
     emp_col, deals = table.columns["employee"], _metrics(lists, table, key, None)
     outside: dict[tuple[str, str], list] = {}
+    ids, id_col = {}, table.columns.get("deal_id")
     for r, values, v, n in lists.verdicts(key, report, periods):
         if v.employee_id is not None:
             spellings.setdefault(v.employee_id, set()).add(values[emp_col])
+        if id_col is not None and v.reason is None and ids.setdefault(v.ref, r) != r:  # an export pasted twice
+            duplicate(report, table.cell(r, id_col), v.ref, ids[v.ref])
+            continue
         if v.period is None:
             continue
         metrics = deals if key == "Deals" else _metrics(lists, table, key, v)
