@@ -82,23 +82,21 @@ def _share(value: object) -> Decimal:
 
 def _count(value: object) -> int:
     """A whole number above 0: `8`, `8.0`, `" 12 "`."""
-    try:
-        count = number(value)
-    except CellError:
-        count = None
-    if count is None or count != count.to_integral_value() or count < 1:
-        raise CellError(msg("positive_count"))
-    return int(count)
+    return _whole(value, 1, "positive_count")
 
 
 def _seconds(value: object) -> int:
     """A whole number of seconds, 0 or more."""
+    return _whole(value, 0, "seconds_count")
+
+
+def _whole(value: object, least: int, expected: str) -> int:
     try:
         count = number(value)
     except CellError:
         count = None
-    if count is None or count != count.to_integral_value() or count < 0:
-        raise CellError(msg("seconds_count"))
+    if count is None or count != count.to_integral_value() or count < least:
+        raise CellError(msg(expected))
     return int(count)
 
 
