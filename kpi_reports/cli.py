@@ -88,8 +88,8 @@ def check(path: Path, lang: str | None) -> None:
 @click.option("--test-mode", is_flag=True, default=None,
               help="Mark every output as test mode, not a basis for payment (or Settings mode = test).")
 @click.option("--pdf", "pdf_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Also print the payslips to DIR/payslips-YYYY-MM.pdf: an A4 page per person, by team and name.")
-@click.option("--split", is_flag=True, help="With --pdf: also one PDF per person (E001 Name.pdf).")
+              help="Also print the payslips to DIR/payslips-YYYY-MM.pdf: an A4 page per person, in the Summary's order.")
+@click.option("--split", is_flag=True, help="With --pdf: also one PDF per person, numbered in that order (1 E001 Name.pdf).")
 @click.option("--html", "with_html", is_flag=True, help="With --pdf: also the HTML view, payslips-YYYY-MM.html.")
 @click.option("--credited", is_flag=True,
               help="Also a Credited sheet: every Deals, Calls and Activities row, whom and which month it was "

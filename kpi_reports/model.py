@@ -433,6 +433,15 @@ class PeriodResult:
         return self.totals - self.test
 
     @property
+    def by_team(self) -> list[tuple[TeamResult, list[EmployeeResult]]]:
+        """Each team as `teams` has them, with its people as `employees` has them: the one order of the summary,
+        the terminal, the payslips and their files, and the page."""
+        members: dict[str, list[EmployeeResult]] = {}
+        for r in self.employees:
+            members.setdefault(r.employee.team, []).append(r)
+        return [(t, members.get(t.team, [])) for t in self.teams]
+
+    @property
     def pilot(self) -> bool:
         """Some people are paid live and some computed in test mode (a month all one or the other is not)."""
         modes = {r.test_mode for r in self.employees}

@@ -131,7 +131,7 @@ class Outcome:
 
     @functools.cached_property
     def views(self) -> tuple[PayslipView, ...]:
-        """Every person's payslip as printed, by team then name; made when first asked for (a run that
+        """Every person's payslip as printed, in the Summary's order; made when first asked for (a run that
         only prints its figures never pays for them)."""
         return tuple(payslip_views(self.report, self.lang, self.company)) if self.report else ()
 

@@ -175,7 +175,7 @@ def test_ivanovs_printed_total_is_the_worked_case_plus_his_correction(case, prin
     views, pdf, _ = printed
     v = next(v for v in views if v.employee_id == "E001")
     assert [x.key for x in v.pay] == ["salary", "kpi_bonus", "commission", "correction", "total"]
-    assert flat(v.pay[-1].amount.text) == ("121 034,00 ₽" if lang == "ru" else "RUB121,034.00")
+    assert flat(v.pay[-1].amount.text) == ("121 034,00 ₽" if lang == "ru" else "RUB 121,034.00")
     assert flat(v.pay[-1].amount.text) in pdf_page(pdf, views.index(v))
 
 

@@ -58,12 +58,13 @@ def test_every_figure_and_text_of_the_view_is_the_sheets_cached_value(lang, name
             assert "• " + t in cells.values()
 
 
-def test_the_view_is_ordered_by_team_then_name_and_formats_money_with_babel():
+def test_the_views_are_in_the_summarys_order_and_format_money_with_babel():
     wb = kpi_reports.load(SAMPLES / "sales_team.xlsx")
     report = kpi_reports.period_report(wb, "2026-10")
     views = payslip_views(report, "ru", wb.settings.company)
-    keys = [(v.team.casefold(), v.name.casefold()) for v in views]
-    assert keys == sorted(keys)
+    assert [v.employee_id for v in views] == [r.employee.employee_id for _, team in report.result.by_team
+                                              for r in team]
+    assert views[0].team == "Hunters" and views[-1].team == "Sales department"
     ivanov = next(v for v in views if v.employee_id == "E001")
     assert ivanov.pay[-1].amount.value == Decimal("119800.00")
     assert ivanov.pay[-1].amount.text == "119\xa0800,00\xa0₽"

@@ -58,7 +58,7 @@ def test_a_page_per_person_with_the_engines_figures_in_the_locales_format(tmp_pa
         for k in v.kpis:
             assert flat(k.payout.text) in page
     ivanov = texts[[v.employee_id for v in views].index("E001")]
-    assert ("119 800,00 ₽" if lang == "ru" else "RUB119,800.00") in ivanov.replace("RUB ", "RUB")
+    assert ("119 800,00 ₽" if lang == "ru" else "RUB 119,800.00") in ivanov
 
 
 def test_pdf_metadata_and_pdf_a(tmp_path):
@@ -101,8 +101,8 @@ def test_injected_names_print_literally_in_the_pdf_and_the_html(tmp_path, hostil
     page = (tmp_path / "payslips-2026-10.html").read_text("utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
     assert "{{ 7*7 }}" in page and "#read(&#34;/etc/passwd&#34;)" in page
-    names = sorted(p.name for p in tmp_path.glob("E*.pdf"))
-    assert 'E004 A B C Иванов.pdf' in names
+    names = sorted(p.name for p in tmp_path.glob("[0-9]* E*.pdf"))
+    assert any(n.endswith(" E004 A B C Иванов.pdf") for n in names)
     assert all("/" not in n and "\\" not in n and '"' not in n and ".." not in n for n in names)
     assert all(p.parent == tmp_path for p in tmp_path.rglob("*.pdf"))
 
@@ -111,8 +111,8 @@ def test_split_writes_one_pdf_per_person(tmp_path):
     result = invoke("run", SAMPLES / "sales_team_ru.xlsx", "--period", "2026-10", "--dry-run", "--pdf", tmp_path,
                     "--split")
     assert result.exit_code == 0
-    singles = sorted(tmp_path.glob("[EH]0*.pdf"))
-    assert len(singles) == 9 and "E001 Иванов Иван Петрович.pdf" in [p.name for p in singles]
+    singles = sorted(tmp_path.glob("[1-9] [EH]0*.pdf"))
+    assert len(singles) == 9 and singles[0].name == "1 E001 Иванов Иван Петрович.pdf"
     assert all(len(PdfReader(p).pages) == 1 for p in singles)
 
 
@@ -131,14 +131,15 @@ def test_safe_file_names(name, safe):
     assert safe_name(name) == safe
 
 
-def test_safe_names_are_capped_and_distinct():
+def test_safe_names_are_capped_and_numbered_so_that_no_two_are_alike():
     assert len(safe_name("Я" * 500)) <= pdf.MAX_NAME + 4
 
     class V:
         def __init__(self, employee_id, name):
             self.employee_id, self.name = employee_id, name
-    assert split_names([V("E1", "A/B"), V("E1", "A:B"), V("E1", "a b")]) == ["E1 A B.pdf", "E1 A B (2).pdf",
-                                                                              "E1 a b (3).pdf"]
+    assert split_names([V("E1", "A/B"), V("E1", "A:B"), V("E1", "a b")]) == ["1 E1 A B.pdf", "2 E1 A B.pdf",
+                                                                              "3 E1 a b.pdf"]
+    assert split_names([V("E1", "x")] * 10)[0] == "01 E1 x.pdf"
 
 
 def _with_template(example, write, tmp_path, body: str, name: str = "mine.typ"):
@@ -167,7 +168,7 @@ def test_a_template_written_before_the_commission_columns_still_prints_them_by_n
     result = invoke("run", path, "--period", "2026-10", "--dry-run", "--pdf", tmp_path / "out", "--lang", "en")
     assert result.exit_code == 0, result.output
     texts = pages_text(tmp_path / "out" / "payslips-2026-10.pdf")
-    assert "OLD RUB3,000,000.00 / RUB3,300,000.00 / RUB300,000.00 / 30.0% / 2% / RUB1,800.00" in texts  # Ivanov
+    assert "OLD RUB 3,000,000.00 / RUB 3,300,000.00 / RUB 300,000.00 / 30.0% / 2% / RUB 1,800.00" in texts  # Ivanov
 
 
 @pytest.mark.parametrize("body", ['#read("/etc/passwd")', '#read("file:///etc/passwd")', '#read("../book.xlsx")',
@@ -268,6 +269,9 @@ def test_settings_template_must_be_a_typ_file_beside_the_workbook(example, write
 @given(st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False, allow_infinity=False),
        st.sampled_from(["ru", "en"]), st.sampled_from(["RUB", "USD", "EUR", "KZT", "JPY", "CHF"]))
 def test_money_on_a_payslip_reads_as_babel_formats_the_currency(value, lang, currency):
+    """As Babel formats it, with a no-break space after a currency shown by its code (`RUB 4,000.00`, not
+    `RUB4,000.00`), as an English reader writes it."""
     cents = value.quantize(Decimal("0.01"), ROUND_HALF_UP) + 0  # + 0: a payslip shows no "−0.00" (Babel would)
     babel = format_currency(cents, currency, locale={"ru": "ru_RU", "en": "en_US"}[lang]).replace("-", "−")
+    babel = re.sub(r"^(−?)([A-Z]{3})(?=\d)", "\\1\\2\u00a0", babel)
     assert money_text(value, lang, currency) == babel

@@ -246,7 +246,7 @@ def test_the_pdf_shows_the_proration_on_the_salary_line_and_the_mark_only_on_tes
         assert ("× 15 / 22" in page) == (v.employee_id == "E009"), v.employee_id
     lines = pages_text(folder / f"payslips-{PERIOD}.pdf", layout=True)[[v.employee_id for v in views].index("E009")]
     salary = {"en": "Salary", "ru": "Оклад"}[lang]
-    amount = {"en": "RUB40,909.09", "ru": "40 909,09 ₽"}[lang]
+    amount = {"en": "RUB 40,909.09", "ru": "40 909,09 ₽"}[lang]
     assert f"{salary} {flat(PRORATED[lang])} {amount}" in lines.splitlines()  # on the salary line
 
 

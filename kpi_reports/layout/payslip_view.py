@@ -165,10 +165,8 @@ class PayslipView:
 
 
 def payslip_views(report: PeriodReport, lang: str, company: str = "") -> list[PayslipView]:
-    """Every person's payslip, ordered by team then name (then id): the order of the printed document."""
-    people = sorted(report.result.employees,
-                    key=lambda r: (r.employee.team.casefold(), r.employee.name.casefold(), r.employee.employee_id))
-    return [payslip_view(r, report, lang, company) for r in people]
+    """Every person's payslip in the summary's order (`PeriodResult.by_team`): the printed document's."""
+    return [payslip_view(r, report, lang, company) for _, people in report.result.by_team for r in people]
 
 
 def payslip_view(r: EmployeeResult, report: PeriodReport, lang: str, company: str = "") -> PayslipView:
@@ -298,7 +296,9 @@ def plain(value: Decimal, lang: str) -> str:
 
 
 def money_text(value: Decimal, lang: str, currency: str = "RUB") -> str:
-    """119800 → `119 800,00 ₽` (ru) or `RUB119,800.00` (en), as Babel formats the currency, to kopecks.
+    """119800 → `119 800,00 ₽` (ru) or `RUB 119,800.00` (en), as Babel formats the currency, to kopecks; a
+    currency a locale shows by its code gets a no-break space between code and digits, as English readers
+    write it.
 
     Babel's pattern for the locale and currency is read once (what comes before and after the digits);
     the digits are `i18n.amount`'s, with the same separators: a tenth of the time of `format_currency`,
@@ -319,7 +319,9 @@ def _affixes(locale: str, currency: str) -> tuple[str, str] | None:
     digits = format_decimal(Decimal("1.00"), format="0.00", locale=locale)
     before, found, after = shown.partition(digits)
     negative = format_currency(Decimal("-1.00"), currency, locale=locale)
-    return (before, after) if found and negative == "-" + shown else None
+    if not (found and negative == "-" + shown):
+        return None
+    return (before + "\u00a0" if before[-1:].isalpha() else before), ("\u00a0" + after if after[:1].isalpha() else after)
 
 
 def _money(value: Decimal | None, lang: str, currency: str) -> Figure:

@@ -46,7 +46,7 @@ def payslips(report: PeriodReport, lang: str, company: str = "",
     payslip views of `report` in `lang` when the caller has them already (for the printed payslips)."""
     made = {v.employee_id: v for v in views or ()}
     people = [(r, made.get(r.employee.employee_id) or view.payslip_view(r, report, lang, company))
-              for r in report.result.employees]
+              for _, team in report.result.by_team for r in team]
     parts, part, rows = [], [], 0
     for person in people:
         span = _span(person[1])

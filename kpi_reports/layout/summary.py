@@ -72,15 +72,13 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         sheet.fit(row, col, col, head, "header")
     where = {e: ("'" + slips.name.replace("'", "''") + "'!", refs) for slips in payslips
              for e, refs in slips.anchors.items()}
-    subtotals, names, seated, members, tested = [], [], [], {}, []
+    subtotals, names, seated, tested = [], [], [], []
     money_cols = range(money_col, money_col + len(money))
-    for r in result.employees:
-        members.setdefault(r.employee.team, []).append(r)
-    for team in result.teams:
+    for team, people in result.by_team:
         row += 1
         sheet.put(row, 0, team.team, style="team")
         first = row + 1
-        for r in members.get(team.team, ()):
+        for r in people:
             row += 1
             e = r.employee.employee_id
             _person(sheet, row, r, where[e], kpis, _main_spot(report, e, lang), mark, money)

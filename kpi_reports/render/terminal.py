@@ -65,15 +65,12 @@ def pay_table(result: PeriodResult, lang: str, warnings: bool = True) -> str:
     money = lambda v: i18n.amount(v, lang)
     fixed = any(r.corrections for r in result.employees)  # a Corrections column only when any
     rows = [["ID", L("employee"), L("bonus"), L("commission"), *[L("correction_corrections")] * fixed, L("total")]]
-    members: dict[str, list] = {}
-    for r in result.employees:
-        members.setdefault(r.employee.team, []).append(r)
     pilot = result.pilot
     paid = lambda label, t: ["", label, money(t.bonus), money(t.commission), *[money(t.corrections)] * fixed,
                              money(t.total)]
-    for team in result.teams:
+    for team, people in result.by_team:
         rows.append(["", f"[{team.team}]", "", "", *[""] * fixed, ""])
-        for r in members[team.team]:
+        for r in people:
             name = f"{r.employee.name} ({L('shown_test_mark')})" if pilot and r.test_mode else r.employee.name
             rows.append([r.employee.employee_id, name, money(r.bonus), money(r.commission.amount),
                          *[money(r.corrected) if r.corrections else ""] * fixed, money(r.total)])

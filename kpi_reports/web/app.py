@@ -324,11 +324,8 @@ def _grids(outcome: job.Outcome, token: str, number: dict[str, int]) -> list:
 def _teams(outcome: job.Outcome, number: dict[str, int]) -> list[tuple[str, list[tuple[int, object]]]]:
     """The payslips' list in the summary's order: by team as the summary has them, each team's people as
     its rows go; each with its payslip's number."""
-    result = outcome.report.result
-    members: dict[str, list] = {}
-    for r in result.employees:
-        members.setdefault(r.employee.team, []).append(number[r.employee.employee_id])
-    return [(team.team, [(n, outcome.views[n]) for n in members.get(team.team, ())]) for team in result.teams]
+    return [(team.team, [(n, outcome.views[n]) for n in (number[r.employee.employee_id] for r in people)])
+            for team, people in outcome.report.result.by_team]
 
 
 def _total(outcome: job.Outcome) -> str:

@@ -1,5 +1,5 @@
-"""The printed payslips on disk: `DIR/payslips-2026-10.pdf` (a page per person, by team then name),
-with --split one PDF per person (`E001 Иванов Иван.pdf`), with --html the HTML view beside them. Every
+"""The printed payslips on disk: `DIR/payslips-2026-10.pdf` (a page per person, in the Summary's
+order), with --split one PDF per person (`1 E001 Иванов Иван.pdf`), with --html the HTML view beside them. Every
 file is written atomically: an error leaves no half-written file."""
 from __future__ import annotations
 

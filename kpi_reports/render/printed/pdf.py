@@ -231,17 +231,10 @@ def safe_name(text: str, suffix: str = ".pdf", fallback: str = "payslip") -> str
 
 
 def split_names(views: Sequence[PayslipView]) -> list[str]:
-    """One distinct safe file name per payslip: `E001 Иванов Иван.pdf`; a clash gets ` (2)`."""
-    names, seen = [], set()
-    for v in views:
-        name = safe_name(f"{v.employee_id} {v.name}")
-        stem, n = name[:-4], 1
-        while name.casefold() in seen:
-            n += 1
-            name = f"{stem} ({n}).pdf"
-        seen.add(name.casefold())
-        names.append(name)
-    return names
+    """One safe file name per payslip, numbered in the views' order so that a folder listing sorts them as the
+    combined document has them (and no two are alike): `01 E001 Иванов Иван.pdf`."""
+    width = len(str(len(views)))
+    return [safe_name(f"{i:0{width}d} {v.employee_id} {v.name}") for i, v in enumerate(views, 1)]
 
 
 if __name__ == "__main__":
