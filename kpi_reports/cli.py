@@ -26,7 +26,8 @@ LANG = click.Choice(i18n.LANGUAGES)
 
 def lang_option(default: str | None = None):
     return click.option("--lang", type=LANG, default=default, help="Language of texts and numbers "
-                        "(default: the workbook's Settings language, else the system's: en or ru).")
+                        "(default: the workbook's Settings language, else English on an English system, else "
+                        "Russian).")
 
 
 def output_options(command):

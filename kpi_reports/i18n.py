@@ -2,11 +2,13 @@
 Python's own (exact for Decimal, and fast). Texts live in `messages`."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale
+from babel.dates import format_date
 
 from kpi_reports.messages import LANGUAGES, text  # noqa: F401  (re-exported for the renderers)
 
@@ -64,3 +66,9 @@ def formatted(value: Decimal | int, num_format: str, lang: str) -> str:
         shown = f"{whole}.{decimals}" if decimals else whole
     shown = _local(shown, lang) + ("%" if is_percent else "")
     return "+" + shown if signed and value > 0 else shown
+
+
+@functools.cache
+def month_words(period: str, lang: str) -> str:
+    """`2026-10` → `октябрь 2026` (ru) or `October 2026` (en), as Babel names the month standing alone."""
+    return format_date(dt.date(int(period[:4]), int(period[5:7]), 1), "LLLL y", locale=LOCALES[lang])

@@ -25,12 +25,16 @@ class Problem:
     expected: Msg | None = None
     hint: Msg | None = None
     severity: Severity = "error"
+    who: str = ""
+    """The person whose row the cell is on (Plans, Facts), when known: `Plans!C30 (Ivan Ivanov, calls)`."""
 
     @property
     def where(self) -> str:
-        """`Facts!D7 (calls)`, `Facts (calls)`, `Facts!D7` or `Facts`: as much as is known."""
+        """`Facts!D7 (Ivan Ivanov, calls)`, `Facts!D7 (calls)`, `Facts (calls)`, `Facts!D7` or `Facts`: as much as
+        is known."""
         place = f"{self.sheet}!{self.cell}" if self.sheet and self.cell else self.sheet or self.cell
-        return f"{place} ({self.column})" if self.column else place
+        about = ", ".join(x for x in (self.who, self.column) if x)
+        return f"{place} ({about})" if about else place
 
     def text(self, lang: str = "en") -> str:
         """The message with what is expected, what was found and the hint, in one line."""
@@ -50,7 +54,8 @@ class Problem:
         return self.render("en")
 
     def as_json(self, lang: str = "en") -> dict[str, str]:
-        return {"sheet": self.sheet, "cell": self.cell, "column": self.column, "message": self.text(lang)}
+        return {"sheet": self.sheet, "cell": self.cell, "column": self.column, "employee": self.who,
+                "message": self.text(lang)}
 
 
 @dataclass

@@ -568,12 +568,12 @@ def test_no_facts_row_for_an_employee_is_a_warning_and_counts_as_zero(example, w
     assert e003.bonus == 0 and e003.commission.amount == 0
 
 
-def test_empty_plan_is_a_warning_naming_the_cell(example, write):
+def test_empty_plan_is_a_warning_naming_the_cell_and_the_person(example, write):
     cell = put(example, "Plans", "revenue", None, period=PERIOD, employee_id="E003")
     assert cell == "H14"
     path = write(example)
     for output in (check(path, 0), run(path, 0)):
-        assert_names(output, "Plans", cell, "revenue", "empty", "no plan", severity="warning")
+        assert_names(output, "Plans", cell, "Anna Sidorova, revenue", "empty", "no plan", severity="warning")
 
 
 def test_warnings_alone_exit_zero_and_errors_exit_one(example, write):

@@ -31,7 +31,7 @@ from conftest import SAMPLES, put
 PERIOD = "2026-10"
 SAMPLE = {"en": "sales_team.xlsx", "ru": "sales_team_ru.xlsx"}
 COMMISSION = {"en": ["Plan", "Fact", "Base", "Margin share", "Rate", "Commission"],
-              "ru": ["План", "Факт", "База", "Доля маржи", "Ставка", "Процент"]}
+              "ru": ["План", "Факт", "База", "Доля маржи", "Ставка", "Процент с продаж"]}
 """Plan and fact, the base above plan, times the margin share, times the rate: the commission."""
 
 

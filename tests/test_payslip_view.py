@@ -48,8 +48,12 @@ def test_every_figure_and_text_of_the_view_is_the_sheets_cached_value(lang, name
             assert shown == expected, v.employee_id
         salary_row, _ = _rc(refs["salary"])
         c = v.commission
-        assert [cells[salary_row - 2, col] for col in range(2, 8)] == [x.figure.value for x in c.columns]
-        assert [cells[salary_row - 3, col] for col in range(2, 8)] == [x.label for x in c.columns]
+        assert v.commission_shown == (v.employee_id != "H001")  # the head is paid no commission
+        if v.commission_shown:
+            assert [cells[salary_row - 2, col] for col in range(2, 8)] == [x.figure.value for x in c.columns]
+            assert [cells[salary_row - 3, col] for col in range(2, 8)] == [x.label for x in c.columns]
+        else:  # no commission block: the KPI table, a gap, then the pay lines
+            assert cells[salary_row - 2, 0] == v.kpis[-1].title
         assert [x.key for x in c.columns] == ["plan", "fact", "base", "margin_share", "rate", "commission"]
         for line, key in zip(v.pay, ("salary", "bonus", "commission", "total"), strict=True):
             row, col = _rc(refs[key])

@@ -154,7 +154,7 @@ def test_russian_sheets_have_russian_names_and_labels(tmp_path):
                        catch_exceptions=False)
     data = values(out)
     assert list(data) == ["Расчётные листки 2026-10", "Сводка 2026-10"]
-    assert "ООО «Ромашка» — расчётный листок за 2026-10" in data["Расчётные листки 2026-10"][0]
+    assert "ООО «Ромашка» — расчётный листок за октябрь 2026" in data["Расчётные листки 2026-10"][0]
 
 
 def test_problems_sheet_lists_the_warnings(example, write, tmp_path):
@@ -163,8 +163,9 @@ def test_problems_sheet_lists_the_warnings(example, write, tmp_path):
     CliRunner().invoke(main, ["run", str(write(example)), "--period", PERIOD, "--out", str(out)],
                        catch_exceptions=False)
     rows = values(out)["Problems 2026-10"]
-    assert rows[0] == ["Severity", "Sheet", "Cell", "Column", "Problem"]
-    assert ["warning", "Plans", cell, "calls", "no plan for calls: it pays 0 this month: found an empty cell"] in rows
+    assert rows[0] == ["Severity", "Sheet", "Cell", "Employee", "Column", "Problem"]
+    assert ["warning", "Plans", cell, "Pyotr Petrov", "calls",
+            "no plan for calls: it pays 0 this month: found an empty cell"] in rows
 
 
 def test_test_mode_marks_every_generated_sheet(example, write, tmp_path):

@@ -193,7 +193,7 @@ def library(path: Path, period: str = PERIOD, lang: str = "en"):
 
 def summary_rows(p: Page, lang: str) -> tuple[list[str], dict[str, list[str]]]:
     """The summary table's header and its people's rows by employee ID (ID, name, ..., total, ...)."""
-    header = next(row for row in p.rows if text("total", lang) in row and "ID" in row)
+    header = next(row for row in p.rows if text("total", lang) in row and text("id_head", lang) in row)
     people = {row[0]: row for row in p.rows if len(row) == len(header) and re.fullmatch(r"[A-Z]\d{3}", row[0])}
     return header, people
 
@@ -583,7 +583,7 @@ def test_cell_errors_on_two_sheets_are_all_named_by_sheet_and_cell(site, example
     named = {(row[1], row[2]): row for row in p.rows if len(row) >= 5}
     assert ("Facts", facts) in named and ("Employees", salary) in named, named.keys()
     assert "many" in named["Facts", facts][-1] and "lots" in named["Employees", salary][-1]
-    assert named["Facts", facts][3] == "calls" and named["Employees", salary][3] == "salary"
+    assert named["Facts", facts][4] == "calls" and named["Employees", salary][4] == "salary"
 
 
 @pytest.mark.parametrize("files", [None, {"workbook": ("", b"")}, {"other": ("book.xlsx", b"data")}],

@@ -6,7 +6,9 @@ the whole period; warnings (no plan, no facts row, a zero denominator) travel wi
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Context, Decimal
 
 from kpi_reports.engine import pay
@@ -30,7 +32,7 @@ from kpi_reports.model import (
     Totals,
     Workbook,
 )
-from kpi_reports.problems import Report
+from kpi_reports.problems import Problem, Report
 
 ZERO = Decimal(0)
 MARGIN_COLUMNS = ("margin", "маржа")
@@ -59,10 +61,26 @@ def compute(wb: Workbook, period: str, views: bool = True, test_mode: bool | Non
         teams=[TeamResult(t, Totals.of(members), run.view(t, members) if views else [], test_totals(members))
                for t, members in teams.items()],
         totals=Totals.of(people),
-        warnings=wb.warnings + run.report.warnings,
+        warnings=named(wb, wb.warnings + run.report.warnings),
         company=run.view(None, people) if views else [],
         test=test_totals(people),
     )
+
+
+def named(wb: Workbook, warnings: list[Problem]) -> list[Problem]:
+    """Each warning at a cell of a person's Plans or Facts row names them: `Plans!C30 (Ivan Ivanov, calls)`."""
+    whole = wb.whole or wb
+    rows = {(r.sheet, r.row + 1): r.key for records in (whole.plans, whole.facts) for r in records.values() if r.sheet}
+    names = {e.employee_id: e.name for e in whole.employees.values()}
+    found = []
+    for w in warnings:
+        row = _ROW.search(w.cell) if w.cell and not w.who else None
+        who = names.get(rows.get((w.sheet, int(row.group()))), "") if row else ""
+        found.append(replace(w, who=who) if who else w)
+    return found
+
+
+_ROW = re.compile(r"\d+$")
 
 
 def test_totals(people: list[EmployeeResult]) -> Totals:

@@ -145,6 +145,8 @@ class PayslipView:
     labels: dict[str, str]
     proration: ProrationView | None = None
     """A short month's proration; None: a full month."""
+    commission_shown: bool = True
+    """The commission block is printed: not for a person paid no commission (no rate), whose line stays."""
 
     @property
     def bonus_target_note(self) -> str:
@@ -181,6 +183,7 @@ def payslip_view(r: EmployeeResult, report: PeriodReport, lang: str, company: st
         bonus_target=money(r.bonus_target),
         kpis=tuple(kpi_line(k, lang, currency, weights) for k in r.kpis),
         commission=commission_view(r, lang, currency),
+        commission_shown=r.commission.rate != 0 or r.commission.amount != 0,
         pay=pay_lines(r, lang, currency, salary_note),
         weak_spots=tuple(explain.main(report.weak_spots.get(e.employee_id), lang, explain.TOP)),
         banner=text("test_banner", lang) if r.test_mode else "",
@@ -238,8 +241,10 @@ def exact_places(shares: Iterable[Decimal | None]) -> int:
 
 
 def title(company: str, period: str, lang: str) -> str:
-    return text("payslip_title", lang, company=company, period=period) if company else \
-        text("payslip_title_plain", lang, period=period)
+    """"Romashka LLC — payslip for October 2026": the month in words (sheet names keep `2026-10`)."""
+    month = i18n.month_words(period, lang)
+    return text("payslip_title", lang, company=company, period=month) if company else \
+        text("payslip_title_plain", lang, period=month)
 
 
 @functools.cache

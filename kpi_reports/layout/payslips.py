@@ -79,8 +79,8 @@ def _span(v: PayslipView) -> int:
     gap, the weak spots under their label, two rows above the signatures, one after; a short month's proration
     takes a row of heads above the pay lines."""
     weak = 1 + len(v.weak_spots) if v.weak_spots else 0
-    return (1 if v.banner else 0) + 4 + 1 + len(v.kpis) + 1 + 3 + (1 if v.proration else 0) + len(v.pay) + 1 + \
-        weak + 2 + 1
+    return (1 if v.banner else 0) + 4 + 1 + len(v.kpis) + 1 + (3 if v.commission_shown else 0) + \
+        (1 if v.proration else 0) + len(v.pay) + 1 + weak + 2 + 1
 
 
 def _block(sheet: Sheet, row: int, r: EmployeeResult, v: PayslipView, lang: str,
@@ -179,8 +179,8 @@ def _pay(sheet: Sheet, row: int, v: PayslipView, payouts: str | None, lang: str,
          refs: dict[str, str]) -> tuple[int, dict[str, str] | None]:
     """The commission, a short month's proration, the pay lines; returns the row after them and the
     proration's cells by column key (None for a full month)."""
-    commission = _commission(sheet, row, v, lang)
-    row += 3
+    commission = _commission(sheet, row, v, lang) if v.commission_shown else None
+    row += 3 if v.commission_shown else 0
     proration = None
     if v.proration:
         proration = _proration(sheet, row, v, lang)
@@ -193,7 +193,7 @@ def _pay(sheet: Sheet, row: int, v: PayslipView, payouts: str | None, lang: str,
     total = f"={refs['salary']}+{refs['bonus']}+{refs['commission']}" + \
         (f"+SUM({refs['corrections']})" if fixes else "")
     formulas = [PRORATED.format(full=proration["full_salary"], **proration) if proration else None,
-                f"=SUM({payouts})" if payouts else None, f"={commission}", *[None] * len(fixes), total]
+                f"=SUM({payouts})" if payouts else None, commission and f"={commission}", *[None] * len(fixes), total]
     for i, (line, formula) in enumerate(zip(v.pay, formulas, strict=True)):
         last = i == len(v.pay) - 1
         if line.key == "correction":  # the label and its reasons across the row, the amount in its column

@@ -6,8 +6,8 @@ from kpi_reports.layout.model import STYLES, Page, Sheet, text_width, word_width
 from kpi_reports.messages import text
 from kpi_reports.problems import Problem
 
-KEYS = ("severity", "sheet", "cell", "column", "problem")
-WIDTHS = (16, 16, 10, 18, 100)
+KEYS = ("severity", "sheet", "cell", "employee", "column", "problem")
+WIDTHS = (16, 16, 10, 22, 18, 90)
 
 
 def problems(period: str, warnings: list[Problem], lang: str) -> Sheet:
@@ -18,12 +18,12 @@ def problems(period: str, warnings: list[Problem], lang: str) -> Sheet:
         sheet.put(0, col, head, style="header")
         sheet.fit(0, col, col, head, "header")
     for row, p in enumerate(warnings, 1):
-        for col, value in enumerate((text(p.severity, lang), p.sheet, p.cell, p.column, p.text(lang))):
+        for col, value in enumerate((text(p.severity, lang), p.sheet, p.cell, p.who, p.column, p.text(lang))):
             sheet.put(row, col, value, style="text")
             if value:
                 sheet.fit(row, col, col, value, "text")
     sheet.freeze = (1, 0)
-    sheet.autofilter = (0, 0, len(warnings), 4)
+    sheet.autofilter = (0, 0, len(warnings), len(KEYS) - 1)
     sheet.page = Page(landscape=True, repeat_rows=(0, 0), print_area=(0, 0, len(warnings), len(KEYS) - 1),
                       footer=text("page_footer", lang))
     return sheet

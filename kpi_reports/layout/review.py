@@ -361,7 +361,7 @@ def _data(sheet: Sheet, review: QuarterReview, lang: str) -> dict[str, dict[str,
         sheet.put(row, DATA, text("review_scheme", lang, scheme=scheme.scheme, people=scheme.people,
                                   person_months=scheme.person_months), style="team")
         row += 1
-        sheet.put(row, DATA, "ID", style="header_line")
+        sheet.put(row, DATA, text("id_head", lang), style="header_line")
         sheet.put(row, DATA + 1, text("col_month_short", lang), style="header_line")
         for i, k in enumerate(scheme.kpis):
             sheet.put(row, DATA + 2 + i, _title(k, lang), style="header_line")

@@ -61,7 +61,7 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
         row += 1
     mark = pilot_mark(report, lang)
     money = money_columns(report)
-    heads = ["ID", text("employee", lang), *(title for _, title in kpis), *(_head(k, lang) for k in money),
+    heads = [text("id_head", lang), text("employee", lang), *(title for _, title in kpis), *(_head(k, lang) for k in money),
              *([text("shown_mode", lang)] if mark else []), text("main_weak_spot", lang)]
     header, money_col = row, 2 + len(kpis)
     mode_col = money_col + len(money) if mark else None

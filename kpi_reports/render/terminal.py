@@ -49,7 +49,7 @@ def weak_spots_text(report: PeriodReport, lang: str) -> str:
 def forecast_table(report: PeriodReport, lang: str) -> str:
     f = report.forecast
     titles = {k.kpi: k.title for r in report.result.employees for k in r.kpis}
-    rows = [["ID", i18n.text("employee", lang), i18n.text("forecast_bonus", lang), i18n.text("forecast_total", lang),
+    rows = [[i18n.text("id_head", lang), i18n.text("employee", lang), i18n.text("forecast_bonus", lang), i18n.text("forecast_total", lang),
              i18n.text("behind", lang)]]
     for r in report.result.employees:
         mine = f.people[r.employee.employee_id]
@@ -64,7 +64,7 @@ def pay_table(result: PeriodResult, lang: str, warnings: bool = True) -> str:
     L = lambda key: i18n.text(key, lang)
     money = lambda v: i18n.amount(v, lang)
     fixed = any(r.corrections for r in result.employees)  # a Corrections column only when any
-    rows = [["ID", L("employee"), L("bonus"), L("commission"), *[L("correction_corrections")] * fixed, L("total")]]
+    rows = [[L("id_head"), L("employee"), L("bonus"), L("commission"), *[L("correction_corrections")] * fixed, L("total")]]
     pilot = result.pilot
     paid = lambda label, t: ["", label, money(t.bonus), money(t.commission), *[money(t.corrections)] * fixed,
                              money(t.total)]
