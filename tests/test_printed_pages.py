@@ -76,3 +76,57 @@ def test_a_warning_at_a_persons_row_names_the_person_in_the_terminal_the_json_an
     assert warning["employee"] == "Ivan Ivanov"
     rows = python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Problems 2026-10").to_python()
     assert rows[0][3] == "Employee" and any(r[2] == f"C{row}" and r[3] == "Ivan Ivanov" for r in rows[1:])
+
+
+@pytest.mark.parametrize("lang, banner", [("en", "TEST MODE"), ("ru", "ТЕСТОВЫЙ РЕЖИМ")])
+def test_the_init_templates_example_rows_compute_in_test_mode_with_a_note_to_clear_it(tmp_path, lang, banner):
+    import python_calamine
+
+    path = tmp_path / "new.xlsx"
+    assert CliRunner().invoke(main, ["init", str(path), "--lang", lang, "--period", "2026-10"]).exit_code == 0
+    settings = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
+        "Settings" if lang == "en" else "Настройки").to_python()
+    mode = next(r for r in settings if r[0] in ("mode", "режим"))
+    assert mode[1] in ("test", "тест") and len(mode[2]) > 20
+    result = CliRunner().invoke(main, ["run", str(path), "--dry-run"], catch_exceptions=False)
+    assert result.exit_code == 0 and banner in result.output
+
+
+@pytest.mark.parametrize("name", ["sales_team.xlsx", "team_changes.xlsx"])
+def test_a_percent_kpis_plan_and_fact_as_printed_give_the_completion_printed(tmp_path, name):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    pages, _ = printed_of(tmp_path, name)
+    wb = kpi_reports.load(SAMPLES / name)
+    checked = 0
+    for v in payslip_views(kpi_reports.period_report(wb, "2026-10"), "en"):
+        page = next(p for p in pages if v.employee_id in p)
+        for k in v.kpis:
+            if k.unit != "percent" or not k.completion.text:
+                continue
+            plan, fact, completion = (Decimal(f.text.rstrip("%")) for f in (k.plan, k.fact, k.completion))
+            assert (fact / plan * 100).quantize(Decimal("0.1"), ROUND_HALF_UP) == completion, (v.employee_id, k.kpi)
+            assert k.plan.text in page and k.fact.text in page
+            checked += 1
+    assert checked >= 5  # the hunters' call → meeting, and the head's (team)
+
+
+def printed_of(tmp_path, name):
+    result = CliRunner().invoke(main, ["run", str(SAMPLES / name), "--period", "2026-10", "--dry-run", "--pdf",
+                                       str(tmp_path), "--lang", "en"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    pages = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "payslips-2026-10.pdf"), "-"],
+                           capture_output=True, check=True).stdout.decode().split("\f")[:-1]
+    return pages, None
+
+
+def test_every_row_of_the_summary_aligns_its_cells_alike():
+    from kpi_reports import layout
+    from kpi_reports.layout.model import STYLES, cells_by_row
+
+    wb = kpi_reports.load(SAMPLES / "sales_team.xlsx")
+    report = kpi_reports.period_report(wb, "2026-10")
+    summary = next(s for s in layout.sheets(report, "en") if s.kind == "summary")
+    for row, cells in cells_by_row(summary).items():
+        aligns = {STYLES[c.style].get("valign", "bottom") for c in cells if c.style in STYLES and c.value != ""}
+        assert len(aligns) <= 1, (row, [(c.value, c.style) for c in cells])

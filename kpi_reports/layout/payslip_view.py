@@ -28,13 +28,15 @@ COMMISSION_COLUMNS = ("plan", "fact", "base", "margin_share", "rate", "commissio
 PRORATION_COLUMNS = ("full_salary", "worked_days", "working_days", "full_bonus_target")
 """A short month's columns, each a `shown_` label key, in the order the line reads: the full salary × the days
 worked ÷ the working days; the full bonus target last, only when it is prorated too."""
-SHARE_STYLES = ("percent_0", "percent", "percent_2")
-"""The sheet's style of a percentage shown with 0, 1 or 2 decimals."""
+SHARE_STYLES = ("percent_0", "percent", "percent_2", "percent_3", "percent_4")
+"""The sheet's style of a percentage shown with 0 to 4 decimals."""
 COMPLETION_PLACES = MARGIN_SHARE_PLACES = 1
 """A computed share (a completion, a margin share) shows one decimal: 95.2%, 30.0%."""
 MOST_PLACES = 2
 """A share that was typed in (a weight, a rate) shows the fewest decimals, up to these, that show it exactly;
-a KPI measured in per cent (a conversion of 2.25%) always shows these."""
+a KPI measured in per cent (a conversion of 2.25%) shows at least these, and as many more (up to 4) as its
+plan and fact need for the completion shown to follow from them: 2.000% and 1.936% for 96.8%, not 2.00% and
+1.94% (97.0%)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Figure:
     style's decimals, a plain number. The text is made when it is first read: the sheet never asks for it."""
 
     value: Decimal | None
-    style: Literal["money", "percent_0", "percent", "percent_2", "number"] = "number"
+    style: Literal["money", "percent_0", "percent", "percent_2", "percent_3", "percent_4", "number"] = "number"
     lang: str = "en"
     currency: str = "RUB"
 
@@ -263,8 +265,10 @@ def group(name: str, lang: str) -> str:
 def kpi_line(k: KpiResult, lang: str, currency: str = "RUB", weight_places: int | None = None) -> KpiLine:
     """`weight_places`: the decimals of every weight on the payslip (`exact_places` of them); by default, what
     this weight needs."""
+    places = _percent_places(k) if k.unit == "percent" else MOST_PLACES
     return KpiLine(kpi=k.kpi, title=kpi_title(k, lang), group=group(k.group, lang), unit=k.unit,
-                   plan=_measure(k.plan, k.unit, lang, currency), fact=_measure(k.fact, k.unit, lang, currency),
+                   plan=_measure(k.plan, k.unit, lang, currency, places),
+                   fact=_measure(k.fact, k.unit, lang, currency, places),
                    completion=_share(k.completion, lang, COMPLETION_PLACES),
                    weight=_share(k.weight, lang, exact_places([k.weight]) if weight_places is None else weight_places),
                    rule=rule_text(k, lang),
@@ -337,12 +341,28 @@ def _share(value: Decimal | None, lang: str, places: int) -> Figure:
     return Figure(value, SHARE_STYLES[places], lang)
 
 
-def _measure(value: Decimal | None, unit: str, lang: str, currency: str) -> Figure:
+def _measure(value: Decimal | None, unit: str, lang: str, currency: str, places: int = MOST_PLACES) -> Figure:
     if unit == "money":
         return _money(value, lang, currency)
     if unit == "percent":
-        return _share(value, lang, MOST_PLACES)
+        return _share(value, lang, places)
     return Figure(value, "number", lang)
+
+
+def _percent_places(k: KpiResult) -> int:
+    """The decimals, from MOST_PLACES up to 4, with which fact ÷ plan (or plan ÷ fact, lower being better) as
+    shown gives the completion shown."""
+    if k.plan is None or k.fact is None or k.completion is None:
+        return MOST_PLACES
+    step = Decimal(1).scaleb(-3)  # the completion's 0.1%
+    shown = k.completion.quantize(step, ROUND_HALF_UP)
+    for places in range(MOST_PLACES, len(SHARE_STYLES)):
+        q = Decimal(1).scaleb(-(places + 2))
+        plan, fact = k.plan.quantize(q, ROUND_HALF_UP), k.fact.quantize(q, ROUND_HALF_UP)
+        top, bottom = (fact, plan) if k.direction == "higher" else (plan, fact)
+        if bottom and (top / bottom).quantize(step, ROUND_HALF_UP) == shown:
+            return places
+    return len(SHARE_STYLES) - 1
 
 
 def _plain(value):

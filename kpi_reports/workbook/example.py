@@ -179,7 +179,18 @@ def _month(p: dict, i: int, month: str, rnd: random.Random) -> tuple[list, list]
     return plan, [calls, meetings, proposals, deals, revenue, margin, cycle, None, None]
 
 
+STARTER_NOTE = {"en": "The example rows are computed in test mode: clear this row once they are your team's.",
+                "ru": "Строки-примеры считаются в тестовом режиме: удалите эту строку, когда впишете свою команду."}
+
+
 def write_starter(path, lang: str, month: str | None = None) -> None:
     """The workbook `kpi-reports init` (and the web page's link) gives to fill in: explanations, drop-downs
-    and example rows of four managers and a head of sales for `month` (default: this month)."""
-    write_workbook(path, example_data(lang, managers=4, months=(month or dt.date.today().strftime("%Y-%m"),)), lang)
+    and example rows of four managers and a head of sales for `month` (default: this month), in test mode
+    (Settings mode = test, with a note to clear it), so that an example never passes for a payroll."""
+    data = example_data(lang, managers=4, months=(month or dt.date.today().strftime("%Y-%m"),))
+    settings = data.sheets["Settings"]
+    settings.columns.append("примечание" if lang == "ru" else "note")
+    for row in settings.rows:
+        row.append(None)
+    settings.rows.append(["режим", "тест", STARTER_NOTE["ru"]] if lang == "ru" else ["mode", "test", STARTER_NOTE["en"]])
+    write_workbook(path, data, lang)
