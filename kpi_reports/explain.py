@@ -7,9 +7,12 @@ import functools
 import string
 import tomllib
 import weakref
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from kpi_reports import i18n
+from kpi_reports.engine.forecast import KpiForecast
+from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.review import Flag, KpiReview, SchemeReview, WeightChange
 from kpi_reports.engine.weak import Shortfall, Stage, StageCount, Trend, WeakSpots
 from kpi_reports.messages import catalogue, templates_dir, text
@@ -21,30 +24,48 @@ TOP = 3
 _MADE: weakref.WeakKeyDictionary[WeakSpots, dict] = weakref.WeakKeyDictionary()
 
 
-def main(spots: WeakSpots | None, lang: str, most: int | None = None) -> list[str]:
+def person(report: PeriodReport, employee_id: str, lang: str, most: int | None = TOP) -> list[str]:
+    """A person's weak spots in the report; mid-month (a forecast), each KPI's worded on its pace."""
+    f = report.forecast
+    pace = {k.kpi: k for k in f.people[employee_id].kpis} if f and employee_id in f.people else None
+    return main(report.weak_spots.get(employee_id), lang, most, pace)
+
+
+def main(spots: WeakSpots | None, lang: str, most: int | None = None,
+         pace: Mapping[str, KpiForecast] | None = None) -> list[str]:
     """A person's weak spots, most important first: shortfalls (largest money first), the weakest
-    funnel stage, falling trends; at most `most` of them. Made once per language: the payslip, the
-    summary and the terminal all show them."""
+    funnel stage, falling trends; at most `most` of them; with `pace` (mid-month, by KPI), each KPI's at the
+    month's end at this pace. Made once per language: the payslip, the summary and the terminal all show them."""
     if spots is None:
         return []
     made = _MADE.setdefault(spots, {})
-    if (lang, most) not in made:
-        made[lang, most] = _texts(spots, lang, most)
-    return list(made[lang, most])
+    if (lang, most, pace is None) not in made:
+        made[lang, most, pace is None] = _texts(spots, lang, most, pace)
+    return list(made[lang, most, pace is None])
 
 
-def _texts(spots: WeakSpots, lang: str, most: int | None) -> list[str]:
-    texts = [shortfall(s, lang) for s in spots.shortfalls[:most]]
+def _texts(spots: WeakSpots, lang: str, most: int | None, pace: Mapping[str, KpiForecast] | None) -> list[str]:
+    shortfalls = [s for s in spots.shortfalls if not pace or pace.get(s.kpi.kpi) is None
+                  or pace[s.kpi.kpi].status not in ("ahead", "on_track")]  # on course by month end: not weak
+    texts = [shortfall(s, lang, pace and pace.get(s.kpi.kpi)) for s in shortfalls[:most]]
     texts += [stage(spots.weakest, lang)] if spots.weakest else []
     texts += [trend(t, lang) for t in spots.trends[:most]]
     return texts[:most]
 
 
-def shortfall(s: Shortfall, lang: str) -> str:
+def shortfall(s: Shortfall, lang: str, pace: KpiForecast | None = None) -> str:
+    """A KPI's shortfall; with `pace` (mid-month), where it ends the month at this pace, and whether that misses
+    the cut-off ("at this pace 76.0% of plan by month end, the 80.0% cut-off missed by 4.0 points")."""
     k = s.kpi
     fields = {"title": k.title, "completion": _pct(k.completion, lang), "stake": i18n.amount(s.at_stake, lang)}
     if k.completion is None:
         return text("spot_kpi_no_fact", lang, **fields)
+    if pace is not None and pace.completion is not None:
+        end = {"pace": _pct(pace.completion, lang), **fields}
+        if pace.completion < k.cutoff:
+            gap = i18n.formatted((k.cutoff - pace.completion) * 100, "0.0", lang)
+            return text("spot_kpi_pace_cutoff", lang, cutoff=_pct(k.cutoff, lang), gap=gap, **end)
+        return text("spot_kpi_pace", lang, **end)
     if s.below_cutoff:
         return text("spot_kpi_cutoff", lang, cutoff=_pct(k.cutoff, lang), **fields)
     if k.direction == "lower":  # the fact is above plan: say by how much

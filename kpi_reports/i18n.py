@@ -72,3 +72,8 @@ def formatted(value: Decimal | int, num_format: str, lang: str) -> str:
 def month_words(period: str, lang: str) -> str:
     """`2026-10` → `октябрь 2026` (ru) or `October 2026` (en), as Babel names the month standing alone."""
     return format_date(dt.date(int(period[:4]), int(period[5:7]), 1), "LLLL y", locale=LOCALES[lang])
+
+
+def day_words(day: dt.date, lang: str) -> str:
+    """`15 октября 2026` (ru) or `15 October 2026` (en)."""
+    return format_date(day, "d MMMM y", locale=LOCALES[lang])

@@ -130,3 +130,16 @@ def test_every_row_of_the_summary_aligns_its_cells_alike():
     for row, cells in cells_by_row(summary).items():
         aligns = {STYLES[c.style].get("valign", "bottom") for c in cells if c.style in STYLES and c.value != ""}
         assert len(aligns) <= 1, (row, [(c.value, c.style) for c in cells])
+
+
+@pytest.mark.parametrize("lang, head, pace", [
+    ("en", "As of 15 October 2026, 11 of 22 working days", "at this pace 75.3% by month end, the 80.0% cut-off missed by 4.7 points"),
+    ("ru", "На 15 октября 2026: прошло 11 из 22 рабочих дней", "в таком темпе к концу месяца 75,3%, порог 80,0% не достигнут на 4,7 п. п.")])
+def test_a_mid_month_run_says_so_and_words_weak_spots_on_the_pace(lang, head, pace):
+    name = "sales_team.xlsx" if lang == "en" else "sales_team_ru.xlsx"
+    result = CliRunner().invoke(main, ["run", str(SAMPLES / name), "--period", "2026-10", "--as-of", "2026-10-15",
+                                       "--dry-run"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].lower() == head.lower()
+    assert pace in result.output
+    assert "is lost" not in result.output and "потеряна" not in result.output

@@ -187,7 +187,7 @@ def payslip_view(r: EmployeeResult, report: PeriodReport, lang: str, company: st
         commission=commission_view(r, lang, currency),
         commission_shown=r.commission.rate != 0 or r.commission.amount != 0,
         pay=pay_lines(r, lang, currency, salary_note),
-        weak_spots=tuple(explain.main(report.weak_spots.get(e.employee_id), lang, explain.TOP)),
+        weak_spots=tuple(explain.person(report, e.employee_id, lang)),
         banner=text("test_banner", lang) if r.test_mode else "",
         banner_colour=STYLES["banner"]["font_color"],
         labels=labels(lang),

@@ -236,7 +236,7 @@ def _stage(sheet: Sheet, row: int, col: int, count: StageCount | None, lang: str
 
 
 def _main_spot(report: PeriodReport, employee_id: str, lang: str) -> str:
-    return next(iter(explain.main(report.weak_spots.get(employee_id), lang, explain.TOP)), "")
+    return next(iter(explain.person(report, employee_id, lang)), "")
 
 
 def _chart(sheet: Sheet, page: Page, main: tuple[str, str], index: int, names: list[int], lang: str) -> Page:

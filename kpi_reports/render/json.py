@@ -142,11 +142,13 @@ def _group_kpi(k: GroupKpi) -> dict:
 def _analysis(person: dict, spots: WeakSpots, forecast: Forecast | None, lang: str) -> None:
     """Adds weak spots and funnel to a person's entry; with a forecast, its fields per KPI and in total."""
     weakest = spots.weakest
+    mine = forecast.people.get(person["employee_id"]) if forecast else None
+    pace = {k.kpi: k for k in mine.kpis} if mine else {}
     stages = sorted((s for s in spots.stages if s.weak), key=lambda s: s.gap, reverse=True)
     person["weak_spots"] = (
         [{"kind": "kpi", "kpi": s.kpi.kpi, "completion": number(s.kpi.completion), "shortfall": number(s.shortfall),
-          "at_stake": money(s.at_stake), "below_cutoff": s.below_cutoff, "text": explain.shortfall(s, lang)}
-         for s in spots.shortfalls]
+          "at_stake": money(s.at_stake), "below_cutoff": s.below_cutoff,
+          "text": explain.shortfall(s, lang, pace.get(s.kpi.kpi))} for s in spots.shortfalls]
         + [{"kind": "stage", **_stage(s), "weakest": s is weakest, "text": explain.stage(s, lang)} for s in stages]
         + [{"kind": "trend", "kpi": t.kpi.kpi, "periods": list(t.periods),
             "completions": [number(c) for c in t.completions], "text": explain.trend(t, lang)} for t in spots.trends])

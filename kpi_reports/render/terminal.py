@@ -22,7 +22,10 @@ def table(rows: list[list[str]], right: set[int]) -> str:
 
 def report_text(report: PeriodReport, lang: str) -> str:
     """What `run` prints: the pay table, each person's main weak spots, the forecast, the warnings."""
-    parts = [pay_table(report.result, lang, warnings=False), weak_spots_text(report, lang)]
+    f = report.forecast
+    mid_month = f and i18n.text("as_of_line", lang, day=i18n.day_words(f.as_of, lang), elapsed=f.elapsed,
+                                days=f.working_days)
+    parts = [mid_month, pay_table(report.result, lang, warnings=False), weak_spots_text(report, lang)]
     if report.forecast:
         parts.append(forecast_table(report, lang))
     if report.warnings:
@@ -36,7 +39,7 @@ def report_text(report: PeriodReport, lang: str) -> str:
 def weak_spots_text(report: PeriodReport, lang: str) -> str:
     lines = []
     for r in report.result.employees:
-        texts = explain.main(report.weak_spots.get(r.employee.employee_id), lang, explain.TOP)
+        texts = explain.person(report, r.employee.employee_id, lang)
         if texts:
             lines.append(f"{r.employee.employee_id}  {r.employee.name}")
             lines += [f"    · {t}" for t in texts]
