@@ -89,9 +89,25 @@ def test_libreoffice_recalculates_every_formula_of_the_review_sheet_to_its_cache
     assert recalculates(sheet, soffice, tmp_path) >= 3 * (4 + 5 + 4) + 9  # three funds per KPI, the totals, …
 
 
+def gnumeric(path):
+    """Gnumeric's recalculation of the workbook at `path` (`ssconvert --recalc`), a second engine."""
+    program = shutil.which("ssconvert")
+    assert program, "Gnumeric is needed: apt-get install gnumeric (.ci/run installs it)"
+    out = path.with_name(path.stem + "-gnumeric.xlsx")
+    subprocess.run([program, "--recalc", str(path), str(out)], check=True, capture_output=True, timeout=180)
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_gnumeric_recalculates_every_formula_of_the_review_sheet_to_its_cached_value(moved, tmp_path, lang):
+    wb, review = review_of(moved)
+    (sheet,) = layout.review_sheets(review, lang, wb.settings.company)
+    assert recalculates(sheet, lambda path, _: gnumeric(path), tmp_path) >= 3 * (4 + 5 + 4) + 9
+
+
 def recalculates(sheet, soffice, tmp_path) -> int:
-    """Asserts LibreOffice recalculates every formula of the review sheet to its cached value (the cached
-    values poisoned first); returns how many formulas it checked."""
+    """Asserts LibreOffice (or `soffice`, another engine) recalculates every formula of the review sheet to its
+    cached value (the cached values poisoned first); returns how many formulas it checked."""
     ours = tmp_path / "ours.xlsx"
     write_workbook(ours, [sheet])
     recalculated = values(soffice(poisoned(ours, tmp_path / "poisoned.xlsx"), "xlsx"))[sheet.name]
@@ -104,7 +120,8 @@ def recalculates(sheet, soffice, tmp_path) -> int:
             assert abs(D(str(theirs)) - cell.value) < D("0.000000001"), (cell, theirs)
         checked += 1
     return checked
-    assert any("SUMPRODUCT(ROUND(" in c.formula for c in sheet.cells if c.formula)
+    assert any(re.fullmatch(r"=SUM\([A-Z]+\d+:[A-Z]+\d+\)", c.formula or "") for c in sheet.cells)
+    assert not any("SUMPRODUCT" in c.formula for c in sheet.cells if c.formula)  # no array evaluation
 
 
 def test_the_funds_cached_are_the_engines(moved):
@@ -176,9 +193,10 @@ def test_the_sheets_layout(moved, tmp_path):
     validation = next(v for v in ws.data_validations.dataValidation if yours.coordinate in v.sqref)
     assert validation.promptTitle == "Your weight" and "100%" in validation.prompt
     fund = ws.cell(header[0].row + 1, 20).value
-    assert re.fullmatch(r"=SUMPRODUCT\(ROUND\(\$[A-Z]+\$\d+:\$[A-Z]+\$\d+\*Q\d+,2\)\)", fund)
-    data_column = re.search(r"\$([A-Z]+)\$", fund).group(1)
-    assert openpyxl.utils.column_index_from_string(data_column) > 21  # the what-if block: right of the print area
+    helper, first = re.fullmatch(r"=SUM\(([A-Z]+)(\d+):[A-Z]+\d+\)", fund).groups()
+    assert openpyxl.utils.column_index_from_string(helper) > 21  # the what-if block: right of the print area
+    weighted = ws[f"{helper}{first}"].value  # a payout at 100% × your weight, rounded to kopecks
+    assert re.fullmatch(rf"=ROUND\([A-Z]+{first}\*\$Q\${header[0].row + 1},2\)", weighted), weighted
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert "Bonus fund of the quarter by person" in texts and "What the flags mean" in texts
     assert any(t.startswith("• Meetings held — out of reach: 50.0% of 12 person-months below the 80.0% cut-off")

@@ -3,6 +3,7 @@ person's spellings, the stage or status words and the month's dates), and the Cr
 with the person and month it went to, or why it did not count."""
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 from kpi_reports import formula as formulas
@@ -14,6 +15,8 @@ from kpi_reports.names import MAX_ROWS, col_letter
 
 LITERAL = 255
 """The longest text a spreadsheet formula's string literal may hold (Excel's limit)."""
+TERMS = 24
+"""The most COUNTIFS a live Fact sums (spellings × stages): beyond, the Fact is shown as a value."""
 
 
 def fact_formula(credited: Credited | None, period: str, employee_id: str, k: KpiResult) -> str | None:
@@ -36,26 +39,28 @@ def fact_formula(credited: Credited | None, period: str, employee_id: str, k: Kp
 
 def list_formula(source: ListSource, spellings: tuple[str, ...], period: str) -> str | None:
     """COUNTIFS (or SUMIFS) over the list's columns: the person, each `match` column's words, the month's
-    dates, the shortest call; SUMPRODUCT over it when a criterion is a set of texts. None when it cannot be
-    written (more than two sets, no words, a text longer than a literal)."""
+    dates, the shortest call. A set of texts (two spellings of a name, two paid stages) is a sum of one such
+    function per combination, never an array constant: Gnumeric counts only an array's first element. None
+    when it cannot be written (no words, more than TERMS combinations, a text longer than a literal)."""
     sets = [(source.employee, spellings), *source.match]
-    if any(not words for _, words in sets) or sum(len(w) > 1 for _, w in sets) > 2:
+    combinations = list(itertools.product(*(words for _, words in sets)))
+    if not combinations or len(combinations) > TERMS:
         return None
     column = _column(source.sheet)
-    rows, parts = iter(",;"), []
-    for col, words in sets:
-        criteria = _criteria(words, next(rows) if len(words) > 1 else ",")
-        if criteria is None:
-            return None
-        parts.append(f"{column(col)},{criteria}")
     y, m = int(period[:4]), int(period[5:])
     after = (y + m // 12, m % 12 + 1)
-    parts += [f'{column(source.date)},">="&DATE({y},{m},1)', f'{column(source.date)},"<"&DATE({after[0]},{after[1]},1)']
+    fixed = [f'{column(source.date)},">="&DATE({y},{m},1)', f'{column(source.date)},"<"&DATE({after[0]},{after[1]},1)']
     if source.at_least:
-        parts.append(f'{column(source.at_least[0])},">={source.at_least[1]}"')
-    found = (f"SUMIFS({column(source.total)},{','.join(parts)})" if source.total is not None
-             else f"COUNTIFS({','.join(parts)})")
-    return f"SUMPRODUCT({found})" if any(len(w) > 1 for _, w in sets) else found
+        fixed.append(f'{column(source.at_least[0])},">={source.at_least[1]}"')
+    terms = []
+    for words in combinations:
+        criteria = [_criterion(word) for word in words]
+        if None in criteria:
+            return None
+        parts = [f"{column(col)},{c}" for (col, _), c in zip(sets, criteria, strict=True)] + fixed
+        terms.append(f"SUMIFS({column(source.total)},{','.join(parts)})" if source.total is not None
+                     else f"COUNTIFS({','.join(parts)})")
+    return terms[0] if len(terms) == 1 else "(" + "+".join(terms) + ")"
 
 
 def _column(sheet: str):
@@ -63,16 +68,10 @@ def _column(sheet: str):
     return lambda col: f"{quoted}!${col_letter(col)}:${col_letter(col)}"
 
 
-def _criteria(words: tuple[str, ...], separator: str) -> str | None:
-    """Each text as an exact-match criterion: `"=Ivan Ivanov"`, its wildcards escaped and quotes doubled; a
-    set of them as an array constant, `{"=a","=b"}` (a row) or `{"=a";"=b"}` (a column)."""
-    found = []
-    for word in words:
-        escaped = "=" + word.replace("~", "~~").replace("*", "~*").replace("?", "~?")
-        if len(escaped) > LITERAL:
-            return None
-        found.append('"' + escaped.replace('"', '""') + '"')
-    return found[0] if len(found) == 1 else "{" + separator.join(found) + "}"
+def _criterion(word: str) -> str | None:
+    """A text as an exact-match criterion, `"=Ivan Ivanov"`: its wildcards escaped and quotes doubled."""
+    escaped = "=" + word.replace("~", "~~").replace("*", "~*").replace("?", "~?")
+    return None if len(escaped) > LITERAL else '"' + escaped.replace('"', '""') + '"'
 
 
 # --- the Credited sheet ------------------------------------------------------------------------------

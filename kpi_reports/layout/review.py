@@ -38,6 +38,7 @@ from kpi_reports.layout.model import (
     text_width,
     word_width,
 )
+from kpi_reports.layout.review_funds import Payouts, weighted
 from kpi_reports.messages import msg, text
 from kpi_reports.names import MAX_COLUMNS, a1, col_letter
 from kpi_reports.problems import Report
@@ -62,8 +63,8 @@ the suggested weights and the difference (three columns each, so that the larges
 
 def columns(kpis: int) -> int:
     """How many columns the sheet takes for a scheme of `kpis` KPIs: the table, then the what-if block
-    (person-month, month, a payout at 100% per KPI)."""
-    return DATA + 2 + kpis
+    (person-month, month, a payout at 100% per KPI, and each at the three funds' weights)."""
+    return DATA + 2 + 4 * kpis
 
 
 def _check_width(review: QuarterReview) -> None:
@@ -184,7 +185,7 @@ def _note(sheet: Sheet, row: int, line: str, style: str = "note") -> None:
 
 # --- a scheme ---------------------------------------------------------------------------------------------
 
-def _scheme(sheet: Sheet, row: int, scheme: SchemeReview, review: QuarterReview, data: dict[str, str],
+def _scheme(sheet: Sheet, row: int, scheme: SchemeReview, review: QuarterReview, data: dict[str, Payouts],
             lang: str) -> int:
     """The scheme's block from `row`: its title, the design flags, the KPI table with the totals and the
     check of your weights, the explanations. `data`: per KPI, the what-if block's range of its payouts at
@@ -218,7 +219,7 @@ def _scheme(sheet: Sheet, row: int, scheme: SchemeReview, review: QuarterReview,
     return _explanations(sheet, row + 1, scheme, review.thresholds.min_points, lang)
 
 
-def _kpi_row(sheet: Sheet, row: int, k: KpiReview, scheme: SchemeReview, payouts: str | None, min_points: int,
+def _kpi_row(sheet: Sheet, row: int, k: KpiReview, scheme: SchemeReview, payouts: Payouts | None, min_points: int,
              lang: str) -> None:
     title = _title(k, lang)
     sheet.put(row, KPI, title, style="text")
@@ -245,9 +246,11 @@ def _kpi_row(sheet: Sheet, row: int, k: KpiReview, scheme: SchemeReview, payouts
     suggested = sum((line.suggested.get(k.kpi, Decimal(0)) for line in scheme.lines), Decimal("0.00"))
     earlier = _earlier(scheme, k.kpi)
     plus = f"+{earlier:f}" if earlier else ""
-    for col, weight, value in ((FUND_NOW, WEIGHT, now), (FUND_SUGGESTED, SUGGESTED, suggested),
-                               (FUND_YOURS, YOURS, suggested)):
-        formula = f"=SUMPRODUCT(ROUND({payouts}*{col_letter(weight)}{n},2)){plus}" if payouts else None
+    for f, (col, weight, value, share) in enumerate(((FUND_NOW, WEIGHT, now, k.weight),
+                                                     (FUND_SUGGESTED, SUGGESTED, suggested, k.suggested_weight),
+                                                     (FUND_YOURS, YOURS, suggested, k.suggested_weight))):
+        formula = f"=SUM({weighted(sheet, payouts, f, f'${col_letter(weight)}${n}', share)}){plus}" \
+            if payouts else None
         sheet.put(row, col, value, formula, "money")
 
 
@@ -350,12 +353,15 @@ def _explanations(sheet: Sheet, row: int, scheme: SchemeReview, min_points: int,
 
 # --- the what-if block --------------------------------------------------------------------------------------
 
-def _data(sheet: Sheet, review: QuarterReview, lang: str) -> dict[str, dict[str, str]]:
+def _data(sheet: Sheet, review: QuarterReview, lang: str) -> dict[str, dict[str, Payouts]]:
     """Right of the print area, per scheme: a header, then per person-month the employee, the month and each
-    KPI's payout at a weight of 100%. Returns per scheme and KPI the range of those payouts (absolute)."""
+    KPI's payout at a weight of 100%; then, for each KPI, a column per fund for the table's rows to fill in
+    (`_weighted`): plain ROUND of one cell each, summed, so that every spreadsheet program computes the funds
+    alike (no array evaluation). Returns per scheme and KPI where its payouts are."""
     row = 0
     sheet.put(row, DATA, text("review_whatif", lang), style="subtitle")
-    ranges: dict[str, dict[str, str]] = {}
+    ranges: dict[str, dict[str, Payouts]] = {}
+    funds = [_head(col, review, lang) for col in (FUND_NOW, FUND_SUGGESTED, FUND_YOURS)]
     for scheme in review.schemes:
         row += 2
         sheet.put(row, DATA, text("review_scheme", lang, scheme=scheme.scheme, people=scheme.people,
@@ -363,8 +369,11 @@ def _data(sheet: Sheet, review: QuarterReview, lang: str) -> dict[str, dict[str,
         row += 1
         sheet.put(row, DATA, text("id_head", lang), style="header_line")
         sheet.put(row, DATA + 1, text("col_month_short", lang), style="header_line")
+        helper = DATA + 2 + len(scheme.kpis)
         for i, k in enumerate(scheme.kpis):
             sheet.put(row, DATA + 2 + i, _title(k, lang), style="header_line")
+            for f, fund in enumerate(funds):
+                sheet.put(row, helper + 3 * i + f, f"{_title(k, lang)}: {fund}", style="header_line")
         first = row + 1
         lines = in_force(scheme)
         for line in lines:
@@ -373,11 +382,9 @@ def _data(sheet: Sheet, review: QuarterReview, lang: str) -> dict[str, dict[str,
             sheet.put(row, DATA + 1, line.period, style="plain")
             for i, k in enumerate(scheme.kpis):
                 sheet.put(row, DATA + 2 + i, line.at_full_weight.get(k.kpi, Decimal(0)), style="money")
-        if lines:
-            ranges[scheme.scheme] = {k.kpi: f"${col_letter(DATA + 2 + i)}${first + 1}:"
-                                            f"${col_letter(DATA + 2 + i)}${row + 1}" for i, k in enumerate(scheme.kpis)}
-        else:
-            ranges[scheme.scheme] = {}
+        ranges[scheme.scheme] = {k.kpi: Payouts(DATA + 2 + i, range(first, row + 1), tuple(
+            line.at_full_weight.get(k.kpi, Decimal(0)) for line in lines), helper + 3 * i)
+            for i, k in enumerate(scheme.kpis)} if lines else {}
     return ranges
 
 
