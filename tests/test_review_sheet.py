@@ -507,3 +507,15 @@ def test_the_marker_names_the_family_and_reads_earlier_versions_markers():
     assert marker("run") == "TRUE" and family_of("TRUE") == "run"
     assert marker("review 2026-Q4") == '"review 2026-Q4"' and family_of('"review 2026-Q4"') == "review 2026-Q4"
     assert family_of("&quot;review 2026-Q4&quot;") == "review 2026-Q4"  # as some programs escape it
+
+
+def test_each_person_and_the_total_over_every_scheme_have_a_fund_at_your_weights(moved):
+    wb, review = review_of(moved)
+    (sheet,) = layout.review_sheets(review, "en", wb.settings.company)
+    head = next(c for c in sheet.cells if c.value == "Fund at your weights" and c.col == sheet_layout.PEOPLE[6][0])
+    column = [c for c in sheet.cells if c.col == head.col and c.row > head.row]
+    people, total = column[:-1], column[-1]
+    assert len(people) == len(review.people)
+    assert all(c.formula.startswith("=SUMIF(") for c in people)
+    assert [c.value for c in people] == [p.fund.suggested for p in review.people]
+    assert total.formula.startswith("=SUM(") and total.value == review.fund.suggested

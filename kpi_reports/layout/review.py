@@ -38,7 +38,7 @@ from kpi_reports.layout.model import (
     text_width,
     word_width,
 )
-from kpi_reports.layout.review_funds import Payouts, weighted
+from kpi_reports.layout.review_funds import Payouts, at_your_weights, weighted
 from kpi_reports.messages import msg, text
 from kpi_reports.names import MAX_COLUMNS, a1, col_letter
 from kpi_reports.problems import Report
@@ -56,9 +56,10 @@ SHARE_WIDTH, MONEY_WIDTH, KPI_MAX_WIDTH, FLAGS_MAX_WIDTH = 8.5, 12, 32, 20
 DATA = LAST + 2
 """The first column of the what-if block, one empty column right of the print area."""
 DATA_ID, DATA_MONTH, DATA_WIDTH, DATA_MAX_WIDTH = 12, 10, 14, 40
-PEOPLE = ((KPI, KPI), (GROUP, GROUP), (WEIGHT, MEAN), (MEDIAN, PAID), (MONTH1, MONTH3), (PREVIOUS, CORRELATION))
-"""The person table's columns, as spans of the KPI table's: employee, team, scheme, and the fund now, at
-the suggested weights and the difference (three columns each, so that the largest amount fits)."""
+PEOPLE = ((KPI, KPI), (GROUP, GROUP), (WEIGHT, MEAN), (MEDIAN, PAID), (MONTH1, MONTH3), (PREVIOUS, CORRELATION),
+          (FLAGS, YOURS))
+"""The person table's columns, as spans of the KPI table's: employee, team, scheme, the fund now, suggested,
+the difference and at your weights (three columns each, so that the largest amount fits)."""
 
 
 def columns(kpis: int) -> int:
@@ -104,7 +105,7 @@ def review_sheet(review: QuarterReview, lang: str, company: str = "") -> Sheet:
         row = _scheme(sheet, first, scheme, review, data[scheme.scheme], lang)
         blocks.append((first, row - 1))
     first = row + 1
-    row = _people(sheet, first, review, lang)
+    row = _people(sheet, first, review, data, lang)
     blocks.append((first, row - 1))
     page = Page(landscape=True, fit_width=True, print_area=(0, 0, row - 1, LAST), footer=text("page_footer", lang))
     sheet.page = dataclasses.replace(page, row_breaks=_breaks(sheet, page, blocks))
@@ -383,20 +384,23 @@ def _data(sheet: Sheet, review: QuarterReview, lang: str) -> dict[str, dict[str,
             for i, k in enumerate(scheme.kpis):
                 sheet.put(row, DATA + 2 + i, line.at_full_weight.get(k.kpi, Decimal(0)), style="money")
         ranges[scheme.scheme] = {k.kpi: Payouts(DATA + 2 + i, range(first, row + 1), tuple(
-            line.at_full_weight.get(k.kpi, Decimal(0)) for line in lines), helper + 3 * i)
+            line.at_full_weight.get(k.kpi, Decimal(0)) for line in lines), helper + 3 * i,
+            tuple(line.employee_id for line in lines), DATA)
             for i, k in enumerate(scheme.kpis)} if lines else {}
     return ranges
 
 
 # --- the people -----------------------------------------------------------------------------------------------
 
-def _people(sheet: Sheet, row: int, review: QuarterReview, lang: str) -> int:
+def _people(sheet: Sheet, row: int, review: QuarterReview, data: dict[str, dict[str, Payouts]], lang: str) -> int:
+    """A row per person, the fund at your weights live over the what-if block; the totals over every scheme."""
     sheet.merge(row, KPI, LAST, text("review_people", lang), "team")
     row += 1
-    heads = ("employee", "team", "scheme_col", "fund_now", "fund_suggested", "difference")
+    heads = ("employee", "team", "scheme_col", "fund_now", "fund_suggested", "difference", "fund_yours")
     for (first, last), key in zip(PEOPLE, heads):
         _span(sheet, row, first, last, text(key, lang), "header")
     first_person = row + 1
+    shares = {s.scheme: {k.kpi: k.suggested_weight for k in s.kpis} for s in review.schemes}
     for p in review.people:
         row += 1
         for (first, last), value in zip(PEOPLE[:3], (f"{p.name} ({p.employee_id})", p.team, p.scheme)):
@@ -405,12 +409,15 @@ def _people(sheet: Sheet, row: int, review: QuarterReview, lang: str) -> int:
         _span(sheet, row, *PEOPLE[3], p.fund.current, "money")
         _span(sheet, row, *PEOPLE[4], p.fund.suggested, "money")
         _span(sheet, row, *PEOPLE[5], p.fund.difference, "signed", f"={suggested}-{now}")
+        yours = at_your_weights(p.employee_id, data.get(p.scheme, {}), shares.get(p.scheme, {}), p.fund.suggested)
+        _span(sheet, row, *PEOPLE[6], *yours[:1], "money", yours[1])
     row += 1
     _span(sheet, row, *PEOPLE[0], text("total", lang), "total_label")
     for first, last in PEOPLE[1:3]:
         _span(sheet, row, first, last, None, "total_label")
     for (first, last), value, style in zip(PEOPLE[3:], (review.fund.current, review.fund.suggested,
-                                                        review.fund.difference), ("total", "total", "signed_total")):
+                                                        review.fund.difference, review.fund.suggested),
+                                           ("total", "total", "signed_total", "total")):
         formula = f"=SUM({a1(first_person, first)}:{a1(row - 1, first)})" if review.people else None
         _span(sheet, row, first, last, value, style, formula)
     return row + 1
