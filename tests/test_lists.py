@@ -347,3 +347,17 @@ def test_gnumeric_recalculates_the_list_formulas_of_two_spellings_and_two_stages
     for r, (mine, gnumerics) in enumerate(zip(ours, theirs, strict=True)):
         for c, (x, y) in enumerate(zip(mine, gnumerics, strict=True)):
             assert abs(x - y) < 0.005 if isinstance(x, float) and isinstance(y, float) else x == y, (r, c, x, y)
+
+
+def test_a_person_with_rows_in_one_list_only_did_none_of_the_others(tmp_path):
+    path = book(tmp_path, deals=[("D1", "E001", 100000, "Won", OCT)], calls=[("H001", OCT, 60, "answered")])
+    wb, report = kpi_reports.api.read(path)
+    assert not report.errors
+    assert wb.credited.values[("2026-10", "H001")] == {"calls": 1, "deals": 0, "revenue": 0}
+
+
+def test_a_name_in_a_live_formula_matches_itself_alone_wildcards_and_quotes_escaped():
+    from kpi_reports.layout.model import exact_criterion
+
+    assert exact_criterion('Ivan "Jr" *?~') == '"=Ivan ""Jr"" ~*~?~~"'
+    assert exact_criterion("x" * 300) is None

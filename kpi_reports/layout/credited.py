@@ -8,13 +8,11 @@ from collections.abc import Iterator
 
 from kpi_reports import formula as formulas
 from kpi_reports.credits import Credited, ListRow, ListSource
-from kpi_reports.layout.model import STYLES, Page, Sheet, word_width
+from kpi_reports.layout.model import STYLES, Page, Sheet, exact_criterion, word_width
 from kpi_reports.messages import msg, text
 from kpi_reports.model import KpiResult
 from kpi_reports.names import MAX_ROWS, col_letter
 
-LITERAL = 255
-"""The longest text a spreadsheet formula's string literal may hold (Excel's limit)."""
 TERMS = 24
 """The most COUNTIFS a live Fact sums (spellings × stages): beyond, the Fact is shown as a value."""
 
@@ -54,7 +52,7 @@ def list_formula(source: ListSource, spellings: tuple[str, ...], period: str) ->
         fixed.append(f'{column(source.at_least[0])},">={source.at_least[1]}"')
     terms = []
     for words in combinations:
-        criteria = [_criterion(word) for word in words]
+        criteria = [exact_criterion(word) for word in words]
         if None in criteria:
             return None
         parts = [f"{column(col)},{c}" for (col, _), c in zip(sets, criteria, strict=True)] + fixed
@@ -66,12 +64,6 @@ def list_formula(source: ListSource, spellings: tuple[str, ...], period: str) ->
 def _column(sheet: str):
     quoted = "'" + sheet.replace("'", "''") + "'"
     return lambda col: f"{quoted}!${col_letter(col)}:${col_letter(col)}"
-
-
-def _criterion(word: str) -> str | None:
-    """A text as an exact-match criterion, `"=Ivan Ivanov"`: its wildcards escaped and quotes doubled."""
-    escaped = "=" + word.replace("~", "~~").replace("*", "~*").replace("?", "~?")
-    return None if len(escaped) > LITERAL else '"' + escaped.replace('"', '""') + '"'
 
 
 # --- the Credited sheet ------------------------------------------------------------------------------

@@ -162,6 +162,17 @@ class Sheet:
 
 
 
+LITERAL = 255
+"""The longest text a spreadsheet formula's string literal may hold (Excel's limit)."""
+
+
+def exact_criterion(text: str) -> str | None:
+    """A text as a COUNTIFS / SUMIF criterion that matches it alone, `"=Ivan Ivanov"`: its wildcards (`*`, `?`,
+    `~`) escaped and quotes doubled; None when it is longer than a literal may be."""
+    escaped = "=" + text.replace("~", "~~").replace("*", "~*").replace("?", "~?")
+    return None if len(escaped) > LITERAL else '"' + escaped.replace('"', '""') + '"'
+
+
 _SHEET_REF = re.compile(r"'((?:[^']|'')+)'!")
 
 

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
-from kpi_reports.layout.model import Sheet
+from kpi_reports.layout.model import Sheet, exact_criterion
 from kpi_reports.names import col_letter
 
 
@@ -53,8 +53,10 @@ def at_your_weights(employee_id: str, payouts: Mapping[str, Payouts], shares: Ma
                       Decimal("0.00"))
         ids = f"${col_letter(p.id_col)}${p.rows[0] + 1}:${col_letter(p.id_col)}${p.rows[-1] + 1}"
         col = col_letter(p.helper + YOURS)
-        quoted = '"=' + employee_id.replace('"', '""') + '"'
-        parts.append(f"SUMIF({ids},{quoted},${col}${p.rows[0] + 1}:${col}${p.rows[-1] + 1})")
+        who = exact_criterion(employee_id)
+        if who is None:
+            return fund, None
+        parts.append(f"SUMIF({ids},{who},${col}${p.rows[0] + 1}:${col}${p.rows[-1] + 1})")
     if not parts:
         return fund, None
     rest = fund - cached

@@ -170,7 +170,7 @@ class Reader:
         return not self.works(emp_id, month)
 
 
-def judge_deal(rd: Reader, r: int, values: list, paid: frozenset[str], names: dict[str, str]) -> Verdict | None:
+def judge_deal(rd: Reader, r: int, values: list, *, paid: frozenset[str], names: dict[str, str]) -> Verdict | None:
     """A deal: credited to the month of its payment (paid_on, else closed_on) when its stage is a paid one."""
     emp_id = rd.person(r, values)
     ref = text_id(rd.get(values, "deal_id")) if not is_empty(rd.get(values, "deal_id")) else f"{rd.table.sheet}!{r + 1}"

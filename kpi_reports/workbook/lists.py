@@ -84,19 +84,28 @@ class Lists:
         and durations numbers are judged once per distinct (person, month, …) they share."""
         table = self.table(key)
         rd = Reader(table, report, self.people, self.works, periods)
+        judge = self.judge(key, rd, report)
         if key == "Deals":
-            for r, values in table.rows:
-                if (v := judge_deal(rd, r, values, self.paid, self.names)) is not None:
-                    yield r, values, v, 1
+            yield from self.one_by_one(table, rd, judge)
             return
-        if key == "Calls":
-            status = Statuses(rd, report)
-            judge = functools.partial(judge_call, least=self.least, status=status, names=self.names)
-            shared = ("date", "employee", "status")
-        else:
-            judge = functools.partial(judge_activity, metric_of=self.activity_metric())
-            shared = ("date", "employee", "type")
+        shared = ("date", "employee", "status" if key == "Calls" else "type")
         yield from _tallied(rd, table, judge, shared, self.least if key == "Calls" else None)
+
+    def judge(self, key: str, rd: Reader, report: Report) -> Callable[[Reader, int, list], Verdict | None]:
+        """How a row of the list is judged: `judge_deal`, `judge_call` or `judge_activity`, with this workbook's
+        paid stages, shortest call, answered statuses and metric names."""
+        if key == "Deals":
+            return functools.partial(judge_deal, paid=self.paid, names=self.names)
+        if key == "Calls":
+            return functools.partial(judge_call, least=self.least, status=Statuses(rd, report), names=self.names)
+        return functools.partial(judge_activity, metric_of=self.activity_metric())
+
+    @staticmethod
+    def one_by_one(table: Table, rd: Reader, judge: Callable) -> Iterator[tuple[int, list, Verdict, int]]:
+        """Every row's own verdict, in the sheet's order."""
+        for r, values in table.rows:
+            if (v := judge(rd, r, values)) is not None:
+                yield r, values, v, 1
 
     def activity_metric(self) -> Callable[[object], str | None]:
         words = {norm(w): metric for metric, ws in ACTIVITY_WORDS.items() for w in ws}
@@ -180,21 +189,17 @@ def credit(lists: Lists, report: Report, periods: Collection[str] | None) -> Cre
                        expected=msg("list_no_date_column"))
             continue
         _credit_list(lists, key, report, periods, out)
+    _none_there(out, list(out.values))
     return out
 
 
-def _one_by_one(lists: Lists, key: str, report: Report) -> Iterator[tuple[int, list, Verdict, int]]:
-    """Every row's own verdict, in the sheet's order."""
-    table = lists.table(key)
-    rd = Reader(table, report, lists.people, lists.works, None)
-    if key == "Deals":
-        yield from lists.verdicts(key, report)
-        return
-    judge = (functools.partial(judge_call, least=lists.least, status=Statuses(rd, report), names=lists.names)
-             if key == "Calls" else functools.partial(judge_activity, metric_of=lists.activity_metric()))
-    for r, values in table.rows:
-        if (v := judge(rd, r, values)) is not None:
-            yield r, values, v, 1
+def _none_there(credited: Credited, keys) -> None:
+    """Each (month, person) of `keys` in a month a list covers gets 0 for each metric of that list it has no row
+    for: what is not in the CRM did not happen."""
+    for period, emp_id in keys:
+        for m, months in credited.covered.items():
+            if period in months:
+                credited.values.setdefault((period, emp_id), {}).setdefault(m, Decimal(0))
 
 
 def _explain(lists: Lists) -> Iterator[ListRow]:
@@ -202,7 +207,8 @@ def _explain(lists: Lists) -> Iterator[ListRow]:
     quiet = Report()
     for key, table in lists.tables.items():
         col = table.columns["employee"]
-        for r, values, v, _ in _one_by_one(lists, key, quiet):
+        rd = Reader(table, quiet, lists.people, lists.works, None)
+        for r, values, v, _ in lists.one_by_one(table, rd, lists.judge(key, rd, quiet)):
             yield ListRow(table.sheet, r, shown(values[col]) if col < len(values) else "", v.employee_id, v.period,
                           v.metric, v.reason, v.found, v.amount, v.ref)
 
@@ -249,10 +255,6 @@ def _credit_list(lists: Lists, key: str, report: Report, periods, out: Credited)
     for (emp_id, month), (r, written, n) in outside.items():
         report.warn(msg("list_outside_months", id=emp_id, month=month, rows=n), **table.cell(r, emp_col).where(),
                     found=shown(written), hint=msg("list_outside_hint"))
-    for m, months in covered.items():  # a month the list covers: its people without rows there did none
-        for (period, _), got in values_of.items():
-            if period in months:
-                got.setdefault(m, Decimal(0))
     for got in values_of.values():
         for m, value in got.items():
             got[m] = Decimal(value)
@@ -300,13 +302,7 @@ def merge(facts: dict[tuple[str, str], Record], credited: Credited, report: Repo
     """The Facts records (of `periods`, None: all) with the lists' metrics: a cell typed for the same month,
     person and metric wins, with a warning naming both places when they differ; a person with list rows needs
     no Facts row."""
-    covered = credited.covered
-    for (period, emp_id), record in facts.items():  # a Facts row in a month a list covers: none there is 0
-        got = None
-        for m, months in covered.items():
-            if period in months:
-                got = credited.values.setdefault((period, emp_id), {}) if got is None else got
-                got.setdefault(m, Decimal(0))
+    _none_there(credited, facts)  # a person with a Facts row and no list row in a month a list covers
     out = dict(facts)
     for (period, emp_id), got in credited.values.items():
         if periods is not None and period not in periods:
