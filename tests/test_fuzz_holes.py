@@ -313,16 +313,16 @@ def test_more_kpis_than_the_summary_has_columns_is_an_error_naming_the_schemes_s
 
 def test_a_review_wider_than_excel_is_refused_naming_the_scheme(example_months, write, monkeypatch):
     """The review's what-if block has four columns per KPI of a scheme (its payouts at 100% and at the three
-    funds' weights): 23 + 4 × 5 for the farmer scheme. With a review sheet of 42 columns (Excel's have 16,384),
+    funds' weights): 16 + 4 × 5 for the farmer scheme. With a review sheet of 35 columns (Excel's have 16,384),
     the review is refused and nothing is written."""
     path = write(example_months)
-    monkeypatch.setattr(review_layout, "MAX_COLUMNS", 42)
+    monkeypatch.setattr(review_layout, "MAX_COLUMNS", 35)
     assert invoke("check", str(path)).exit_code == 0
     before, files = digest(path), sorted(p.name for p in path.parent.iterdir())
     result = invoke("review", str(path), "--quarter", "2026-Q4")
     assert result.exit_code == 1, result.output
     [line] = [ln for ln in result.output.splitlines() if ln.startswith("error")]
-    assert "Schemes (kpi)" in line and "review of scheme" in line and "43 columns" in line
+    assert "Schemes (kpi)" in line and "review of scheme" in line and "36 columns" in line
     assert digest(path) == before and sorted(p.name for p in path.parent.iterdir()) == files
 
 

@@ -315,7 +315,8 @@ def test_formats_widths_heights_merges_colours_validations_and_the_chart(sample,
     widths = {(d["range"]["sheetId"], i): d["properties"]["pixelSize"]
               for d in requests_of(bodies, "updateDimensionProperties") if d["range"]["dimension"] == "COLUMNS"
               for i in range(d["range"]["startIndex"], d["range"]["endIndex"])}
-    assert widths[slips, 0] == int(7 * 30 + 0.5) + 5 and widths[summary, 13] == int(7 * 60 + 0.5) + 5
+    assert widths[slips, 0] == int(7 * sample[0].widths[0] + 0.5) + 5
+    assert widths[summary, 13] == int(7 * sample[1].widths[13] + 0.5) + 5
     tall = {r: h for r, h in review[0].heights.items() if int(4 * h / 3) != 20}
     rows = {(d["range"]["sheetId"], i): d["properties"]["pixelSize"]
             for d in requests_of(bodies, "updateDimensionProperties") if d["range"]["dimension"] == "ROWS"

@@ -211,7 +211,8 @@ def typed(path: Path, cells: dict[str, str]) -> None:
 def your_weight_cells(path: Path, scheme: str) -> list[str]:
     sheet = openpyxl.load_workbook(path)[f"Review {QUARTER}"]
     heading = next(c.row for c in sheet["A"] if str(c.value).startswith(f"Scheme {scheme} "))
-    header = next(c.row for c in sheet["A"] if c.row > heading and c.value == "KPI")
+    header = next(c.row for c in sheet["A"] if c.row > heading and c.value == "KPI" and
+                  any(h.value == "Your weight" for h in sheet[c.row]))  # the weights' table, below the quarter's
     col = next(c.column_letter for c in sheet[header] if c.value == "Your weight")
     end = next(c.row for c in sheet["A"] if c.row > header and c.value == "Total")
     return [f"{col}{r}" for r in range(header + 1, end)]
@@ -417,7 +418,7 @@ def reviewed_tab(fake) -> dict[str, list[str]]:
         first = str(row[0]) if row else ""
         if first.startswith("Scheme "):
             scheme = first.split()[1]
-        elif first == "KPI" and scheme:
+        elif first == "KPI" and scheme and "Your weight" in row:  # the weights' table, below the quarter's
             col = row.index("Your weight")
             end = next(e for e in range(r + 1, len(grid)) if grid[e] and grid[e][0] == "Total")
             cells[scheme] = [f"{chr(ord('A') + col)}{n + 1}" for n in range(r + 1, end)]

@@ -62,9 +62,9 @@ def by_cell(sheet):
 
 
 def kpi_rows(sheet, n: int = 0) -> tuple[dict[str, int], int]:
-    """The rows of the n-th scheme's KPI table by KPI title, and the row of its totals."""
+    """The rows of the n-th scheme's weights' table by KPI title, and the row of its totals."""
     cells = by_cell(sheet)
-    row = sorted(c.row for c in sheet.cells if c.col == 0 and c.style == "header")[n] + 1
+    row = sorted(c.row for c in sheet.cells if c.col == sheet_layout.YOURS and c.value == "Your weight")[n] + 1
     found = {}
     while cells[row, 0].value != text("total", "en"):
         found[cells[row, 0].value] = row
@@ -181,22 +181,24 @@ def test_the_sheets_layout(moved, tmp_path):
     ws = book["Review 2026-Q4"]
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0  # one page wide
-    assert re.fullmatch(r"'Review 2026-Q4'!\$A\$1:\$T\$\d+", ws.print_area)
-    header = next(r for r in ws.iter_rows() if r[0].value == "KPI")
-    assert [c.value for c in header[:20]] == [
-        "KPI", "Group", "Weight now", "Mean completion", "Median", "At or above 100%", "Below the cut-off",
+    assert re.fullmatch(r"'Review 2026-Q4'!\$A\$1:\$M\$\d+", ws.print_area)
+    quarter, header = [r for r in ws.iter_rows() if r[0].value == "KPI"][:2]
+    assert [c.value for c in quarter[:13]] == [
+        "KPI", "Group", "Mean completion", "Median", "At or above 100%", "Below the cut-off",
         "Share of the bonus paid", "Mean 2026-10", "Mean 2026-11", "Mean 2026-12", "Previous quarter", "Change",
-        "Correlation with the result", "Flags", "Suggested weight", "Your weight", "Fund at current weights",
-        "Fund at suggested weights", "Fund at your weights"]
-    yours = ws.cell(header[0].row + 1, 17)
+        "Correlation with the result"]
+    assert [c.value for c in header[:13]] == [
+        "KPI", "Flags", None, None, "Weight now", "Suggested weight", "Your weight", "Fund at current weights",
+        None, "Fund at suggested weights", None, "Fund at your weights", None]  # spans merged across
+    yours = ws.cell(header[0].row + 1, 7)
     assert yours.fill.fgColor.rgb.endswith("FFF2CC")  # a pale yellow input
     validation = next(v for v in ws.data_validations.dataValidation if yours.coordinate in v.sqref)
     assert validation.promptTitle == "Your weight" and "100%" in validation.prompt
-    fund = ws.cell(header[0].row + 1, 20).value
+    fund = ws.cell(header[0].row + 1, 12).value
     helper, first = re.fullmatch(r"=SUM\(([A-Z]+)(\d+):[A-Z]+\d+\)", fund).groups()
-    assert openpyxl.utils.column_index_from_string(helper) > 21  # the what-if block: right of the print area
+    assert openpyxl.utils.column_index_from_string(helper) > 14  # the what-if block: right of the print area
     weighted = ws[f"{helper}{first}"].value  # a payout at 100% × your weight, rounded to kopecks
-    assert re.fullmatch(rf"=ROUND\([A-Z]+{first}\*\$Q\${header[0].row + 1},2\)", weighted), weighted
+    assert re.fullmatch(rf"=ROUND\([A-Z]+{first}\*\$G\${header[0].row + 1},2\)", weighted), weighted
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert "Bonus fund of the quarter by person" in texts and "What the flags mean" in texts
     assert any(t.startswith("• Meetings held — out of reach: 50.0% of 12 person-months below the 80.0% cut-off")
@@ -258,7 +260,7 @@ def test_the_review_prints_on_a4_landscape_pages_with_nothing_over_anything(move
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"Page size:\s+841[.\d]* x 595[.\d]* pts \(A4\)", info)  # landscape
     pages = word_boxes(pdf)
-    assert 1 <= len(pages) <= 3
+    assert 1 <= len(pages) <= len(review.schemes) + 1  # a scheme's block or the people's table a page at most
     for n, words in enumerate(pages, 1):
         assert not overprinted(words), (n, overprinted(words)[:5])
     shown = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
@@ -480,11 +482,11 @@ def test_a_hand_built_review_shows_every_flag_in_sheet_json_and_terminal():
     assert "• Correlation with the result: too few person-months to tell for Call → meeting (5; at least 8 are " \
            "needed)" in shown
     cells = by_cell(sheet)
-    row = next(c.row for c in sheet.cells if c.value == "Call → meeting" and c.col == 0)
-    assert cells[row, sheet_layout.CORRELATION].value == "too few"
+    quarter, row = (c.row for c in sheet.cells if c.value == "Call → meeting" and c.col == 0)  # both tables
+    assert cells[quarter, sheet_layout.CORRELATION].value == "too few"
     assert cells[row, sheet_layout.FUND_NOW].value == D("36000.00")
     assert cells[row, sheet_layout.FUND_SUGGESTED].value == D("42000.00")
-    revenue = next(c.row for c in sheet.cells if c.value == "Revenue" and c.col == 0)
+    revenue = next(c.row for c in sheet.cells if c.value == "Revenue" and c.col == 0)  # the quarter's table
     assert cells[revenue, sheet_layout.CORRELATION].value == "—"  # no other result KPI: nothing to tell
     data = json.loads(json_out.review_dumps(review))
     flags = data["schemes"][0]["kpis"][0]["flags"]

@@ -237,7 +237,7 @@ def test_the_json_of_a_dropped_kpi_carries_what_it_paid_so_the_funds_add_up():
 
 def kpi_rows(sheet):
     cells = {(c.row, c.col): c for c in sheet.cells}
-    row = next(c.row for c in sheet.cells if c.col == 0 and c.style == "header") + 1
+    row = next(c.row for c in sheet.cells if c.col == sheet_layout.YOURS and c.value == "Your weight") + 1
     found = {}
     while cells[row, 0].value != "Total":
         found[cells[row, 0].value] = row

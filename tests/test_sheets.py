@@ -256,7 +256,8 @@ def test_summary_rows_are_tall_enough_for_their_wrapped_weak_spot(tmp_path, samp
             assert (summary.row_dimensions[row[0].row].height or 15) >= 15 * need, (row[0].row, spot)
     assert wrapped >= 3  # the samples' weak spots do wrap: the test sees what the issue saw
     with zipfile.ZipFile(out) as z:
-        assert re.search(rb'<row r="\d+" ht="30" customHeight="1">', z.read("xl/worksheets/sheet2.xml"))
+        heights = re.findall(rb'<row r="\d+" ht="(\d+)" customHeight="1">', z.read("xl/worksheets/sheet2.xml"))
+    assert any(int(h) >= 30 for h in heights)  # written to the file, lines of 15 points
 
 
 def test_row_heights_grow_with_the_text_at_any_length(example, write):
@@ -298,7 +299,8 @@ def test_summary_chart_is_inside_the_print_area(tmp_path, lang):
     top, bottom = chart_rows(out)
     company_total = max(c.row for c in summary["B"] if c.value == text("company_total", lang))
     assert first == 1 and company_total < top <= bottom <= last  # below the table, inside the print area
-    assert not summary.row_breaks.brk  # nine people: table and chart share the page
+    breaks = [b.id for b in summary.row_breaks.brk]
+    assert breaks in ([], [top - 2])  # on the table's page, or a row below the start of a page of its own
 
 
 def test_summary_chart_gets_a_page_of_its_own_when_the_table_fills_one(write, tmp_path):
@@ -306,7 +308,7 @@ def test_summary_chart_gets_a_page_of_its_own_when_the_table_fills_one(write, tm
     wb, report = report_of(write(example_data("en", managers=60, months=("2026-08", "2026-09", "2026-10"))))
     summary = layout.sheets(report, "en", wb.settings.company)[-1]
     (chart,) = summary.charts
-    assert summary.page.row_breaks == (chart.anchor[0],)  # the chart starts a page
+    assert summary.page.row_breaks == (chart.anchor[0] - 1,)  # the chart starts a page, a row below its top
     assert chart.to[0] <= summary.page.print_area[2]
     assert chart.to[0] - chart.anchor[0] + 1 > 30  # and fills it rather than a corner of it
 
@@ -328,18 +330,20 @@ def test_printed_pages_show_every_text_whole_and_nothing_over_anything(example, 
     pdf = soffice(ours, "pdf")
     pages = word_boxes(pdf)
     people = len(report.result.employees)
-    assert len(pages) == people + 1  # a page per payslip, then the summary with its chart
+    chart_page = people + len(sheets[1].page.row_breaks)  # the chart on the table's page, else on the next
+    assert len(pages) == chart_page + 1  # a page per payslip, then the summary with its chart
     for n, words in enumerate(pages, 1):
         assert not overprinted(words), (n, overprinted(words)[:5])
     shown = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                            check=True).stdout.split("\f")
-    assert all(text("bonus_target", lang) in page for page in shown[:people])
+    assert all(word in page for page in shown[:people] for word in text("bonus_target", lang).split())  # wrapped
     assert "###" not in "".join(shown)
     assert f"{report.result.employees[1].total:,.2f}" in shown[1]  # the large total, whole
     rules = [c for c in sheets[0].cells if c.col == 6 and c.formula and c.style == "text"]
-    assert all(" ".join(c.value.split()) in " ".join(shown[0].split()) for c in rules if c.row < 12)
+    page = shown[0].split()
+    assert all(word in page for c in rules if c.row < 12 for word in c.value.split())  # whole, if wrapped
     chart_title = text("chart_completion", lang, kpi="Revenue")
-    assert chart_title in " ".join(shown[people].split())
+    assert chart_title in " ".join(shown[chart_page].split())
 
 
 def test_text_keeps_off_the_cell_borders(tmp_path):

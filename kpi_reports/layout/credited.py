@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from kpi_reports import formula as formulas
 from kpi_reports.credits import Credited, ListRow, ListSource
-from kpi_reports.layout.model import STYLES, Page, Sheet, exact_criterion, word_width
+from kpi_reports.layout.model import NARROW, STYLES, Page, Sheet, exact_criterion, word_width
 from kpi_reports.messages import msg, text
 from kpi_reports.model import KpiResult
 from kpi_reports.names import MAX_ROWS, col_letter
@@ -99,7 +99,7 @@ def _sheet(name: str, lang: str) -> Sheet:
     for col, head in enumerate(heads):
         sheet.put(0, col, head, style="header")
     sheet.freeze = (1, 0)
-    sheet.page = Page(landscape=True, repeat_rows=(0, 0), footer=text("page_footer", lang))
+    sheet.page = Page(landscape=True, repeat_rows=(0, 0), footer=text("page_footer", lang), margins=NARROW)
     return sheet
 
 

@@ -114,6 +114,11 @@ class Page:
     """Left, right, top and bottom, in inches."""
 
 
+NARROW = (0.25, 0.25, 0.6, 0.6)
+"""Excel's "Narrow" left and right margins: the page's width goes to the figures, so that a sheet printed one
+page wide keeps its text at 8 points or more."""
+
+
 @dataclass
 class Sheet:
     name: str
@@ -128,6 +133,9 @@ class Sheet:
     colours: list[Colour] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     page: Page = field(default_factory=Page)
+    for_spreadsheets: set[int] = field(default_factory=set)
+    """Rows that tell how to use the sheet's input cells ("type your weights in the yellow cells"): the
+    spreadsheets show them, the page — which has no cell to type in — leaves them out."""
     kind: Literal["payslips", "summary", "problems", "review", "ledger", "credited"] = "payslips"
     family: str = "run"
     """Which command's sheets this one is among: a command's re-run replaces the generated sheets of its
@@ -160,6 +168,15 @@ class Sheet:
         if n > 1 and self.heights.get(row, LINE) < n * LINE:
             self.heights[row] = min(n * LINE, MAX_HEIGHT)
 
+    def span(self, row: int, first: int, last: int, value: Value, style: str, formula: str | None = None) -> None:
+        """A cell across columns first..last (merged when more than one), its wrapped text fitted."""
+        if first == last:
+            self.put(row, first, value, formula, style)
+        else:
+            self.merge(row, first, last, value, style)
+            self.cells[-1].formula = formula
+        if isinstance(value, str) and value:
+            self.fit(row, first, last, value, style)
 
 
 LITERAL = 255
@@ -218,6 +235,7 @@ STYLES: dict[str, dict] = {
     "title": {"bold": True, "font_size": 14},
     "subtitle": {"italic": True, "font_color": "#595959"},
     "label": {"bold": True, "valign": "top", "align": "left", "indent": 1},
+    "label_wrap": {"bold": True, "text_wrap": True, "valign": "top", "align": "left", "indent": 1},
     "header": {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top", "align": "left",
                "indent": 1},
     "text": {"border": 1, "text_wrap": True, "valign": "top", "align": "left", "indent": 1},
@@ -324,14 +342,14 @@ def rows_height(sheet: Sheet, first: int, last: int) -> float:
 
 
 def page_capacity(sheet: Sheet, page: Page) -> float:
-    """How many points of the sheet's rows one A4 landscape page prints (with a 5% margin), the columns of
+    """How many points of the sheet's rows one A4 landscape page prints (with a 10% margin), the columns of
     the print area scaled to the page's width as Excel scales them (LibreOffice's wider substitute font
     makes the columns wider, so it scales down further and prints more rows)."""
     left, right, top, bottom = page.margins
     columns = range(page.print_area[1], page.print_area[3] + 1) if page.print_area else sheet.widths
     width = sum(0.75 * column_px(sheet.widths.get(c, DEFAULT_WIDTH)) for c in columns)
     scale = min(1.0, (A4_LANDSCAPE[0] - 72 * (left + right)) / width)
-    return 0.95 * (A4_LANDSCAPE[1] - 72 * (top + bottom)) / scale
+    return 0.9 * (A4_LANDSCAPE[1] - 72 * (top + bottom)) / scale
 
 
 def number_width(largest: Decimal | int, decimals: int, style: dict) -> float:

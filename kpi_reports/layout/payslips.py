@@ -14,15 +14,16 @@ from kpi_reports import enums
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.layout import payslip_view as view
 from kpi_reports.layout.credited import fact_formula
-from kpi_reports.layout.model import LINE, STYLES, Page, Sheet, number_width, text_width, word_width
+from kpi_reports.layout.model import LINE, NARROW, STYLES, Page, Sheet, number_width, text_width, word_width
 from kpi_reports.layout.payslip_view import KpiLine, PayslipView
 from kpi_reports.messages import text
 from kpi_reports.model import EmployeeResult, KpiResult
 from kpi_reports.names import MAX_ROWS, a1
 
 COLUMNS = 8  # KPI | group | plan | fact | completion | weight | rule | payout
-WIDTHS = {0: 30, 1: 13, 2: 14, 3: 14, 4: 12, 5: 9, 6: 26, 7: 14}
-"""The narrowest each column gets; `_widths` widens them to what they hold in the language."""
+WIDTHS = {0: 16, 1: 11, 2: 12, 3: 12, 4: 11, 5: 8, 6: 20, 7: 13}
+"""The narrowest each column gets; `_widths` widens them to what they hold in the language. KPI titles
+and rules wrap: a block is one A4 portrait page wide at 9 points or more (narrow margins)."""
 HEADS = ("kpi", "group", "plan", "fact", "completion", "weight", "rule", "payout")
 COMMISSION_COL = PRORATION_COL = 2
 """The commission table's first column: its columns are the view's (COMMISSION_COLUMNS), in its order; a
@@ -69,7 +70,7 @@ def _sheet(name: str, people: list[tuple[EmployeeResult, PayslipView]], lang: st
             breaks.append(row)
         row = _block(sheet, row, r, v, lang, functools.partial(facts, r.employee.employee_id)) + 1
     sheet.page = Page(fit_width=True, row_breaks=tuple(breaks), print_area=(0, 0, max(row - 2, 0), COLUMNS - 1),
-                      footer=text("page_footer", lang))
+                      footer=text("page_footer", lang), margins=NARROW)
     return sheet
 
 
@@ -99,7 +100,8 @@ def _block(sheet: Sheet, row: int, r: EmployeeResult, v: PayslipView, lang: str,
     _note(sheet, row + 1, 5, 7, v.position)
     sheet.put(row + 2, 0, labels["team"], style="label")
     _note(sheet, row + 2, 1, 3, v.team)
-    sheet.put(row + 2, 4, labels["bonus_target"], style="label")
+    sheet.put(row + 2, 4, labels["bonus_target"], style="label_wrap")
+    sheet.fit(row + 2, 4, 4, labels["bonus_target"], "label_wrap")
     target_row, target = row + 2, a1(row + 2, 5)
     row += 4
     _heads(sheet, row, HEADS, 0, lang)
@@ -296,16 +298,16 @@ def _amounts(r: EmployeeResult):
 
 @functools.lru_cache(maxsize=4)
 def _label_widths(lang: str) -> tuple[tuple[int, float], ...]:
-    """The width each column needs for its labels: headers break only between words; the labels beside a
-    value, the signatures, the groups, the pay lines and the rules (as the usual figures show them) stay
-    on one line."""
+    """The width each column needs for its labels: headers and the bonus target's label break only between
+    words; the labels beside a value, the signatures, the groups and the pay lines stay on one line. KPI
+    titles and rules wrap."""
     widths = dict(WIDTHS)
     texts = [*((col, word_width(text(key, lang), STYLES["header"])) for col, key in enumerate(HEADS)),
              *((col, word_width(text(key, lang), STYLES["header"]))
                for col, key in enumerate(view.COMMISSION_COLUMNS, COMMISSION_COL)),
              *((col, text_width(text(key, lang), STYLES[style])) for col, key, style in _LABELS),
              *((1, text_width(_group(g, lang), STYLES["text"])) for g in enums.ENUMS["group"]),
-             *((6, text_width(t, STYLES["text"])) for t in _usual_rules(lang))]
+             (4, word_width(text("bonus_target", lang), STYLES["label_wrap"]))]
     for col, need in texts:
         widths[col] = max(widths[col], need)
     return tuple(widths.items())
@@ -313,17 +315,8 @@ def _label_widths(lang: str) -> tuple[tuple[int, float], ...]:
 
 _LABELS = ((0, "employee", "label"), (0, "team", "label"), (0, "weak_spots", "label"),
            (0, "signature_employee", "signature"), (3, "signature_head", "signature"),
-           (4, "position", "label"), (4, "bonus_target", "label"), (6, "signature_accountant", "signature"),
+           (4, "position", "label"), (6, "signature_accountant", "signature"),
            *((6, key, "label") for key in LINES[:-1]), (6, LINES[-1], "total_label"))
-
-
-def _usual_rules(lang: str) -> list[str]:
-    """Each rule's text with figures of the usual length: 100%, a cut-off of 80%, a cap of 150%, × 1.25."""
-    x = _plain(Decimal("1.25"), lang)
-    return [text("rule_no_plan", lang), text("rule_no_fact", lang),
-            text("rule_below", lang, c="100%", cutoff="80%"), text("rule_proportional", lang, c="100%"),
-            text("rule_accelerated", lang, c="100%", accelerator=x),
-            text("rule_capped", lang, cap="150%", accelerator=x)]
 
 
 _num, _pct, _plain = view.num, view.pct, view.plain

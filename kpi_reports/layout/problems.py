@@ -2,7 +2,7 @@
 landscape, one page wide, the header on every page; each row as tall as its wrapped text."""
 from __future__ import annotations
 
-from kpi_reports.layout.model import STYLES, Page, Sheet, text_width, word_width
+from kpi_reports.layout.model import NARROW, STYLES, Page, Sheet, text_width, word_width
 from kpi_reports.messages import text
 from kpi_reports.problems import Problem
 
@@ -25,7 +25,7 @@ def problems(period: str, warnings: list[Problem], lang: str) -> Sheet:
     sheet.freeze = (1, 0)
     sheet.autofilter = (0, 0, len(warnings), len(KEYS) - 1)
     sheet.page = Page(landscape=True, repeat_rows=(0, 0), print_area=(0, 0, len(warnings), len(KEYS) - 1),
-                      footer=text("page_footer", lang))
+                      footer=text("page_footer", lang), margins=NARROW)
     return sheet
 
 

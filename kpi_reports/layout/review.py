@@ -28,6 +28,7 @@ from kpi_reports import enums, explain
 from kpi_reports.engine.review import DroppedKpi, KpiReview, PersonMonth, QuarterReview, SchemeReview
 from kpi_reports.layout.model import (
     LINE,
+    NARROW,
     STYLES,
     Page,
     Sheet,
@@ -38,28 +39,32 @@ from kpi_reports.layout.model import (
     text_width,
     word_width,
 )
-from kpi_reports.layout.review_funds import Payouts, at_your_weights, weighted
+from kpi_reports.layout.review_funds import Payouts, weighted
+from kpi_reports.layout.review_people import HEADS as PEOPLE_HEADS
+from kpi_reports.layout.review_people import PEOPLE, people
 from kpi_reports.messages import msg, text
 from kpi_reports.names import MAX_COLUMNS, a1, col_letter
 from kpi_reports.problems import Report
 
-(KPI, GROUP, WEIGHT, MEAN, MEDIAN, ON_PLAN, BELOW, PAID, MONTH1, MONTH2, MONTH3, PREVIOUS, CHANGE, CORRELATION,
- FLAGS, SUGGESTED, YOURS, FUND_NOW, FUND_SUGGESTED, FUND_YOURS) = range(20)
-LAST = FUND_YOURS
-HEADS = {KPI: "kpi", GROUP: "group", WEIGHT: "col_weight_now", MEAN: "col_mean", MEDIAN: "col_median",
-         ON_PLAN: "col_on_plan", BELOW: "col_below_cutoff", PAID: "col_paid_share", PREVIOUS: "col_previous",
-         CHANGE: "col_change", CORRELATION: "col_correlation", FLAGS: "col_flags", SUGGESTED: "col_suggested",
-         YOURS: "col_yours", FUND_NOW: "col_fund_now", FUND_SUGGESTED: "col_fund_suggested",
-         FUND_YOURS: "col_fund_yours"}
-WIDTHS = {KPI: 24, GROUP: 11, FLAGS: 14}
-SHARE_WIDTH, MONEY_WIDTH, KPI_MAX_WIDTH, FLAGS_MAX_WIDTH = 8.5, 12, 32, 20
+(KPI, GROUP, MEAN, MEDIAN, ON_PLAN, BELOW, PAID, MONTH1, MONTH2, MONTH3, PREVIOUS, CHANGE, CORRELATION) = range(13)
+"""The quarter's table: per KPI, how its person-months went."""
+LAST = CORRELATION
+FLAGS, WEIGHT, SUGGESTED, YOURS, FUND_NOW, FUND_SUGGESTED, FUND_YOURS = 1, 4, 5, 6, 7, 9, 11
+"""The weights' table below it, over the same columns: per KPI the flags, the weights and the funds, each
+from its column to SPANS' (merged), so that both tables print one A4 landscape page wide at 8 points."""
+SPANS = {KPI: KPI, FLAGS: 3, WEIGHT: WEIGHT, SUGGESTED: SUGGESTED, YOURS: YOURS, FUND_NOW: 8, FUND_SUGGESTED: 10,
+         FUND_YOURS: 12}
+QUARTER_HEADS = {KPI: "kpi", GROUP: "group", MEAN: "col_mean", MEDIAN: "col_median", ON_PLAN: "col_on_plan",
+                 BELOW: "col_below_cutoff", PAID: "col_paid_share", PREVIOUS: "col_previous", CHANGE: "col_change",
+                 CORRELATION: "col_correlation"}
+WEIGHT_HEADS = {KPI: "kpi", FLAGS: "col_flags", WEIGHT: "col_weight_now", SUGGESTED: "col_suggested",
+                YOURS: "col_yours", FUND_NOW: "col_fund_now", FUND_SUGGESTED: "col_fund_suggested",
+                FUND_YOURS: "col_fund_yours"}
+WIDTHS = {KPI: 20, GROUP: 11}
+SHARE_WIDTH, MONEY_WIDTH, KPI_MAX_WIDTH, FLAGS_MAX_WIDTH = 8.5, 12, 24, 20
 DATA = LAST + 2
 """The first column of the what-if block, one empty column right of the print area."""
 DATA_ID, DATA_MONTH, DATA_WIDTH, DATA_MAX_WIDTH = 12, 10, 14, 40
-PEOPLE = ((KPI, KPI), (GROUP, GROUP), (WEIGHT, MEAN), (MEDIAN, PAID), (MONTH1, MONTH3), (PREVIOUS, CORRELATION),
-          (FLAGS, YOURS))
-"""The person table's columns, as spans of the KPI table's: employee, team, scheme, the fund now, suggested,
-the difference and at your weights (three columns each, so that the largest amount fits)."""
 
 
 def columns(kpis: int) -> int:
@@ -100,20 +105,24 @@ def review_sheet(review: QuarterReview, lang: str, company: str = "") -> Sheet:
     for line in (about, text("review_rule", lang), text("review_how", lang)):
         _note(sheet, row, line, "aside")
         row += 1
+    sheet.for_spreadsheets.add(row - 1)
     for scheme in review.schemes:
         first = row + 1
         row = _scheme(sheet, first, scheme, review, data[scheme.scheme], lang)
         blocks.append((first, row - 1))
     first = row + 1
-    row = _people(sheet, first, review, data, lang)
+    row = people(sheet, first, review, data, lang, LAST)
     blocks.append((first, row - 1))
-    page = Page(landscape=True, fit_width=True, print_area=(0, 0, row - 1, LAST), footer=text("page_footer", lang))
+    page = Page(landscape=True, fit_width=True, print_area=(0, 0, row - 1, LAST), footer=text("page_footer", lang),
+                margins=NARROW)
     sheet.page = dataclasses.replace(page, row_breaks=_breaks(sheet, page, blocks))
     return sheet
 
 
 def _widths(review: QuarterReview, lang: str) -> dict[int, float]:
-    """Headers break only between words; KPI titles wrap from KPI_MAX_WIDTH on; money holds the largest fund."""
+    """Headers break only between words; KPI titles wrap from KPI_MAX_WIDTH on; a span (of the weights' and
+    the people's tables) is as wide as its header's words and its figures, its last column widened for them:
+    money holds the largest fund, the flags a flag on a line as far as FLAGS_MAX_WIDTH allows."""
     header = STYLES["header"]
     widths = {col: max(WIDTHS.get(col, SHARE_WIDTH), word_width(_head(col, review, lang), header))
               for col in range(LAST + 1)}
@@ -122,12 +131,17 @@ def _widths(review: QuarterReview, lang: str) -> dict[int, float]:
     widths[GROUP] = max(widths[GROUP], *(text_width(_group(g, lang), STYLES["text"]) for g in enums.ENUMS["group"]))
     words = [explain.flag_word(f, lang) for s in review.schemes for k in s.kpis for f in k.flags]
     words += [text("review_change_flag", lang, since=s.since) for s in review.schemes if _paid_dropped(s)]
-    widths[FLAGS] = max([widths[FLAGS], *(min(FLAGS_MAX_WIDTH, text_width(w, STYLES["text"]) + 0.1) for w in words),
-                         *(word_width(w, STYLES["text"]) for w in words)])  # a flag on a line, as far as it fits
+    flags = max([0, *(min(FLAGS_MAX_WIDTH, text_width(w, STYLES["text"]) + 0.1) for w in words),
+                 *(word_width(w, STYLES["text"]) for w in words)])
     largest = max([abs(v) for v in _amounts(review)], default=Decimal(0))
     money = max(MONEY_WIDTH, number_width(largest, 2, STYLES["total"]) + 1)  # + 1: the sign of a difference
-    for col in (FUND_NOW, FUND_SUGGESTED, FUND_YOURS):
-        widths[col] = max(widths[col], money)
+    needs = [((col, SPANS[col]), max(word_width(text(key, lang), header), flags if col == FLAGS else
+                                     money if col >= FUND_NOW else 0)) for col, key in WEIGHT_HEADS.items()]
+    names = max((text_width(f"{p.name} ({p.employee_id})", STYLES["text"]) for p in review.people), default=0)
+    needs += [(span, max(word_width(text(key, lang), header), money if i >= 3 else names if i == 0 else 0))
+              for i, (span, key) in enumerate(zip(PEOPLE, PEOPLE_HEADS))]
+    for (first, last), need in needs:
+        widths[last] += max(0.0, need - sum(widths[c] for c in range(first, last + 1)))
     widths[DATA], widths[DATA + 1] = DATA_ID, DATA_MONTH
     ids = [line.employee_id for s in review.schemes for line in in_force(s)]
     widths[DATA] = max([DATA_ID, *(text_width(i, STYLES["plain"]) for i in ids)])
@@ -148,10 +162,11 @@ def _amounts(review: QuarterReview):
 
 
 def _head(col: int, review: QuarterReview, lang: str) -> str:
+    """The quarter's table's header of `col`."""
     if MONTH1 <= col <= MONTH3:
         months = review.months
         return text("col_month", lang, month=months[col - MONTH1] if col - MONTH1 < len(months) else "")
-    return text(HEADS[col], lang)
+    return text(QUARTER_HEADS[col], lang)
 
 
 def in_force(scheme: SchemeReview) -> list[PersonMonth]:
@@ -202,13 +217,17 @@ def _scheme(sheet: Sheet, row: int, scheme: SchemeReview, review: QuarterReview,
         _note(sheet, row, text("review_scheme_ok", lang), "aside")
         row += 1
     for col in range(LAST + 1):
-        head = _head(col, review, lang)
-        sheet.put(row, col, head, style="header")
-        sheet.fit(row, col, col, head, "header")
+        sheet.span(row, col, col, _head(col, review, lang), "header")
+    for k in scheme.kpis:
+        row += 1
+        _quarter_row(sheet, row, k, review.thresholds.min_points, lang)
+    row += 2
+    for col, key in WEIGHT_HEADS.items():
+        sheet.span(row, col, SPANS[col], text(key, lang), "header")
     first = row + 1
     for k in scheme.kpis:
         row += 1
-        _kpi_row(sheet, row, k, scheme, data.get(k.kpi), review.thresholds.min_points, lang)
+        _weights_row(sheet, row, k, scheme, data.get(k.kpi), lang)
     sheet.validations.append(Validation(first, YOURS, row, YOURS, Decimal(0), Decimal(1), text("input_title", lang),
                                         text("input_note", lang)))
     for d in _paid_dropped(scheme):
@@ -220,13 +239,10 @@ def _scheme(sheet: Sheet, row: int, scheme: SchemeReview, review: QuarterReview,
     return _explanations(sheet, row + 1, scheme, review.thresholds.min_points, lang)
 
 
-def _kpi_row(sheet: Sheet, row: int, k: KpiReview, scheme: SchemeReview, payouts: Payouts | None, min_points: int,
-             lang: str) -> None:
-    title = _title(k, lang)
-    sheet.put(row, KPI, title, style="text")
-    sheet.fit(row, KPI, KPI, title, "text")
+def _quarter_row(sheet: Sheet, row: int, k: KpiReview, min_points: int, lang: str) -> None:
+    """A KPI's row of the quarter's table: its group and how its person-months went."""
+    sheet.span(row, KPI, KPI, _title(k, lang), "text")
     sheet.put(row, GROUP, _group(k.group, lang), style="text")
-    sheet.put(row, WEIGHT, k.weight, style="percent")
     for col, value in ((MEAN, k.mean), (MEDIAN, k.median), (ON_PLAN, k.on_plan), (BELOW, k.below_cutoff),
                        (PAID, k.paid_share), *zip((MONTH1, MONTH2, MONTH3), k.months), (PREVIOUS, k.previous)):
         _share(sheet, row, col, value, "percent")
@@ -234,12 +250,16 @@ def _kpi_row(sheet: Sheet, row: int, k: KpiReview, scheme: SchemeReview, payouts
     if k.correlation is not None:
         sheet.put(row, CORRELATION, k.correlation, style="ratio")
     else:
-        shown = text("too_few_to_tell", lang) if too_few(k, min_points) else "—"
-        sheet.put(row, CORRELATION, shown, style="text")
-        sheet.fit(row, CORRELATION, CORRELATION, shown, "text")
-    words = ", ".join(explain.flag_word(f, lang) for f in k.flags)
-    sheet.put(row, FLAGS, words, style="text")
-    sheet.fit(row, FLAGS, FLAGS, words, "text")
+        sheet.span(row, CORRELATION, CORRELATION, text("too_few_to_tell", lang) if too_few(k, min_points) else "—",
+                   "text")
+
+
+def _weights_row(sheet: Sheet, row: int, k: KpiReview, scheme: SchemeReview, payouts: Payouts | None,
+                 lang: str) -> None:
+    """A KPI's row of the weights' table: its flags, the weights and the three funds, live over `payouts`."""
+    sheet.span(row, KPI, KPI, _title(k, lang), "text")
+    sheet.span(row, FLAGS, SPANS[FLAGS], ", ".join(explain.flag_word(f, lang) for f in k.flags), "text")
+    sheet.put(row, WEIGHT, k.weight, style="percent")
     sheet.put(row, SUGGESTED, k.suggested_weight, style="percent")
     sheet.put(row, YOURS, k.suggested_weight, style="input")
     n = row + 1
@@ -252,24 +272,18 @@ def _kpi_row(sheet: Sheet, row: int, k: KpiReview, scheme: SchemeReview, payouts
                                                      (FUND_YOURS, YOURS, suggested, k.suggested_weight))):
         formula = f"=SUM({weighted(sheet, payouts, f, f'${col_letter(weight)}${n}', share)}){plus}" \
             if payouts else None
-        sheet.put(row, col, value, formula, "money")
+        sheet.span(row, col, SPANS[col], value, "money", formula)
 
 
 def _dropped_row(sheet: Sheet, row: int, d: DroppedKpi, scheme: SchemeReview, lang: str) -> None:
     """A KPI the version under review dropped within the quarter: what it paid before, in each fund."""
-    title, word = _title(d, lang), text("review_change_flag", lang, since=scheme.since)
-    sheet.put(row, KPI, title, style="text")
-    sheet.fit(row, KPI, KPI, title, "text")
-    sheet.put(row, GROUP, _group(d.group, lang), style="text")
+    sheet.span(row, KPI, KPI, _title(d, lang), "text")
+    sheet.span(row, FLAGS, SPANS[FLAGS], text("review_change_flag", lang, since=scheme.since), "text")
     for col in (WEIGHT, SUGGESTED, YOURS):
         sheet.put(row, col, "—", style="percent")
-    for col in range(MEAN, FLAGS):
-        sheet.put(row, col, None, style="percent")  # the table's grid, unbroken
-    sheet.put(row, FLAGS, word, style="text")
-    sheet.fit(row, FLAGS, FLAGS, word, "text")
     paid = _earlier(scheme, d.kpi)
     for col in (FUND_NOW, FUND_SUGGESTED, FUND_YOURS):
-        sheet.put(row, col, paid, style="money")
+        sheet.span(row, col, SPANS[col], paid, "money")
 
 
 def too_few(k: KpiReview, min_points: int) -> bool:
@@ -287,31 +301,28 @@ def _totals(sheet: Sheet, row: int, scheme: SchemeReview, first: int, last: int,
     """The totals row (the weights' sums and the funds), the funds' differences, the check of your weights;
     returns the row after them."""
     def total(col: int, value: Decimal, style: str = "total") -> None:
-        sheet.put(row, col, value, f"=SUM({a1(first, col)}:{a1(last, col)})", style)
+        sheet.span(row, col, SPANS[col], value, style, f"=SUM({a1(first, col)}:{a1(last, col)})")
     cells = {(c.row, c.col): c.value for c in sheet.cells if first <= c.row <= last}
     column = {col: sum((v for r in range(first, last + 1) if isinstance(v := cells[(r, col)], Decimal)), Decimal(0))
               for col in (WEIGHT, SUGGESTED, YOURS, FUND_NOW, FUND_SUGGESTED, FUND_YOURS)}  # as SUM: text left out
     sheet.put(row, KPI, text("total", lang), style="total_label")
-    for col in range(GROUP, LAST + 1):
-        if col in (WEIGHT, SUGGESTED, YOURS):
-            total(col, column[col], "total_percent")
-        elif col in (FUND_NOW, FUND_SUGGESTED, FUND_YOURS):
-            total(col, column[col])
-        else:
-            sheet.put(row, col, None, style="total_label")
+    sheet.span(row, FLAGS, SPANS[FLAGS], None, "total_label")
+    for col in (WEIGHT, SUGGESTED, YOURS):
+        total(col, column[col], "total_percent")
+    for col in (FUND_NOW, FUND_SUGGESTED, FUND_YOURS):
+        total(col, column[col])
     sums = row
     row += 1
     sheet.put(row, KPI, text("fund_difference", lang), style="label")
     for col in (FUND_SUGGESTED, FUND_YOURS):
         value = column[col] - column[FUND_NOW]
-        sheet.put(row, col, value, f"={a1(sums, col)}-{a1(sums, FUND_NOW)}", "signed")
+        sheet.span(row, col, SPANS[col], value, "signed", f"={a1(sums, col)}-{a1(sums, FUND_NOW)}")
     row += 1
     sheet.put(row, KPI, text("weights_total", lang), style="label")
     ok, wrong = text("weights_ok", lang), text("weights_not_100", lang)
     shown = ok if column[YOURS] == 1 else wrong
     formula = f'=IF(ROUND({a1(sums, YOURS)},6)=1,{_quoted(ok)},{_quoted(wrong)})'
-    sheet.merge(row, GROUP, MEAN, shown, "check")
-    sheet.cells[-1].formula = formula
+    sheet.span(row, FLAGS, SPANS[FLAGS], shown, "check", formula)
     return row + 1
 
 
@@ -388,50 +399,6 @@ def _data(sheet: Sheet, review: QuarterReview, lang: str) -> dict[str, dict[str,
             tuple(line.employee_id for line in lines), DATA)
             for i, k in enumerate(scheme.kpis)} if lines else {}
     return ranges
-
-
-# --- the people -----------------------------------------------------------------------------------------------
-
-def _people(sheet: Sheet, row: int, review: QuarterReview, data: dict[str, dict[str, Payouts]], lang: str) -> int:
-    """A row per person, the fund at your weights live over the what-if block; the totals over every scheme."""
-    sheet.merge(row, KPI, LAST, text("review_people", lang), "team")
-    row += 1
-    heads = ("employee", "team", "scheme_col", "fund_now", "fund_suggested", "difference", "fund_yours")
-    for (first, last), key in zip(PEOPLE, heads):
-        _span(sheet, row, first, last, text(key, lang), "header")
-    first_person = row + 1
-    shares = {s.scheme: {k.kpi: k.suggested_weight for k in s.kpis} for s in review.schemes}
-    for p in review.people:
-        row += 1
-        for (first, last), value in zip(PEOPLE[:3], (f"{p.name} ({p.employee_id})", p.team, p.scheme)):
-            _span(sheet, row, first, last, value, "text")
-        now, suggested = (a1(row, col) for col, _ in PEOPLE[3:5])
-        _span(sheet, row, *PEOPLE[3], p.fund.current, "money")
-        _span(sheet, row, *PEOPLE[4], p.fund.suggested, "money")
-        _span(sheet, row, *PEOPLE[5], p.fund.difference, "signed", f"={suggested}-{now}")
-        yours = at_your_weights(p.employee_id, data.get(p.scheme, {}), shares.get(p.scheme, {}), p.fund.suggested)
-        _span(sheet, row, *PEOPLE[6], *yours[:1], "money", yours[1])
-    row += 1
-    _span(sheet, row, *PEOPLE[0], text("total", lang), "total_label")
-    for first, last in PEOPLE[1:3]:
-        _span(sheet, row, first, last, None, "total_label")
-    for (first, last), value, style in zip(PEOPLE[3:], (review.fund.current, review.fund.suggested,
-                                                        review.fund.difference, review.fund.suggested),
-                                           ("total", "total", "signed_total", "total")):
-        formula = f"=SUM({a1(first_person, first)}:{a1(row - 1, first)})" if review.people else None
-        _span(sheet, row, first, last, value, style, formula)
-    return row + 1
-
-
-def _span(sheet: Sheet, row: int, first: int, last: int, value, style: str, formula: str | None = None) -> None:
-    """A cell across columns first..last (merged when more than one), wrapped text fitted."""
-    if first == last:
-        sheet.put(row, first, value, formula, style)
-    else:
-        sheet.merge(row, first, last, value, style)
-        sheet.cells[-1].formula = formula
-    if isinstance(value, str) and value:
-        sheet.fit(row, first, last, value, style)
 
 
 # --- the pages ----------------------------------------------------------------------------------------------

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Sequence
 from decimal import Decimal
 
 from kpi_reports import explain
 from kpi_reports.engine.report import PeriodReport
 from kpi_reports.engine.weak import StageCount
+from kpi_reports.layout.geometry import column_px
 from kpi_reports.layout.model import (
     LINE,
+    NARROW,
     STYLES,
     Band,
     Chart,
@@ -36,9 +39,14 @@ MONEY = ("salary", "bonus", "commission", "total")
 CORRECTED = ("salary", "bonus", "commission", "corrections", "total")
 """The pay columns of a month that carries corrections of closed months: theirs before the total, which
 includes them. A month without keeps MONEY (no empty column)."""
-KPI_WIDTH, KPI_MAX_WIDTH, MONEY_WIDTH, SPOT_WIDTH = 13.5, 20, 14, 60
-MODE_WIDTH = (16, 32)
-"""A pilot's mode column: wide enough for the test-mode mark on two lines, within these."""
+KPI_WIDTH, KPI_MAX_WIDTH, MONEY_WIDTH, SPOT_WIDTH = 9, 16, 11, (17, 60)
+NAME_WIDTH = (16, 20)
+"""The employee column: as wide as the longest name within these (a longer one wraps)."""
+PRINTED = 1340
+"""The sheet's width in pixels that prints one A4 landscape page wide (narrow margins) with its text at 8
+points or more: the weak spot column takes what the others leave of it, within SPOT_WIDTH."""
+MODE_WIDTH = 12
+"""A pilot's mode column, at least: the test-mode mark wraps in it, broken only between words."""
 CHART_ROWS = 22
 """The chart's height, in rows of the default height."""
 FULL = Decimal(1)
@@ -66,7 +74,8 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
     header, money_col = row, 2 + len(kpis)
     mode_col = money_col + len(money) if mark else None
     spot_col = money_col + len(money) + (1 if mark else 0)
-    sheet.widths = _widths(heads, len(kpis), result.totals.total, mark, len(money))
+    sheet.widths = _widths(heads, len(kpis), result.totals.total, mark, len(money),
+                           [r.employee.name for r in result.employees])
     for col, head in enumerate(heads):
         sheet.put(row, col, head, style="header")
         sheet.fit(row, col, col, head, "header")
@@ -115,7 +124,7 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
     main = next(((kpi, title) for r in result.employees for k in r.kpis if k.group == "result"
                  for kpi, title in [(k.kpi, k.title)]), None)
     page = Page(landscape=True, fit_width=True, repeat_rows=(header, header),
-                print_area=(0, 0, row, spot_col), footer=text("page_footer", lang))
+                print_area=(0, 0, row, spot_col), footer=text("page_footer", lang), margins=NARROW)
     if main and names:
         page = _chart(sheet, page, main, kpis.index(main), names, lang)
     sheet.page = page
@@ -154,16 +163,19 @@ def _colours(people: list[EmployeeResult], rows: list[int], kpis: list[tuple[str
 
 
 def _widths(heads: list[str], kpis: int, largest: Decimal, mark: str | None = None,
-            pay: int = len(MONEY)) -> dict[int, float]:
+            pay: int = len(MONEY), names: Sequence[str] = ()) -> dict[int, float]:
     """Column widths: each KPI's title on at most three lines and broken only between words, as far as
-    KPI_MAX_WIDTH allows; money holds the company total; a pilot's mode column beside it, its `mark` on two
-    lines (MODE_WIDTH)."""
-    money = max(MONEY_WIDTH, number_width(largest, 2, STYLES["total"]))
+    KPI_MAX_WIDTH allows; money holds the company total; a pilot's mode column beside it, its `mark` wrapped
+    (MODE_WIDTH); the weak spot what is left of PRINTED."""
+    money = max(MONEY_WIDTH, number_width(largest, 2, STYLES["total"]), word_width(heads[2 + kpis], STYLES["header"]))
     header = STYLES["header"]
     kpi = [min(KPI_MAX_WIDTH, max(KPI_WIDTH, word_width(head, header), text_width(head, header) / 3 + 2))
            for head in heads[2:2 + kpis]]
-    mode = [min(MODE_WIDTH[1], max(MODE_WIDTH[0], text_width(mark, STYLES["test_mark"]) / 2 + 2))] if mark else []
-    return dict(enumerate([8, 30, *kpi, *[money] * pay, *mode, SPOT_WIDTH]))
+    mode = [max(MODE_WIDTH, word_width(mark, STYLES["test_mark"]))] if mark else []
+    name = min(NAME_WIDTH[1], max([NAME_WIDTH[0], *(text_width(n, STYLES["text"]) for n in names)]))
+    widths = [word_width(heads[0], header), name, *kpi, *[money] * pay, *mode]
+    left = (PRINTED - sum(map(column_px, widths)) - 5) / 7
+    return dict(enumerate([*widths, min(SPOT_WIDTH[1], max(SPOT_WIDTH[0], left))]))
 
 
 def pilot_mark(report: PeriodReport, lang: str) -> str | None:
@@ -242,14 +254,15 @@ def _main_spot(report: PeriodReport, employee_id: str, lang: str) -> str:
 def _chart(sheet: Sheet, page: Page, main: tuple[str, str], index: int, names: list[int], lang: str) -> Page:
     """The chart below the table, across the names, KPIs and pay, inside the print area; its data (names,
     completion, 100%) in a small block below it, outside. Returns the page with the print area taken down
-    to the chart's last row; when table and chart do not fit one page, with a page break before the chart,
-    which then fills its page."""
+    to the chart's last row; when table and chart do not fit one page, with a page break a row above the
+    chart, which then fills its page."""
     _, title = main
     (_, _, last, spot_col), header = page.print_area, page.repeat_rows[0]
     top, capacity = last + 2, page_capacity(sheet, page)
     rows, breaks = CHART_ROWS, ()
     if rows_height(sheet, 0, last) + (1 + CHART_ROWS) * LINE > capacity:
-        rows, breaks = max(CHART_ROWS, int((capacity - rows_height(sheet, header, header)) / LINE) - 1), (top,)
+        rows, breaks = max(CHART_ROWS, int((capacity - rows_height(sheet, header, header)) / LINE) - 2), (top,)
+        top += 1  # a row below the break: a chart right on it has its title drawn on the page before too
     bottom = top + rows - 1
     first, last_name = bottom + 3, bottom + 2 + len(names)
     _chart_data(sheet, bottom + 2, title, [(source, 2 + index) for source in names], lang)

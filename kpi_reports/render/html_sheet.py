@@ -7,7 +7,8 @@ shows it, each coloured number with the class of the first of its colour's bands
 layout's bands, which the spreadsheets' rules translate too), column widths in the pixels the
 spreadsheets give them (`layout/geometry.py`) — and each chart into bars with the layout's target line;
 the template `templates/web/sheet.html.j2` draws it with autoescape, so no text from a workbook is
-markup. `css` gives the layout's named styles as CSS classes."""
+markup. A row that tells how to use a spreadsheet's input cells (`Sheet.for_spreadsheets`: typing in the
+review's yellow cells) is left out: the page has no cells to type in. `css` gives the layout's named styles as CSS classes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -65,10 +66,11 @@ def grid(sheet: Sheet, lang: str, links: Mapping[tuple[int, int], str] | None = 
     first_row, first_col, last_row, last_col = sheet.page.print_area or _extent(sheet)
     covered, spans = _merges(sheet)
     charted = {r for chart in sheet.charts if chart.to for r in range(chart.anchor[0], chart.to[0] + 1)}
+    left_out = charted | sheet.for_spreadsheets
     links = links or {}
     rows = []
     for r in range(first_row, last_row + 1):
-        if r in charted:
+        if r in left_out:
             continue
         row = []
         for c in range(first_col, last_col + 1):
@@ -85,7 +87,7 @@ def grid(sheet: Sheet, lang: str, links: Mapping[tuple[int, int], str] | None = 
         rows.append(tuple(row))
     while rows and all(c is None or not (c.text or c.classes) for c in rows[-1]):
         rows.pop()  # an empty row that only spaces the sheet's last block from what follows it
-    frozen = max(0, (sheet.freeze[0] if sheet.freeze else 0) - first_row)
+    frozen = sum(r not in left_out for r in range(first_row, sheet.freeze[0] if sheet.freeze else 0))
     widths = tuple(width_px(sheet, c) for c in range(first_col, last_col + 1))
     return Grid(sheet.name, widths, tuple(rows[:frozen]), tuple(rows[frozen:]),
                 tuple(_chart(chart, cells, lang) for chart in sheet.charts))

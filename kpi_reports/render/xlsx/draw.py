@@ -231,6 +231,10 @@ def _colours(ws, c: Colour, formats: dict) -> None:
                                "criteria": f"=AND(ISNUMBER({top_left}),{top_left}{comparison}{_number(bound)})"})
 
 
+CHART_FONT = 11
+"""Points of the chart's labels and legend: the cells' size, so that the chart prints as readable as they."""
+
+
 def _chart(book, ws, sheet: Sheet, chart: Chart) -> None:
     name = sheet.name
     column = book.add_chart({"type": "column"})
@@ -243,9 +247,10 @@ def _chart(book, ws, sheet: Sheet, chart: Chart) -> None:
                      "values": [name, vfirst, vcol + 1, vlast, vcol + 1],
                      "line": {"color": chart.line.colour, "width": chart.line.width}, "marker": {"type": "none"}})
     column.combine(line)
-    column.set_title({"name": chart.title})
-    column.set_y_axis({"num_format": "0%", "min": 0})
-    column.set_legend({"position": "bottom"})
+    column.set_title({"name": chart.title, "name_font": {"size": CHART_FONT + 2}})
+    column.set_x_axis({"num_font": {"size": CHART_FONT}})
+    column.set_y_axis({"num_format": "0%", "min": 0, "num_font": {"size": CHART_FONT}})
+    column.set_legend({"position": "bottom", "font": {"size": CHART_FONT}})
     width, height = chart_px(sheet, chart.anchor, chart.to)
     column.set_size({"width": width, "height": height})
     if chart.to is not None:  # XlsxWriter anchors the chart's far corner by the heights it knows
