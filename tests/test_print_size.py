@@ -3,6 +3,7 @@
 as a person reads it: the height of each printed word's box (`pdftotext -bbox`), the smallest on any page."""
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -114,3 +115,27 @@ def test_the_pdf_payslip_prints_at_8_points_or_more_its_figures_at_10(tmp_path, 
     pages = word_boxes(tmp_path / "payslips-2026-10.pdf")
     heights = sorted(y1 - y0 for words in pages for _, y0, _, y1, _ in words)
     assert heights[0] >= AT_LEAST and heights[len(heights) // 2] >= 10
+
+
+def test_the_reviews_people_rows_are_as_tall_as_their_one_line_of_text(printed):
+    """The fund by person: a line per person on paper, not a line of text in a row twice its height."""
+    checked = 0
+    for name, pages in printed.items():
+        if not name.endswith("-review"):
+            continue
+        rows = sorted({round(y0, 1): y1 - y0 for words in pages[-1:] for _, y0, _, y1, w in words
+                       if w.startswith("(") and w.endswith(")") and w[1:-1].isalnum()}.items())  # "(E001)"
+        assert len(rows) >= 5, name
+        for (top, height), (below, _) in itertools.pairwise(rows):
+            assert below - top < 1.6 * height, (name, top, below)
+            checked += 1
+    assert checked >= 20
+
+
+def test_the_summary_prints_each_id_and_name_whole_on_its_line(printed):
+    wb = kpi_reports.load(SAMPLES / "sales_team.xlsx")
+    for name, pages in printed.items():
+        if name.startswith("sales_team-en") and name.endswith("-summary"):
+            words = [w for words in pages for *_, w in words]
+            for e in wb.employees.values():
+                assert e.employee_id in words  # not "E00" over "1"

@@ -21,7 +21,7 @@ from kpi_reports.model import EmployeeResult, KpiResult
 from kpi_reports.names import MAX_ROWS, a1
 
 COLUMNS = 8  # KPI | group | plan | fact | completion | weight | rule | payout
-WIDTHS = {0: 16, 1: 11, 2: 12, 3: 12, 4: 11, 5: 8, 6: 20, 7: 13}
+WIDTHS = {0: 17.5, 1: 11, 2: 12, 3: 12, 4: 11, 5: 8, 6: 19, 7: 13}
 """The narrowest each column gets; `_widths` widens them to what they hold in the language. KPI titles
 and rules wrap: a block is one A4 portrait page wide at 9 points or more (narrow margins)."""
 HEADS = ("kpi", "group", "plan", "fact", "completion", "weight", "rule", "payout")

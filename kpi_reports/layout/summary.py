@@ -75,7 +75,7 @@ def summary(report: PeriodReport, payslips: list[Sheet], lang: str) -> Sheet:
     mode_col = money_col + len(money) if mark else None
     spot_col = money_col + len(money) + (1 if mark else 0)
     sheet.widths = _widths(heads, len(kpis), result.totals.total, mark, len(money),
-                           [r.employee.name for r in result.employees])
+                           [(r.employee.employee_id, r.employee.name) for r in result.employees])
     for col, head in enumerate(heads):
         sheet.put(row, col, head, style="header")
         sheet.fit(row, col, col, head, "header")
@@ -163,17 +163,19 @@ def _colours(people: list[EmployeeResult], rows: list[int], kpis: list[tuple[str
 
 
 def _widths(heads: list[str], kpis: int, largest: Decimal, mark: str | None = None,
-            pay: int = len(MONEY), names: Sequence[str] = ()) -> dict[int, float]:
+            pay: int = len(MONEY), people: Sequence[tuple[str, str]] = ()) -> dict[int, float]:
     """Column widths: each KPI's title on at most three lines and broken only between words, as far as
     KPI_MAX_WIDTH allows; money holds the company total; a pilot's mode column beside it, its `mark` wrapped
-    (MODE_WIDTH); the weak spot what is left of PRINTED."""
+    (MODE_WIDTH); the IDs and names (`people`) on a line, as far as NAME_WIDTH allows; the weak spot what
+    is left of PRINTED."""
     money = max(MONEY_WIDTH, number_width(largest, 2, STYLES["total"]), word_width(heads[2 + kpis], STYLES["header"]))
     header = STYLES["header"]
     kpi = [min(KPI_MAX_WIDTH, max(KPI_WIDTH, word_width(head, header), text_width(head, header) / 3 + 2))
            for head in heads[2:2 + kpis]]
     mode = [max(MODE_WIDTH, word_width(mark, STYLES["test_mark"]))] if mark else []
-    name = min(NAME_WIDTH[1], max([NAME_WIDTH[0], *(text_width(n, STYLES["text"]) for n in names)]))
-    widths = [word_width(heads[0], header), name, *kpi, *[money] * pay, *mode]
+    ids = max([word_width(heads[0], header), *(text_width(i, STYLES["text"]) for i, _ in people)])
+    name = min(NAME_WIDTH[1], max([NAME_WIDTH[0], *(text_width(n, STYLES["text"]) for _, n in people)]))
+    widths = [min(NAME_WIDTH[1], ids), name, *kpi, *[money] * pay, *mode]
     left = (PRINTED - sum(map(column_px, widths)) - 5) / 7
     return dict(enumerate([*widths, min(SPOT_WIDTH[1], max(SPOT_WIDTH[0], left))]))
 
