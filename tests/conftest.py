@@ -40,17 +40,19 @@ RECALC = """<?xml version="1.0" encoding="UTF-8"?>
 @pytest.fixture(scope="session")
 def soffice(tmp_path_factory):
     """LibreOffice headless with a profile that recalculates every formula on load: `soffice(path, "xlsx")`
-    recalculates a workbook, `soffice(path, "pdf")` prints it; returns the file written."""
+    recalculates a workbook, `soffice(path, "pdf")` prints it; returns the file written. Further paths after
+    `to`, in the same folder, are converted in the same run, each to `lo-{to}/` beside it."""
     program = shutil.which("soffice") or shutil.which("libreoffice")
     assert program, "LibreOffice is needed: apt-get install libreoffice-calc-nogui (.ci/run installs it)"
     profile = tmp_path_factory.mktemp("lo-profile")
     (profile / "user").mkdir()
     (profile / "user" / "registrymodifications.xcu").write_text(RECALC, encoding="utf-8")
 
-    def convert(path: Path, to: str) -> Path:
+    def convert(path: Path, to: str, *more: Path) -> Path:
         out = path.parent / f"lo-{to}"
         subprocess.run([program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", to,
-                        "--outdir", str(out), str(path)], check=True, capture_output=True, timeout=180)
+                        "--outdir", str(out), str(path), *map(str, more)], check=True, capture_output=True,
+                       timeout=180 + 20 * len(more))
         return out / (path.stem + "." + to)
     return convert
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import shutil
-import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -18,7 +17,7 @@ from kpi_reports.cli import main
 from kpi_reports.layout.ledger import ledger_sheet
 from kpi_reports.render.xlsx.draw import write_workbook
 
-from conftest import RECALC, SAMPLES
+from conftest import SAMPLES
 from test_sheets import word_boxes
 
 SMALLEST = {"payslips": 9.0}
@@ -50,7 +49,7 @@ def closed(source: Path, folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def printed(tmp_path_factory) -> dict[str, list[list[tuple[float, float, float, float, str]]]]:
+def printed(tmp_path_factory, soffice) -> dict[str, list[list[tuple[float, float, float, float, str]]]]:
     """Each generated sheet of the samples' October (and of a quarter's review), in a workbook of its own,
     printed to PDF by LibreOffice in one run: name → the words of each page."""
     folder = tmp_path_factory.mktemp("printed")
@@ -67,14 +66,8 @@ def printed(tmp_path_factory) -> dict[str, list[list[tuple[float, float, float, 
         for i, sheet in enumerate(sheets):
             files.append(folder / f"{path.stem}-{lang}-{i}-{sheet.kind}.xlsx")
             write_workbook(files[-1], [sheet])
-    program = shutil.which("soffice") or shutil.which("libreoffice")
-    assert program, "LibreOffice is needed: apt-get install libreoffice-calc-nogui (.ci/run installs it)"
-    profile = tmp_path_factory.mktemp("lo-profile")
-    (profile / "user").mkdir()
-    (profile / "user" / "registrymodifications.xcu").write_text(RECALC, encoding="utf-8")
-    subprocess.run([program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(folder / "pdf"), *map(str, files)], check=True, capture_output=True, timeout=600)
-    return {f.stem: word_boxes(folder / "pdf" / (f.stem + ".pdf")) for f in files}
+    soffice(files[0], "pdf", *files[1:])
+    return {f.stem: word_boxes(folder / "lo-pdf" / (f.stem + ".pdf")) for f in files}
 
 
 def kinds(printed) -> set[str]:

@@ -263,8 +263,7 @@ def _heads_height(keys: tuple[str, ...], first_col: int, lang: str, widths: tupl
 
 def _note(sheet: Sheet, row: int, first_col: int, last_col: int, value: str) -> None:
     """Text across merged columns, wrapped, its row as tall as it needs."""
-    sheet.merge(row, first_col, last_col, value, "note")
-    sheet.fit(row, first_col, last_col, value, "note")
+    sheet.span(row, first_col, last_col, value, "note")
 
 
 def _group(group: str, lang: str) -> str:

@@ -195,8 +195,7 @@ def _group(group: str, lang: str) -> str:
 
 def _note(sheet: Sheet, row: int, line: str, style: str = "note") -> None:
     """A line of text across the table, wrapped, its row as tall as it needs."""
-    sheet.merge(row, KPI, LAST, line, style)
-    sheet.fit(row, KPI, LAST, line, style)
+    sheet.span(row, KPI, LAST, line, style)
 
 
 # --- a scheme ---------------------------------------------------------------------------------------------
